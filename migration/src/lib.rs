@@ -1,0 +1,14 @@
+//! Database migrations of imserver. `Migrator::up` runs at server start; `imserver migrate`
+//! exposes up / down / status on the command line.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,187 @@
+//! The identity of a request as the API sees it: the `access-token` security scheme, the
+//! `app_id` / `user_id` / `group_id` headers, and their documentation on every operation.
+use std::collections::HashMap;
+
+use poem::http::Method;
+use poem::{Endpoint, FromRequest, Request, RequestBody};
+use poem_openapi::auth::ApiKey;
+use poem_openapi::registry::{MetaApi, MetaOperationParam, MetaParamIn, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, OpenApi, SecurityScheme};
+
+use crate::domain::{apps, auth};
+use crate::entity::app;
+use crate::error::ApiError;
+use crate::state::State;
+
+pub use crate::domain::auth::Caller;
+
+/// Token issued by /token/* (user token) or by `imserver app` (app admin token)
+#[derive(SecurityScheme)]
+#[oai(rename = "access-token", ty = "api_key", key_name = "access-token", key_in = "header")]
+pub struct AccessToken(ApiKey);
+
+fn state_of(req: &Request) -> poem::Result<&State> {
+    req.data::<State>().ok_or_else(|| ApiError::Internal("application state missing".into()).into())
+}
+
+fn header<'r>(req: &'r Request, name: &str) -> poem::Result<Option<&'r str>> {
+    match req.headers().get(name) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .map(|s| Some(s.trim()))
+            .map_err(|_| ApiError::bad(format!("header {name} is not valid text")).into()),
+    }
+}
+
+fn id_header(req: &Request, name: &str) -> poem::Result<Option<i64>> {
+    match header(req, name)? {
+        None | Some("") => Ok(None),
+        Some(v) => v
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| ApiError::bad(format!("header {name} must be an int64, got '{v}'")).into()),
+    }
+}
+
+fn caller_headers(req: &Request) -> poem::Result<auth::CallerHeaders> {
+    Ok(auth::CallerHeaders {
+        app_id: header(req, "app_id")?.map(str::to_owned),
+        user_id: id_header(req, "user_id")?,
+        group_id: id_header(req, "group_id")?,
+    })
+}
+
+async fn resolve(req: &Request, token: String) -> poem::Result<Caller> {
+    let state = state_of(req)?;
+    let headers = caller_headers(req)?;
+    Ok(auth::authenticate(state, &token, headers).await?)
+}
+
+/// An operation that needs an access-token.
+impl<'a> ApiExtractor<'a> for Caller {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        <AccessToken as ApiExtractor>::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        <AccessToken as ApiExtractor>::security_schemes()
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        body: &mut RequestBody,
+        opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let token = <AccessToken as ApiExtractor>::from_request(req, body, opts)
+            .await
+            .map_err(|_| ApiError::MissingToken)?;
+        resolve(req, token.0.key).await
+    }
+}
+
+/// An operation open to everyone of the app that also accepts an access-token.
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl<'a> ApiExtractor<'a> for MaybeCaller {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        <AccessToken as ApiExtractor>::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        <AccessToken as ApiExtractor>::security_schemes()
+    }
+
+    fn has_security_fallback() -> bool {
+        true
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        _body: &mut RequestBody,
+        _opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        match header(req, "access-token")? {
+            None | Some("") => Ok(MaybeCaller(None)),
+            Some(token) => resolve(req, token.to_owned()).await.map(|c| MaybeCaller(Some(c))),
+        }
+    }
+}
+
+/// The app named by the app_id header, for operations that take no token.
+pub struct AppScope(pub app::Model);
+
+impl<'a> FromRequest<'a> for AppScope {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let state = state_of(req)?;
+        Ok(AppScope(apps::require_app(state, header(req, "app_id")?).await?))
+    }
+}
+
+const APP_ID_DOC: &str = "App ID";
+const USER_ID_DOC: &str = "With an app admin token: act as this user. With a user token: must be \
+    the token's own user id (or absent); another id is refused with 10010.";
+const GROUP_ID_DOC: &str = "Only with an app admin token: act with owner rights on this group \
+    (and only on it). A user token with this header is refused with 10010.";
+
+fn header_param<T: Type>(name: &str, description: &str, required: bool) -> MetaOperationParam {
+    MetaOperationParam {
+        name: name.to_owned(),
+        schema: T::schema_ref(),
+        in_type: MetaParamIn::Header,
+        description: Some(description.to_owned()),
+        required,
+        deprecated: false,
+        explode: true,
+        style: None,
+    }
+}
+
+/// Documents the identity headers, under their exact lowercase names, on every operation
+/// of the wrapped API: `app_id` (required) everywhere but the System tag, and `user_id` /
+/// `group_id` (optional) wherever the operation accepts an access-token. The extractors
+/// above read the same headers at run time.
+pub struct IdentityHeaders<T>(pub T);
+
+impl<T: OpenApi> OpenApi for IdentityHeaders<T> {
+    fn meta() -> Vec<MetaApi> {
+        let mut apis = T::meta();
+        let operations = apis
+            .iter_mut()
+            .flat_map(|api| api.paths.iter_mut())
+            .flat_map(|path| path.operations.iter_mut());
+        for op in operations {
+            if op.tags.contains(&"System") {
+                continue;
+            }
+            let mut params = vec![header_param::<String>("app_id", APP_ID_DOC, true)];
+            if !op.security.is_empty() {
+                params.push(header_param::<i64>("user_id", USER_ID_DOC, false));
+                params.push(header_param::<i64>("group_id", GROUP_ID_DOC, false));
+            }
+            op.params.splice(0..0, params);
+        }
+        apis
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn add_routes(self, route_table: &mut HashMap<String, HashMap<Method, poem::endpoint::BoxEndpoint<'static>>>) {
+        self.0.add_routes(route_table)
+    }
+}
+
+// Keep the Endpoint trait in scope for BoxEndpoint's bounds.
+#[allow(unused)]
+fn _assert_endpoint<E: Endpoint>(_: E) {}

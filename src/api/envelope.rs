@@ -1,0 +1,141 @@
+//! The envelope `{code, message, data}` (plus `cursor`, `total`, `version` on paged lists),
+//! and the one place where errors become envelopes.
+use poem::Error;
+use poem_openapi::error::AuthorizationError;
+use poem_openapi::payload::Json;
+use poem_openapi::types::{ParseFromJSON, ToJSON};
+use poem_openapi::{ApiResponse, Object};
+
+use crate::error::{ApiError, ApiResult};
+
+/// An envelope body that can also carry an error.
+pub trait EnvelopeBody: ParseFromJSON + ToJSON + Send + Sync {
+    fn failure(code: i32, message: String) -> Self;
+}
+
+#[derive(Object)]
+pub struct Envelope<T: ParseFromJSON + ToJSON + Send + Sync> {
+    /// Return code, 200 is success
+    pub code: i32,
+    /// Error information, null means success
+    #[oai(nullable)]
+    pub message: Option<String>,
+    /// Result data
+    #[oai(nullable)]
+    pub data: Option<T>,
+}
+
+impl<T: ParseFromJSON + ToJSON + Send + Sync> EnvelopeBody for Envelope<T> {
+    fn failure(code: i32, message: String) -> Self {
+        Envelope { code, message: Some(message), data: None }
+    }
+}
+
+/// A page of a list.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Where the next page starts; None on the last page.
+    pub cursor: Option<String>,
+    pub total: Option<i64>,
+    pub version: Option<i64>,
+}
+
+#[derive(Object)]
+pub struct PageEnvelope<T: ParseFromJSON + ToJSON + Send + Sync> {
+    /// Return code, 200 is success
+    pub code: i32,
+    /// Error information, null means success
+    #[oai(nullable)]
+    pub message: Option<String>,
+    /// Result data
+    #[oai(nullable)]
+    pub data: Option<Vec<T>>,
+    /// Cursor for page turning; absent or null when the last page has been returned
+    #[oai(nullable)]
+    pub cursor: Option<String>,
+    /// Total number of matching items
+    #[oai(nullable)]
+    pub total: Option<i64>,
+    /// Version, not used at present, reserved for extension
+    #[oai(nullable)]
+    pub version: Option<i64>,
+}
+
+impl<T: ParseFromJSON + ToJSON + Send + Sync> EnvelopeBody for PageEnvelope<T> {
+    fn failure(code: i32, message: String) -> Self {
+        PageEnvelope { code, message: Some(message), data: None, cursor: None, total: None, version: None }
+    }
+}
+
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "bad_request")]
+pub enum Reply<B: EnvelopeBody> {
+    /// Success (code 200) or a business error, with its code in the envelope.
+    #[oai(status = 200)]
+    Ok(Json<B>),
+    /// A fault of the server (code 20000 database error, 50000 internal error).
+    #[oai(status = 500)]
+    Fault(Json<B>),
+}
+
+/// The reply of an operation answering `data` of type T.
+pub type R<T> = Reply<Envelope<T>>;
+/// The reply of a paged list of T.
+pub type P<T> = Reply<PageEnvelope<T>>;
+
+impl<B: EnvelopeBody> Reply<B> {
+    pub fn error(err: ApiError) -> Self {
+        if err.is_fault() {
+            tracing::error!(error = ?err, "request failed");
+            Reply::Fault(Json(B::failure(err.code(), err.to_string())))
+        } else {
+            Reply::Ok(Json(B::failure(err.code(), err.to_string())))
+        }
+    }
+}
+
+impl<T: ParseFromJSON + ToJSON + Send + Sync> From<ApiResult<T>> for R<T> {
+    fn from(result: ApiResult<T>) -> Self {
+        match result {
+            Ok(data) => Reply::Ok(Json(Envelope { code: 200, message: None, data: Some(data) })),
+            Err(err) => Reply::error(err),
+        }
+    }
+}
+
+impl<T: ParseFromJSON + ToJSON + Send + Sync> From<ApiResult<Page<T>>> for P<T> {
+    fn from(result: ApiResult<Page<T>>) -> Self {
+        match result {
+            Ok(page) => Reply::Ok(Json(PageEnvelope {
+                code: 200,
+                message: None,
+                data: Some(page.items),
+                cursor: page.cursor,
+                total: page.total,
+                version: page.version,
+            })),
+            Err(err) => Reply::error(err),
+        }
+    }
+}
+
+/// Every error raised while extracting a request (auth, headers, query, body) lands here.
+pub fn bad_request<B: EnvelopeBody>(err: Error) -> Reply<B> {
+    if let Some(api) = err.downcast_ref::<ApiError>() {
+        // ApiError is not Clone (DbErr); rebuild what the envelope needs.
+        let body = B::failure(api.code(), api.to_string());
+        return if api.is_fault() {
+            tracing::error!(error = ?api, "request failed");
+            Reply::Fault(Json(body))
+        } else {
+            Reply::Ok(Json(body))
+        };
+    }
+    if err.is::<AuthorizationError>() {
+        return Reply::error(ApiError::MissingToken);
+    }
+    if err.status().is_client_error() {
+        return Reply::error(ApiError::BadRequest(err.to_string()));
+    }
+    Reply::error(ApiError::Internal(err.to_string()))
+}

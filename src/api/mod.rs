@@ -1,0 +1,96 @@
+//! The HTTP surface: endpoint structs (one file per area), the envelope, identity headers,
+//! and the assembled service with its spec and Swagger UI.
+pub mod auth;
+pub mod envelope;
+pub mod system;
+pub mod token;
+pub mod user_profile;
+pub mod user_register;
+pub mod user_settings;
+
+use poem::endpoint::make_sync;
+use poem::middleware::{AddData, CatchPanic};
+use poem::web::Redirect;
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, get};
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::error::ERROR_CODES;
+use crate::state::State;
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Token interface: log in and get a user access-token
+    Token,
+    /// User action (user document, chapter 1)
+    User,
+    /// Group action (group document, chapter 4)
+    Group,
+    /// Probes of the server itself
+    System,
+}
+
+/// Every API of the server, with the identity headers documented on each operation.
+pub type Apis = auth::IdentityHeaders<(
+    system::SystemApi,
+    token::TokenApi,
+    user_register::UserRegisterApi,
+    user_profile::UserProfileApi,
+)>;
+
+pub fn apis(state: &State) -> Apis {
+    auth::IdentityHeaders((
+        system::SystemApi(state.clone()),
+        token::TokenApi(state.clone()),
+        user_register::UserRegisterApi(state.clone()),
+        user_profile::UserProfileApi(state.clone()),
+    ))
+}
+
+fn description() -> String {
+    let mut d = String::from(
+        "Self-hosted instant-messaging back office: users, devices, push settings and groups.\n\n\
+         Every answer is the envelope `{code, message, data}` (paged lists add `cursor`, `total`, \
+         `version`). `code` 200 with `message` null is success. Business errors answer HTTP 200 \
+         with their code in the envelope; faults of the server answer HTTP 500 with the same \
+         envelope.\n\n\
+         Identity: `app_id` header on every call; `access-token` header with a user token \
+         (from /token/*) or an app admin token (from `imserver app`). An admin token acts as the \
+         app admin, as a user with the `user_id` header, or with owner rights on one group with \
+         the `group_id` header.\n\n| code | meaning |\n|---|---|\n",
+    );
+    for row in ERROR_CODES {
+        d.push_str(&format!("| {} | {} |\n", row.code, row.meaning));
+    }
+    d
+}
+
+pub fn service(state: &State) -> OpenApiService<Apis, ()> {
+    OpenApiService::new(apis(state), "imserver", env!("CARGO_PKG_VERSION")).description(description())
+}
+
+/// The spec as committed under openapi/ (server-independent).
+pub fn spec_json(state: &State) -> String {
+    service(state).spec()
+}
+
+pub fn spec_yaml(state: &State) -> String {
+    service(state).spec_yaml()
+}
+
+/// The whole HTTP application: API, spec, Swagger UI, request ids and logs.
+pub fn app(state: State) -> impl Endpoint {
+    let service = service(&state);
+    let json = service.spec();
+    let yaml = service.spec_yaml();
+    let ui = service.swagger_ui();
+    Route::new()
+        .nest("/", service)
+        .at("/openapi.json", get(make_sync(move |_| json.clone())).with(poem::middleware::SetHeader::new().overriding("content-type", "application/json")))
+        .at("/openapi.yaml", get(make_sync(move |_| yaml.clone())).with(poem::middleware::SetHeader::new().overriding("content-type", "application/yaml")))
+        .nest("/swagger", ui)
+        .at("/", get(make_sync(|_| Redirect::see_other("/swagger/"))))
+        .with(AddData::new(state))
+        .with(CatchPanic::new())
+        .around(crate::logging::request_log)
+        .into_endpoint()
+}

@@ -1,0 +1,103 @@
+//! Apps and their admin tokens; the first-start bootstrap.
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+
+use super::auth::ADMIN_TOKEN_PREFIX;
+use crate::crypto::{new_id, new_token, sha256_hex};
+use crate::entity::{admin_token, app, server_meta};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// A new app with its first admin token (shown once, stored only as a digest).
+pub struct NewApp {
+    pub app_id: String,
+    pub admin_token: String,
+}
+
+/// Load the app named by the app_id header: 10002 when absent, 40000 when unknown.
+pub async fn require_app(state: &AppState, app_id: Option<&str>) -> ApiResult<app::Model> {
+    let app_id = app_id
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::bad("header app_id is required"))?;
+    app::Entity::find_by_id(app_id.to_owned())
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::AppNotFound(app_id.to_owned()))
+}
+
+pub async fn create_app(state: &AppState, name: &str, register_secret: Option<String>) -> ApiResult<NewApp> {
+    let txn = state.db.begin().await?;
+    let app_id = new_id(12);
+    app::ActiveModel {
+        app_id: Set(app_id.clone()),
+        name: Set(name.to_owned()),
+        register_secret: Set(register_secret),
+        created_at: Set(state.now_ms()),
+    }
+    .insert(&txn)
+    .await?;
+    let admin_token = insert_admin_token(state, &txn, &app_id).await?;
+    txn.commit().await?;
+    Ok(NewApp { app_id, admin_token })
+}
+
+/// Issue another admin token for an existing app.
+pub async fn issue_admin_token(state: &AppState, app_id: &str) -> ApiResult<String> {
+    require_app(state, Some(app_id)).await?;
+    insert_admin_token(state, &state.db, app_id).await
+}
+
+/// Revoke an admin token by its value.
+pub async fn revoke_admin_token(state: &AppState, token: &str) -> ApiResult<bool> {
+    let res = admin_token::Entity::update_many()
+        .col_expr(admin_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(state.now_ms()))
+        .filter(admin_token::Column::TokenHash.eq(sha256_hex(token)))
+        .filter(admin_token::Column::RevokedAt.is_null())
+        .exec(&state.db)
+        .await?;
+    Ok(res.rows_affected > 0)
+}
+
+async fn insert_admin_token<C: sea_orm::ConnectionTrait>(state: &AppState, db: &C, app_id: &str) -> ApiResult<String> {
+    let token = new_token(ADMIN_TOKEN_PREFIX);
+    admin_token::ActiveModel {
+        app_id: Set(app_id.to_owned()),
+        token_hash: Set(sha256_hex(&token)),
+        created_at: Set(state.now_ms()),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// On the first start of an empty database, create the default app. Exactly one instance
+/// wins the bootstrap marker, so several instances starting together create one app.
+pub async fn bootstrap(state: &AppState) -> ApiResult<Option<NewApp>> {
+    let txn = state.db.begin().await?;
+    let inserted = server_meta::Entity::insert(server_meta::ActiveModel {
+        key: Set("bootstrapped".into()),
+        value: Set(state.now_ms().to_string()),
+    })
+    .on_conflict(OnConflict::column(server_meta::Column::Key).do_nothing().to_owned())
+    .exec_without_returning(&txn)
+    .await?;
+    if inserted == 0 {
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    let app_id = new_id(12);
+    app::ActiveModel {
+        app_id: Set(app_id.clone()),
+        name: Set("default".into()),
+        register_secret: Set(None),
+        created_at: Set(state.now_ms()),
+    }
+    .insert(&txn)
+    .await?;
+    let admin_token = insert_admin_token(state, &txn, &app_id).await?;
+    txn.commit().await?;
+    Ok(Some(NewApp { app_id, admin_token }))
+}

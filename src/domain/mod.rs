@@ -1,0 +1,5 @@
+//! The rules of imserver. Handlers parse and map; everything that decides lives here.
+pub mod apps;
+pub mod auth;
+pub mod sessions;
+pub mod users;

@@ -1,0 +1,180 @@
+//! Logins: each token issuance is a device session with a per-user device_sn.
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
+    TransactionTrait,
+};
+
+use super::auth::USER_TOKEN_PREFIX;
+use crate::crypto::{new_token, sha256_hex};
+use crate::entity::{device, user, user_setting};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Which account a login names.
+pub enum LoginBy {
+    Username(String),
+    UserId(i64),
+    /// Username or mobile number.
+    LoginName(String),
+}
+
+pub struct LoginRequest {
+    pub by: LoginBy,
+    pub password: String,
+    pub device_guid: Option<String>,
+    pub platform: Option<i32>,
+    pub user_agent: Option<String>,
+}
+
+pub struct TokenGrant {
+    pub token: String,
+    pub user_id: i64,
+    /// Expiry, epoch milliseconds.
+    pub expire: i64,
+    pub push_token: Option<String>,
+}
+
+pub const MAX_DEVICE_GUID_LEN: usize = 128;
+
+/// Platform from the User-Agent when the client did not say: 1 ios, 2 android, 3 windows,
+/// 4 mac, 5 linux, 6 web (a browser), 0 unknown.
+pub fn platform_from_user_agent(ua: Option<&str>) -> i32 {
+    let Some(ua) = ua else { return 0 };
+    let l = ua.to_ascii_lowercase();
+    if l.contains("iphone") || l.contains("ipad") || l.contains("ios") {
+        1
+    } else if l.contains("android") {
+        2
+    } else if l.contains("mozilla") {
+        6
+    } else if l.contains("windows") {
+        3
+    } else if l.contains("mac os") || l.contains("darwin") {
+        4
+    } else if l.contains("linux") {
+        5
+    } else {
+        0
+    }
+}
+
+pub async fn login(state: &AppState, app_id: &str, req: LoginRequest) -> ApiResult<TokenGrant> {
+    if req.device_guid.as_ref().is_some_and(|g| g.is_empty() || g.len() > MAX_DEVICE_GUID_LEN) {
+        return Err(ApiError::bad(format!("device_guid must be 1-{MAX_DEVICE_GUID_LEN} characters")));
+    }
+    if req.platform.is_some_and(|p| !(0..=6).contains(&p)) {
+        return Err(ApiError::bad("platform must be 0-6"));
+    }
+    let (find, shown) = match &req.by {
+        LoginBy::Username(name) => (Condition::all().add(user::Column::Username.eq(name.clone())), name.clone()),
+        LoginBy::UserId(id) => (Condition::all().add(user::Column::Id.eq(*id)), id.to_string()),
+        LoginBy::LoginName(name) => (
+            Condition::any()
+                .add(user::Column::Username.eq(name.clone()))
+                .add(user::Column::Mobile.eq(name.clone())),
+            name.clone(),
+        ),
+    };
+    let account = user::Entity::find()
+        .filter(user::Column::AppId.eq(app_id))
+        .filter(find)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::UserNotFound(shown))?;
+    if !state.settings.password.verify(req.password, account.password_hash.clone()).await? {
+        return Err(ApiError::WrongPassword);
+    }
+    if account.status != 0 {
+        return Err(ApiError::denied(format!("user {} is disabled", account.id)));
+    }
+    let platform = req.platform.unwrap_or_else(|| platform_from_user_agent(req.user_agent.as_deref()));
+    let user_agent = req.user_agent.map(|ua| ua.chars().take(512).collect::<String>());
+    let token = new_token(USER_TOKEN_PREFIX);
+    let expire = state.now_ms().saturating_add(state.settings.token_ttl_ms);
+    // Two logins of one user may race for the next device_sn: retry on the unique key.
+    let mut attempt = 0;
+    let session = loop {
+        attempt += 1;
+        let txn = state.db.begin().await?;
+        match open_session(state, &txn, &account, req.device_guid.as_deref(), platform, user_agent.clone(), &token, expire).await {
+            Ok(session) => {
+                txn.commit().await?;
+                break session;
+            }
+            Err(ApiError::Database(e)) if attempt < 5 && ApiError::is_unique_violation(&e) => {
+                txn.rollback().await?;
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let push_token = match session.device_token {
+        Some(t) => Some(t),
+        None => user_setting::Entity::find()
+            .filter(user_setting::Column::UserId.eq(account.id))
+            .one(&state.db)
+            .await?
+            .and_then(|s| s.push_token),
+    };
+    Ok(TokenGrant { token, user_id: account.id, expire, push_token })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn open_session(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    account: &user::Model,
+    device_guid: Option<&str>,
+    platform: i32,
+    user_agent: Option<String>,
+    token: &str,
+    expire: i64,
+) -> ApiResult<device::Model> {
+    let now = state.now_ms();
+    if let Some(guid) = device_guid {
+        let existing = device::Entity::find()
+            .filter(device::Column::UserId.eq(account.id))
+            .filter(device::Column::DeviceGuid.eq(guid))
+            .one(txn)
+            .await?;
+        if let Some(existing) = existing {
+            let mut active: device::ActiveModel = existing.into();
+            active.token_hash = Set(Some(sha256_hex(token)));
+            active.token_expires_at = Set(expire);
+            active.platform = Set(platform);
+            active.user_agent = Set(user_agent);
+            active.last_seen_at = Set(now);
+            return Ok(active.update(txn).await?);
+        }
+    }
+    let device_sn = next_device_sn(txn, account.id).await?;
+    Ok(device::ActiveModel {
+        app_id: Set(account.app_id.clone()),
+        user_id: Set(account.id),
+        device_sn: Set(device_sn),
+        device_guid: Set(device_guid.map(str::to_owned)),
+        platform: Set(platform),
+        user_agent: Set(user_agent),
+        token_hash: Set(Some(sha256_hex(token))),
+        token_expires_at: Set(expire),
+        device_token: Set(None),
+        notifier_name: Set(None),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?)
+}
+
+/// The next free serial number of a user's devices (from 1).
+pub async fn next_device_sn<C: sea_orm::ConnectionTrait>(db: &C, user_id: i64) -> ApiResult<i32> {
+    let max: Option<Option<i32>> = device::Entity::find()
+        .select_only()
+        .column_as(Expr::expr(Func::max(Expr::col(device::Column::DeviceSn))), "max_sn")
+        .filter(device::Column::UserId.eq(user_id))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(max.flatten().unwrap_or(0) + 1)
+}

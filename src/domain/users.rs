@@ -1,0 +1,283 @@
+//! Accounts: registration (single, batch, push) and the profile.
+use std::collections::{HashMap, HashSet};
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use validator::ValidateLength;
+
+use super::auth::Caller;
+use super::sessions::{MAX_DEVICE_GUID_LEN, next_device_sn};
+use crate::crypto::{ct_eq, hmac_sha256_hex};
+use crate::entity::{app, device, user, user_setting};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub const USERNAME_MIN: u64 = 3;
+pub const USERNAME_MAX: u64 = 64;
+pub const PASSWORD_MIN: u64 = 6;
+pub const PASSWORD_MAX: u64 = 128;
+/// Largest list of /user/register/batch.
+pub const MAX_REGISTER_BATCH: usize = 1000;
+
+/// Usernames: letters, digits and underscore, not all digits, USERNAME_MIN-USERNAME_MAX long.
+pub fn check_username(name: &str) -> ApiResult<()> {
+    if !name.validate_length(Some(USERNAME_MIN), Some(USERNAME_MAX), None) {
+        return Err(ApiError::bad(format!("username must be {USERNAME_MIN}-{USERNAME_MAX} characters")));
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(ApiError::bad("username may contain only letters, digits and underscore"));
+    }
+    if name.chars().all(|c| c.is_ascii_digit()) {
+        return Err(ApiError::bad("username cannot be all digits"));
+    }
+    Ok(())
+}
+
+pub fn check_password(password: &str) -> ApiResult<()> {
+    if !password.validate_length(Some(PASSWORD_MIN), Some(PASSWORD_MAX), None) {
+        return Err(ApiError::bad(format!("password must be {PASSWORD_MIN}-{PASSWORD_MAX} characters")));
+    }
+    Ok(())
+}
+
+fn new_user(app_id: &str, username: &str, password_hash: String, now: i64) -> user::ActiveModel {
+    user::ActiveModel {
+        app_id: Set(app_id.to_owned()),
+        username: Set(username.to_owned()),
+        password_hash: Set(password_hash),
+        status: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// The seed system's default settings of a new user.
+fn default_settings(user_id: i64) -> user_setting::ActiveModel {
+    user_setting::ActiveModel {
+        user_id: Set(user_id),
+        auth_mode: Set(0),
+        auth_question: Set(None),
+        auth_answer: Set(None),
+        auto_download: Set(true),
+        group_confirm: Set(false),
+        no_push: Set(false),
+        no_push_detail: Set(false),
+        no_push_start_hour: Set(0),
+        no_push_end_hour: Set(0),
+        no_sounds: Set(false),
+        push_nick_name: Set(None),
+        push_token: Set(None),
+        silence_start_time: Set(0),
+        silence_end_time: Set(0),
+        vibratory: Set(true),
+        ..Default::default()
+    }
+}
+
+fn map_duplicate(err: sea_orm::DbErr, username: &str) -> ApiError {
+    if ApiError::is_unique_violation(&err) {
+        ApiError::UserExists(username.to_owned())
+    } else {
+        ApiError::Database(err)
+    }
+}
+
+/// Register one user (POST /user/register/v2); answers its settings.
+pub async fn register(state: &AppState, app_id: &str, username: &str, password: String) -> ApiResult<user_setting::Model> {
+    check_username(username)?;
+    check_password(&password)?;
+    let hash = state.settings.password.hash(password).await?;
+    let txn = state.db.begin().await?;
+    let created = new_user(app_id, username, hash, state.now_ms())
+        .insert(&txn)
+        .await
+        .map_err(|e| map_duplicate(e, username))?;
+    let settings = default_settings(created.id).insert(&txn).await?;
+    txn.commit().await?;
+    Ok(settings)
+}
+
+pub struct PushRegistration {
+    pub username: String,
+    pub password: String,
+    pub alias: Option<String>,
+    pub push_token: Option<String>,
+    pub device_guid: Option<String>,
+    pub sign: Option<String>,
+}
+
+/// Register a push user (POST /user/register/push). When the app has a registration secret,
+/// `sign` must be the hex HMAC-SHA256 of the username under that secret.
+pub async fn register_push(state: &AppState, app: &app::Model, req: PushRegistration) -> ApiResult<user_setting::Model> {
+    check_username(&req.username)?;
+    check_password(&req.password)?;
+    if let Some(secret) = &app.register_secret {
+        let expected = hmac_sha256_hex(secret.as_bytes(), req.username.as_bytes());
+        let given = req.sign.as_deref().unwrap_or("").to_ascii_lowercase();
+        if !ct_eq(&expected, &given) {
+            return Err(ApiError::denied("sign does not match the app's registration secret"));
+        }
+    }
+    if req.alias.as_ref().is_some_and(|a| a.len() > 128) {
+        return Err(ApiError::bad("alias must be at most 128 characters"));
+    }
+    if req.push_token.as_ref().is_some_and(|t| t.len() > 512) {
+        return Err(ApiError::bad("push_token must be at most 512 characters"));
+    }
+    if req.device_guid.as_ref().is_some_and(|g| g.is_empty() || g.len() > MAX_DEVICE_GUID_LEN) {
+        return Err(ApiError::bad(format!("device_guid must be 1-{MAX_DEVICE_GUID_LEN} characters")));
+    }
+    let hash = state.settings.password.hash(req.password).await?;
+    let now = state.now_ms();
+    let txn = state.db.begin().await?;
+    let mut account = new_user(&app.app_id, &req.username, hash, now);
+    account.alias = Set(req.alias);
+    let created = account.insert(&txn).await.map_err(|e| map_duplicate(e, &req.username))?;
+    let mut settings = default_settings(created.id);
+    settings.push_token = Set(req.push_token.clone());
+    let settings = settings.insert(&txn).await?;
+    if let Some(guid) = req.device_guid {
+        // The push device is known before its first login; a login with this device_guid
+        // later reuses its device_sn and push token.
+        device::ActiveModel {
+            app_id: Set(app.app_id.clone()),
+            user_id: Set(created.id),
+            device_sn: Set(next_device_sn(&txn, created.id).await?),
+            device_guid: Set(Some(guid)),
+            platform: Set(0),
+            user_agent: Set(None),
+            token_hash: Set(None),
+            token_expires_at: Set(0),
+            device_token: Set(req.push_token),
+            notifier_name: Set(None),
+            created_at: Set(now),
+            last_seen_at: Set(0),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(settings)
+}
+
+pub struct BatchItem {
+    pub username: String,
+    pub password: String,
+}
+
+pub struct BatchResult {
+    pub username: String,
+    pub user_id: Option<i64>,
+    pub success: bool,
+    pub reason: Option<String>,
+}
+
+/// Register many users (app admin). Each item succeeds or fails on its own; the good items
+/// are written in one transaction with a constant number of statements.
+pub async fn register_batch(state: &AppState, caller: &Caller, items: Vec<BatchItem>) -> ApiResult<Vec<BatchResult>> {
+    caller.require_admin()?;
+    if items.len() > MAX_REGISTER_BATCH {
+        return Err(ApiError::bad(format!("list may hold at most {MAX_REGISTER_BATCH} users")));
+    }
+    let mut results: Vec<BatchResult> = items
+        .iter()
+        .map(|i| BatchResult { username: i.username.clone(), user_id: None, success: false, reason: None })
+        .collect();
+    // 1. format and duplicates inside the batch
+    let mut seen = HashSet::new();
+    let mut candidates = Vec::new();
+    for (idx, item) in items.iter().enumerate() {
+        let check = check_username(&item.username).and_then(|_| check_password(&item.password));
+        if let Err(e) = check {
+            results[idx].reason = Some(e.to_string());
+        } else if !seen.insert(item.username.clone()) {
+            results[idx].reason = Some(format!("username '{}' appears twice in the list", item.username));
+        } else {
+            candidates.push(idx);
+        }
+    }
+    // 2. names already taken
+    let names: Vec<String> = candidates.iter().map(|&i| items[i].username.clone()).collect();
+    let taken: HashSet<String> = if names.is_empty() {
+        HashSet::new()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::AppId.eq(caller.app_id.clone()))
+            .filter(user::Column::Username.is_in(names))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|u| u.username)
+            .collect()
+    };
+    candidates.retain(|&i| {
+        if taken.contains(&items[i].username) {
+            results[i].reason = Some(ApiError::UserExists(items[i].username.clone()).to_string());
+            false
+        } else {
+            true
+        }
+    });
+    if candidates.is_empty() {
+        return Ok(results);
+    }
+    // 3. hash, then insert what is still free; a name taken meanwhile is skipped by the
+    //    unique key, and our rows are told apart by their (salted, unique) password hash.
+    let hashes = state
+        .settings
+        .password
+        .hash_all(candidates.iter().map(|&i| items[i].password.clone()).collect())
+        .await?;
+    let now = state.now_ms();
+    let txn = state.db.begin().await?;
+    let rows: Vec<user::ActiveModel> = candidates
+        .iter()
+        .zip(&hashes)
+        .map(|(&i, h)| new_user(&caller.app_id, &items[i].username, h.clone(), now))
+        .collect();
+    user::Entity::insert_many(rows)
+        .on_conflict(OnConflict::columns([user::Column::AppId, user::Column::Username]).do_nothing().to_owned())
+        .exec_without_returning(&txn)
+        .await?;
+    let names: Vec<String> = candidates.iter().map(|&i| items[i].username.clone()).collect();
+    let stored: HashMap<String, user::Model> = user::Entity::find()
+        .filter(user::Column::AppId.eq(caller.app_id.clone()))
+        .filter(user::Column::Username.is_in(names))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|u| (u.username.clone(), u))
+        .collect();
+    let mut settings = Vec::new();
+    for (&i, hash) in candidates.iter().zip(&hashes) {
+        match stored.get(&items[i].username) {
+            Some(u) if &u.password_hash == hash => {
+                results[i].user_id = Some(u.id);
+                results[i].success = true;
+                settings.push(default_settings(u.id));
+            }
+            _ => results[i].reason = Some(ApiError::UserExists(items[i].username.clone()).to_string()),
+        }
+    }
+    if !settings.is_empty() {
+        user_setting::Entity::insert_many(settings).exec_without_returning(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(results)
+}
+
+/// A user of the caller's app, or 10000.
+pub async fn find_user(state: &AppState, app_id: &str, user_id: i64) -> ApiResult<user::Model> {
+    user::Entity::find_by_id(user_id)
+        .filter(user::Column::AppId.eq(app_id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::UserNotFound(user_id.to_string()))
+}
+
+/// The profile of the user the caller acts as (private_info included: it is its own).
+pub async fn own_profile(state: &AppState, caller: &Caller) -> ApiResult<user::Model> {
+    find_user(state, &caller.app_id, caller.user_id()?).await
+}

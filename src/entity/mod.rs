@@ -1,0 +1,7 @@
+//! Storage: one sea-orm entity per table. No rules live here.
+pub mod admin_token;
+pub mod app;
+pub mod device;
+pub mod server_meta;
+pub mod user;
+pub mod user_setting;

@@ -1,0 +1,13 @@
+//! imserver: a self-hosted instant-messaging back-office REST server.
+//!
+//! Layers: `api` (poem-openapi endpoint structs: parse, call the domain, map the result),
+//! `domain` (the rules), `entity` (sea-orm storage).
+pub mod api;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod domain;
+pub mod entity;
+pub mod error;
+pub mod logging;
+pub mod state;

@@ -1,0 +1,68 @@
+//! What every request shares: the database, the settings and the clock.
+use std::sync::Arc;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+
+use crate::clock::SharedClock;
+use crate::config::Settings;
+
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Settings,
+    pub clock: SharedClock,
+}
+
+pub type State = Arc<AppState>;
+
+impl AppState {
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
+
+/// Connect to `url` (creating the directory of a SQLite file) and apply pending migrations.
+pub async fn connect(url: &str, max_connections: u32, schema: Option<&str>) -> Result<DatabaseConnection, DbErr> {
+    if let Some(path) = sqlite_file(url) {
+        if let Some(dir) = std::path::Path::new(&path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("creating {}: {e}", dir.display())))?;
+            }
+        }
+    }
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        // One connection: SQLite serialises writers anyway, and :memory: is per connection.
+        opts.max_connections(1).min_connections(1);
+    } else {
+        opts.max_connections(max_connections.max(1));
+    }
+    if let Some(schema) = schema {
+        opts.set_schema_search_path(schema.to_owned());
+    }
+    let db = Database::connect(opts).await?;
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+fn sqlite_file(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or("");
+    if path.is_empty() || path.starts_with(":memory:") {
+        None
+    } else {
+        Some(path.to_owned())
+    }
+}
+
+impl AppState {
+    /// A state with no database, enough to render the OpenAPI spec.
+    pub fn offline() -> State {
+        Arc::new(AppState {
+            db: DatabaseConnection::default(),
+            settings: Settings::for_tests(),
+            clock: Arc::new(crate::clock::SystemClock),
+        })
+    }
+}
