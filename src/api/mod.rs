@@ -1,6 +1,7 @@
 //! The HTTP surface: endpoint structs (one file per area), the envelope, identity headers,
 //! and the assembled service with its spec and Swagger UI.
 pub mod auth;
+pub mod body;
 pub mod envelope;
 pub mod system;
 pub mod token;
@@ -11,7 +12,7 @@ pub mod user_settings;
 use poem::endpoint::make_sync;
 use poem::middleware::{AddData, CatchPanic};
 use poem::web::Redirect;
-use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, get};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, get};
 use poem_openapi::{OpenApiService, Tags};
 
 use crate::error::ERROR_CODES;
@@ -88,9 +89,17 @@ pub fn app(state: State) -> impl Endpoint {
         .at("/openapi.json", get(make_sync(move |_| json.clone())).with(poem::middleware::SetHeader::new().overriding("content-type", "application/json")))
         .at("/openapi.yaml", get(make_sync(move |_| yaml.clone())).with(poem::middleware::SetHeader::new().overriding("content-type", "application/yaml")))
         .nest("/swagger", ui)
-        .at("/", get(make_sync(|_| Redirect::see_other("/swagger/"))))
+        .around(redirect_root)
         .with(AddData::new(state))
         .with(CatchPanic::new())
         .around(crate::logging::request_log)
         .into_endpoint()
+}
+
+/// `/` sends a newcomer to Swagger UI (the API itself is nested at the root).
+async fn redirect_root<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    if req.uri().path() == "/" {
+        return Ok(Redirect::see_other("/swagger/").into_response());
+    }
+    next.call(req).await.map(IntoResponse::into_response)
 }

@@ -1,7 +1,7 @@
 //! Token issuance: POST /token/user, /token/id, /token/login. Each login is a device session.
 use poem::web::headers::{HeaderMapExt, UserAgent};
 use poem::Request;
-use poem_openapi::payload::Json;
+use super::body::JsonBody;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
@@ -96,7 +96,7 @@ impl TokenApi {
     /// a device session and answers its token. Errors: 10000 unknown user, 11001 wrong password,
     /// 10010 user disabled.
     #[oai(path = "/token/user", method = "post")]
-    async fn by_username(&self, app: AppScope, req: &Request, body: Json<TokenByNameReq>) -> R<TokenInfo> {
+    async fn by_username(&self, app: AppScope, req: &Request, body: JsonBody<TokenByNameReq>) -> R<TokenInfo> {
         let b = body.0;
         self.issue(app, req, LoginBy::Username(b.name), b.login).await
     }
@@ -105,7 +105,7 @@ impl TokenApi {
     ///
     /// Token interface. No access-token needed. Same as /token/user, naming the user by its ID.
     #[oai(path = "/token/id", method = "post")]
-    async fn by_user_id(&self, app: AppScope, req: &Request, body: Json<TokenByIdReq>) -> R<TokenInfo> {
+    async fn by_user_id(&self, app: AppScope, req: &Request, body: JsonBody<TokenByIdReq>) -> R<TokenInfo> {
         let b = body.0;
         self.issue(app, req, LoginBy::UserId(b.user_id), b.login).await
     }
@@ -115,7 +115,7 @@ impl TokenApi {
     /// Token interface. No access-token needed. login_name is matched against usernames and
     /// mobile numbers of the app.
     #[oai(path = "/token/login", method = "post")]
-    async fn by_login_name(&self, app: AppScope, req: &Request, body: Json<TokenByLoginReq>) -> R<TokenInfo> {
+    async fn by_login_name(&self, app: AppScope, req: &Request, body: JsonBody<TokenByLoginReq>) -> R<TokenInfo> {
         let b = body.0;
         self.issue(app, req, LoginBy::LoginName(b.login_name), b.login).await
     }

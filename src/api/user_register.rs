@@ -1,5 +1,5 @@
 //! Registration: POST /user/register/v2, /user/register/batch, /user/register/push.
-use poem_openapi::payload::Json;
+use super::body::JsonBody;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
@@ -86,7 +86,7 @@ impl UserRegisterApi {
     /// one may be sent). Answers the new user's settings, whose user_id is the new user's ID.
     /// Errors: 10004 username taken, 10002 bad username or password.
     #[oai(path = "/user/register/v2", method = "post")]
-    async fn register(&self, _caller: MaybeCaller, app: AppScope, body: Json<RegisterReq>) -> R<UserSettings> {
+    async fn register(&self, _caller: MaybeCaller, app: AppScope, body: JsonBody<RegisterReq>) -> R<UserSettings> {
         let b = body.0;
         users::register(&self.0, &app.0.app_id, &b.username, b.password).await.map(UserSettings::from).into()
     }
@@ -97,7 +97,7 @@ impl UserRegisterApi {
     /// users; each item succeeds or fails on its own (bad format, duplicate in the list, name
     /// taken), and the good items are written in one transaction.
     #[oai(path = "/user/register/batch", method = "post")]
-    async fn register_batch(&self, caller: Caller, body: Json<RegisterBatchReq>) -> R<Vec<RegisterBatchResult>> {
+    async fn register_batch(&self, caller: Caller, body: JsonBody<RegisterBatchReq>) -> R<Vec<RegisterBatchResult>> {
         let items = body.0.list.into_iter().map(|i| BatchItem { username: i.username, password: i.password }).collect();
         users::register_batch(&self.0, &caller, items)
             .await
@@ -112,7 +112,7 @@ impl UserRegisterApi {
     /// with it reuses its device_sn and push token). When the app has a registration secret,
     /// `sign` must be the hex HMAC-SHA256 of the username under it (10010 otherwise).
     #[oai(path = "/user/register/push", method = "post")]
-    async fn register_push(&self, _caller: MaybeCaller, app: AppScope, body: Json<RegisterPushReq>) -> R<UserSettings> {
+    async fn register_push(&self, _caller: MaybeCaller, app: AppScope, body: JsonBody<RegisterPushReq>) -> R<UserSettings> {
         let b = body.0;
         let req = PushRegistration {
             username: b.username,

@@ -1,0 +1,24 @@
+# imserver: `make run` starts the server on ./data/imserver.db; `make test` runs every test.
+CARGO ?= cargo
+
+.PHONY: run test openapi release coverage
+
+## Build (debug) and start the server on the embedded default: SQLite under ./data, 127.0.0.1:8080.
+run:
+	$(CARGO) run --bin imserver -- serve
+
+## Every test: unit, integration (SQLite; PostgreSQL too when TEST_DATABASE_URL is set), spec drift.
+test:
+	$(CARGO) test --workspace
+
+## Regenerate openapi/openapi.json and openapi/openapi.yaml from the code.
+openapi:
+	$(CARGO) run --quiet --bin imserver -- openapi
+
+## Optimised binary at target/release/imserver.
+release:
+	$(CARGO) build --release --bin imserver
+
+## The seed documents against the committed spec: every missing route, parameter or field.
+coverage:
+	python3 ../shared/tools/seed_coverage.py openapi/openapi.json

@@ -1,0 +1,243 @@
+//! The test harness: a fresh database per test (sqlite::memory:, and PostgreSQL when
+//! TEST_DATABASE_URL is set), the real migrations, the real HTTP stack via poem's TestClient,
+//! a manual clock, and one app with its admin token.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use imserver::clock::ManualClock;
+use imserver::config::Settings;
+use imserver::domain::apps;
+use imserver::state::{self, AppState, State};
+use poem::endpoint::BoxEndpoint;
+use poem::http::Method;
+use poem::test::TestClient;
+use poem::{Body, EndpointExt};
+use serde_json::{Value, json};
+
+pub const START_MS: i64 = 1_800_000_000_000;
+
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+/// The databases every test runs on.
+pub fn backends() -> Vec<Backend> {
+    let mut v = vec![Backend::Sqlite];
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+        if !url.is_empty() {
+            v.push(Backend::Postgres(url));
+        }
+    }
+    v
+}
+
+/// Run `body` once per backend, each on a fresh app.
+#[macro_export]
+macro_rules! db_test {
+    ($name:ident, $body:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            for backend in common::backends() {
+                let app = common::TestApp::new(&backend).await;
+                $body(app).await;
+            }
+        }
+    };
+}
+
+pub struct TestApp {
+    pub client: TestClient<BoxEndpoint<'static>>,
+    pub state: State,
+    pub clock: Arc<ManualClock>,
+    pub app_id: String,
+    pub admin_token: String,
+    pub backend: Backend,
+}
+
+async fn database(backend: &Backend) -> sea_orm::DatabaseConnection {
+    match backend {
+        Backend::Sqlite => state::connect("sqlite::memory:", 1, None).await.expect("sqlite"),
+        Backend::Postgres(url) => {
+            use sea_orm::ConnectionTrait;
+            let schema = format!("imtest_{}", imserver::crypto::new_id(12));
+            let admin = sea_orm::Database::connect(url.as_str()).await.expect("postgres");
+            admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("create schema");
+            admin.close().await.ok();
+            state::connect(url, 5, Some(&schema)).await.expect("postgres schema")
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn new(backend: &Backend) -> TestApp {
+        let db = database(backend).await;
+        let clock = Arc::new(ManualClock::new(START_MS));
+        let state: State = Arc::new(AppState { db, settings: Settings::for_tests(), clock: clock.clone() });
+        let new = apps::create_app(&state, "test", None).await.expect("app");
+        let client = TestClient::new(imserver::api::app(state.clone()).map_to_response().boxed());
+        TestApp { client, state, clock, app_id: new.app_id, admin_token: new.admin_token, backend: backend.clone() }
+    }
+
+    pub fn call(&self, method: Method, path: &str) -> Call<'_> {
+        Call {
+            app: self,
+            method,
+            path: path.to_owned(),
+            headers: vec![("app_id".into(), self.app_id.clone())],
+            query: vec![],
+            body: None,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Call<'_> {
+        self.call(Method::GET, path)
+    }
+
+    pub fn post(&self, path: &str) -> Call<'_> {
+        self.call(Method::POST, path)
+    }
+
+    pub fn put(&self, path: &str) -> Call<'_> {
+        self.call(Method::PUT, path)
+    }
+
+    pub fn delete(&self, path: &str) -> Call<'_> {
+        self.call(Method::DELETE, path)
+    }
+
+    /// Register a user through the API; answers its user_id.
+    pub async fn register(&self, username: &str) -> i64 {
+        let r = self.post("/user/register/v2").json(json!({"username": username, "password": "secret123"})).send().await;
+        r.ok();
+        r.data()["user_id"].as_i64().expect("user_id")
+    }
+
+    /// Log a user in through the API; answers its token.
+    pub async fn login(&self, username: &str) -> String {
+        let r = self.post("/token/user").json(json!({"name": username, "password": "secret123"})).send().await;
+        r.ok();
+        r.data()["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Register and log in: (user_id, token).
+    pub async fn user(&self, username: &str) -> (i64, String) {
+        let id = self.register(username).await;
+        (id, self.login(username).await)
+    }
+}
+
+pub struct Call<'a> {
+    app: &'a TestApp,
+    method: Method,
+    path: String,
+    headers: Vec<(String, String)>,
+    query: Vec<(String, String)>,
+    body: Option<(Body, &'static str)>,
+}
+
+impl<'a> Call<'a> {
+    pub fn header(mut self, k: &str, v: impl ToString) -> Self {
+        self.headers.retain(|(name, _)| name != k);
+        self.headers.push((k.to_owned(), v.to_string()));
+        self
+    }
+
+    pub fn without(mut self, k: &str) -> Self {
+        self.headers.retain(|(name, _)| name != k);
+        self
+    }
+
+    pub fn token(self, t: &str) -> Self {
+        self.header("access-token", t)
+    }
+
+    pub fn admin(self) -> Self {
+        let t = self.app.admin_token.clone();
+        self.token(&t)
+    }
+
+    pub fn query(mut self, k: &str, v: impl ToString) -> Self {
+        self.query.push((k.to_owned(), v.to_string()));
+        self
+    }
+
+    pub fn json(mut self, v: Value) -> Self {
+        self.body = Some((Body::from_string(v.to_string()), "application/json"));
+        self
+    }
+
+    pub fn raw(mut self, body: &str, content_type: &'static str) -> Self {
+        self.body = Some((Body::from_string(body.to_owned()), content_type));
+        self
+    }
+
+    pub async fn send(self) -> Answer {
+        let mut uri = self.path.clone();
+        if !self.query.is_empty() {
+            let q: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
+            uri = format!("{uri}?{}", q.join("&"));
+        }
+        let mut req = self.app.client.request(self.method, uri);
+        for (k, v) in &self.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        if let Some((body, ct)) = self.body {
+            req = req.content_type(ct).body(body);
+        }
+        let resp = req.send().await;
+        let status = resp.0.status().as_u16();
+        let text = resp.0.into_body().into_string().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Answer { status, body }
+    }
+}
+
+fn urlencode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn code(&self) -> i64 {
+        self.body["code"].as_i64().unwrap_or_else(|| panic!("no envelope: {:?}", self))
+    }
+
+    pub fn message(&self) -> String {
+        self.body["message"].as_str().unwrap_or_default().to_owned()
+    }
+
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    /// Success: HTTP 200, code 200, message null.
+    #[track_caller]
+    pub fn ok(&self) -> &Value {
+        assert_eq!((self.status, self.code()), (200, 200), "expected success, got {:?}", self.body);
+        assert!(self.body["message"].is_null(), "success carries message null: {:?}", self.body);
+        &self.body["data"]
+    }
+
+    /// A business error: HTTP 200 with `code`, data null, and a message.
+    #[track_caller]
+    pub fn err(&self, code: i64) -> String {
+        assert_eq!((self.status, self.code()), (200, code), "expected code {code}, got {:?}", self.body);
+        assert!(self.body["data"].is_null(), "errors carry no data: {:?}", self.body);
+        let m = self.message();
+        assert!(!m.is_empty(), "errors carry a message: {:?}", self.body);
+        m
+    }
+}
