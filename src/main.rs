@@ -107,7 +107,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Migrate { action } => {
-            let db = sea_orm::Database::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+            let db = state::open_pool(&config.database_url, 1, None).await.map_err(|e| e.to_string())?;
             match action {
                 MigrateAction::Up => Migrator::up(&db, None).await.map_err(|e| e.to_string())?,
                 MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await.map_err(|e| e.to_string())?,

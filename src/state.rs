@@ -23,6 +23,13 @@ impl AppState {
 
 /// Connect to `url` (creating the directory of a SQLite file) and apply pending migrations.
 pub async fn connect(url: &str, max_connections: u32, schema: Option<&str>) -> Result<DatabaseConnection, DbErr> {
+    let db = open_pool(url, max_connections, schema).await?;
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// Connect to `url` without touching the schema.
+pub async fn open_pool(url: &str, max_connections: u32, schema: Option<&str>) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = sqlite_file(url) {
         if let Some(dir) = std::path::Path::new(&path).parent() {
             if !dir.as_os_str().is_empty() {
@@ -41,9 +48,7 @@ pub async fn connect(url: &str, max_connections: u32, schema: Option<&str>) -> R
     if let Some(schema) = schema {
         opts.set_schema_search_path(schema.to_owned());
     }
-    let db = Database::connect(opts).await?;
-    Migrator::up(&db, None).await?;
-    Ok(db)
+    Database::connect(opts).await
 }
 
 fn sqlite_file(url: &str) -> Option<String> {

@@ -259,4 +259,48 @@ db_test!(unknown_routes_and_methods_do_not_500, |app: TestApp| async move {
     assert_eq!(r.status, 404);
     let r = app.delete("/user/register/v2").send().await;
     assert_eq!(r.status, 405);
+    let huge = format!("{{\"username\": \"{}\", \"password\": \"secret123\"}}", "a".repeat(5 * 1024 * 1024));
+    let r = app.post("/user/register/v2").raw(&huge, "application/json").send().await;
+    assert!(r.err(10002).contains("exceeds"));
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_start_creates_one_app_with_a_working_admin_token() {
+    for backend in common::backends() {
+        let (state, _) = common::empty_state(&backend).await;
+        let (a, b) = tokio::join!(imserver::domain::apps::bootstrap(&state), imserver::domain::apps::bootstrap(&state));
+        let created: Vec<_> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+        assert_eq!(created.len(), 1, "exactly one start creates the app");
+        assert!(imserver::domain::apps::bootstrap(&state).await.unwrap().is_none());
+        let new = &created[0];
+        assert!(new.admin_token.starts_with("adm_"));
+        let apps = imserver::entity::app::Entity::find().all(&state.db).await.unwrap();
+        assert_eq!(apps.len(), 1);
+        // the printed token is an admin token of that app
+        let caller = imserver::domain::auth::authenticate(
+            &state,
+            &new.admin_token,
+            imserver::domain::auth::CallerHeaders { app_id: Some(new.app_id.clone()), ..Default::default() },
+        )
+        .await
+        .unwrap();
+        assert!(caller.is_admin());
+    }
+}
+
+db_test!(revoked_admin_token_stops_working, |app: TestApp| async move {
+    let id = app.register("tina").await;
+    let second = imserver::domain::apps::issue_admin_token(&app.state, &app.app_id).await.unwrap();
+    app.get("/user/profile").token(&second).header("user_id", id).send().await.ok();
+    assert!(imserver::domain::apps::revoke_admin_token(&app.state, &second).await.unwrap());
+    app.get("/user/profile").token(&second).header("user_id", id).send().await.err(10008);
+    // the first admin token is untouched
+    app.get("/user/profile").admin().header("user_id", id).send().await.ok();
+});
+
+db_test!(every_answer_carries_a_request_id, |app: TestApp| async move {
+    let resp = app.client.get("/health").header("x-request-id", "abc123").send().await;
+    resp.assert_header("x-request-id", "abc123");
+    let resp = app.client.get("/health").send().await;
+    resp.assert_header_exist("x-request-id");
 });

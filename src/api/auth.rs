@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use poem::http::Method;
-use poem::{Endpoint, FromRequest, Request, RequestBody};
+use poem::{FromRequest, Request, RequestBody};
 use poem_openapi::auth::ApiKey;
 use poem_openapi::registry::{MetaApi, MetaOperationParam, MetaParamIn, Registry};
 use poem_openapi::types::Type;
@@ -181,7 +181,3 @@ impl<T: OpenApi> OpenApi for IdentityHeaders<T> {
         self.0.add_routes(route_table)
     }
 }
-
-// Keep the Endpoint trait in scope for BoxEndpoint's bounds.
-#[allow(unused)]
-fn _assert_endpoint<E: Endpoint>(_: E) {}

@@ -36,7 +36,12 @@ impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync> ApiExtractor<'a> for Js
         if !is_json {
             return Err(ApiError::bad("the request body must be JSON (content-type: application/json)").into());
         }
-        let bytes = body.take()?.into_bytes().await.map_err(|e| ApiError::bad(format!("reading the body: {e}")))?;
+        let bytes = body.take()?.into_bytes_limit(super::MAX_BODY_BYTES).await.map_err(|e| match e {
+            poem::error::ReadBodyError::PayloadTooLarge => {
+                ApiError::bad(format!("the request body exceeds {} bytes", super::MAX_BODY_BYTES))
+            }
+            other => ApiError::bad(format!("reading the body: {other}")),
+        })?;
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::bad(format!("the body is not valid JSON: {e}")))?;
         match T::parse_from_json(Some(value.clone())) {
             Ok(v) => Ok(JsonBody(v)),

@@ -91,7 +91,7 @@ pub fn app(state: State) -> impl Endpoint {
         .nest("/swagger", ui)
         .around(redirect_root)
         .with(AddData::new(state))
-        .with(CatchPanic::new())
+        .with(CatchPanic::new().with_handler(panic_reply))
         .around(crate::logging::request_log)
         .into_endpoint()
 }
@@ -102,4 +102,17 @@ async fn redirect_root<E: Endpoint>(next: E, req: Request) -> poem::Result<Respo
         return Ok(Redirect::see_other("/swagger/").into_response());
     }
     next.call(req).await.map(IntoResponse::into_response)
+}
+
+/// Largest accepted JSON request body (10002 beyond).
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// A panic never reaches the client as a bare 500: it answers the envelope with code 50000.
+fn panic_reply(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("request handler panicked");
+    let body = serde_json::json!({"code": 50000, "message": "internal error", "data": null});
+    Response::builder()
+        .status(poem::http::StatusCode::INTERNAL_SERVER_ERROR)
+        .content_type("application/json; charset=utf-8")
+        .body(body.to_string())
 }

@@ -28,6 +28,17 @@ pub async fn require_app(state: &AppState, app_id: Option<&str>) -> ApiResult<ap
 
 pub async fn create_app(state: &AppState, name: &str, register_secret: Option<String>) -> ApiResult<NewApp> {
     let txn = state.db.begin().await?;
+    let new = insert_app(state, &txn, name, register_secret).await?;
+    txn.commit().await?;
+    Ok(new)
+}
+
+async fn insert_app<C: sea_orm::ConnectionTrait>(
+    state: &AppState,
+    db: &C,
+    name: &str,
+    register_secret: Option<String>,
+) -> ApiResult<NewApp> {
     let app_id = new_id(12);
     app::ActiveModel {
         app_id: Set(app_id.clone()),
@@ -35,10 +46,9 @@ pub async fn create_app(state: &AppState, name: &str, register_secret: Option<St
         register_secret: Set(register_secret),
         created_at: Set(state.now_ms()),
     }
-    .insert(&txn)
+    .insert(db)
     .await?;
-    let admin_token = insert_admin_token(state, &txn, &app_id).await?;
-    txn.commit().await?;
+    let admin_token = insert_admin_token(state, db, &app_id).await?;
     Ok(NewApp { app_id, admin_token })
 }
 
@@ -73,8 +83,8 @@ async fn insert_admin_token<C: sea_orm::ConnectionTrait>(state: &AppState, db: &
     Ok(token)
 }
 
-/// On the first start of an empty database, create the default app. Exactly one instance
-/// wins the bootstrap marker, so several instances starting together create one app.
+/// On the first start of an empty database (no app yet), create the default app. Exactly one
+/// instance wins the bootstrap marker, so several instances starting together create one app.
 pub async fn bootstrap(state: &AppState) -> ApiResult<Option<NewApp>> {
     let txn = state.db.begin().await?;
     let inserted = server_meta::Entity::insert(server_meta::ActiveModel {
@@ -84,20 +94,12 @@ pub async fn bootstrap(state: &AppState) -> ApiResult<Option<NewApp>> {
     .on_conflict(OnConflict::column(server_meta::Column::Key).do_nothing().to_owned())
     .exec_without_returning(&txn)
     .await?;
-    if inserted == 0 {
-        txn.rollback().await?;
+    let has_apps = app::Entity::find().one(&txn).await?.is_some();
+    if inserted == 0 || has_apps {
+        txn.commit().await?;
         return Ok(None);
     }
-    let app_id = new_id(12);
-    app::ActiveModel {
-        app_id: Set(app_id.clone()),
-        name: Set("default".into()),
-        register_secret: Set(None),
-        created_at: Set(state.now_ms()),
-    }
-    .insert(&txn)
-    .await?;
-    let admin_token = insert_admin_token(state, &txn, &app_id).await?;
+    let new = insert_app(state, &txn, "default", None).await?;
     txn.commit().await?;
-    Ok(Some(NewApp { app_id, admin_token }))
+    Ok(Some(new))
 }

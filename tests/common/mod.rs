@@ -71,11 +71,16 @@ async fn database(backend: &Backend) -> sea_orm::DatabaseConnection {
     }
 }
 
+/// A migrated, empty database (no app) with a manual clock.
+pub async fn empty_state(backend: &Backend) -> (State, Arc<ManualClock>) {
+    let db = database(backend).await;
+    let clock = Arc::new(ManualClock::new(START_MS));
+    (Arc::new(AppState { db, settings: Settings::for_tests(), clock: clock.clone() }), clock)
+}
+
 impl TestApp {
     pub async fn new(backend: &Backend) -> TestApp {
-        let db = database(backend).await;
-        let clock = Arc::new(ManualClock::new(START_MS));
-        let state: State = Arc::new(AppState { db, settings: Settings::for_tests(), clock: clock.clone() });
+        let (state, clock) = empty_state(backend).await;
         let new = apps::create_app(&state, "test", None).await.expect("app");
         let client = TestClient::new(imserver::api::app(state.clone()).map_to_response().boxed());
         TestApp { client, state, clock, app_id: new.app_id, admin_token: new.admin_token, backend: backend.clone() }
