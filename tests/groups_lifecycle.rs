@@ -337,3 +337,22 @@ db_test!(user_joined_and_public_list, |app: TestApp| async move {
     assert_eq!(app.get("/group/public_list").token(&ta).send().await.ok(), &json!([r1]));
     app.get("/group/public_list").send().await.err(10003);
 });
+
+db_test!(concurrent_transfers_leave_one_owner, |app: TestApp| async move {
+    let (alice, ta) = app.user("alice").await;
+    let (bob, _) = app.user("bob").await;
+    let (carol, _) = app.user("carol").await;
+    let gid = group_of(&app, &ta, &[bob, carol]).await;
+    let calls = [bob, carol, bob, carol]
+        .map(|to| app.put("/group/transfer").token(&ta).json(json!({"group_id": gid, "new_owner": to})).send());
+    let answers = futures::future::join_all(calls).await;
+    let ok = answers.iter().filter(|a| a.code() == 200).count();
+    let denied = answers.iter().filter(|a| a.code() == 20013).count();
+    assert_eq!((ok, denied), (1, 3), "{answers:?}");
+    let rows = group_member::Entity::find().filter(group_member::Column::GroupId.eq(gid)).all(&app.state.db).await.unwrap();
+    let owners: Vec<i64> = rows.iter().filter(|m| m.role == 2).map(|m| m.user_id).collect();
+    let g = group::Entity::find_by_id(gid).one(&app.state.db).await.unwrap().unwrap();
+    assert_eq!(owners, vec![g.owner_id]);
+    assert_ne!(g.owner_id, alice);
+    assert_eq!(g.count, 3);
+});

@@ -4,7 +4,7 @@
 //! caller's rank; `Acting::may_act_on` checks rank against a target member. Roles rank
 //! owner > admin > member. An app admin token with the `group_id` header acts with owner
 //! rights on that group only; with the `user_id` header it acts as that user.
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::auth::Caller;
 use crate::entity::{group, group_member};
@@ -104,13 +104,14 @@ impl Acting {
 }
 
 /// A group of the caller's app (20001 when absent or of another app; also when dissolved and
-/// `need` is Live).
+/// `need` is Live). A Live load is a change to come: it locks the group row (PostgreSQL; SQLite
+/// serialises writers anyway), so concurrent changes of one group see each other's result.
 pub async fn load_group<C: ConnectionTrait>(db: &C, app_id: &str, group_id: i64, need: Need) -> ApiResult<group::Model> {
-    let g = group::Entity::find_by_id(group_id)
-        .filter(group::Column::AppId.eq(app_id))
-        .one(db)
-        .await?
-        .ok_or(ApiError::GroupNotFound(group_id))?;
+    let mut query = group::Entity::find_by_id(group_id).filter(group::Column::AppId.eq(app_id));
+    if need == Need::Live {
+        query = query.lock_exclusive();
+    }
+    let g = query.one(db).await?.ok_or(ApiError::GroupNotFound(group_id))?;
     if need == Need::Live && g.status != STATUS_NORMAL {
         return Err(ApiError::GroupNotFound(group_id));
     }
