@@ -3,6 +3,9 @@
 pub mod auth;
 pub mod body;
 pub mod envelope;
+pub mod group_admins;
+pub mod group_info;
+pub mod group_settings;
 pub mod system;
 pub mod token;
 pub mod user_profile;
@@ -36,6 +39,9 @@ pub type Apis = auth::IdentityHeaders<(
     token::TokenApi,
     user_register::UserRegisterApi,
     user_profile::UserProfileApi,
+    group_info::GroupInfoApi,
+    group_settings::GroupSettingsApi,
+    group_admins::GroupAdminsApi,
 )>;
 
 pub fn apis(state: &State) -> Apis {
@@ -44,6 +50,9 @@ pub fn apis(state: &State) -> Apis {
         token::TokenApi(state.clone()),
         user_register::UserRegisterApi(state.clone()),
         user_profile::UserProfileApi(state.clone()),
+        group_info::GroupInfoApi(state.clone()),
+        group_settings::GroupSettingsApi(state.clone()),
+        group_admins::GroupAdminsApi(state.clone()),
     ))
 }
 

@@ -1,5 +1,8 @@
 //! The rules of imserver. Handlers parse and map; everything that decides lives here.
 pub mod apps;
 pub mod auth;
+pub mod group_admins;
+pub mod group_roles;
+pub mod groups;
 pub mod sessions;
 pub mod users;

@@ -2,6 +2,8 @@
 pub mod admin_token;
 pub mod app;
 pub mod device;
+pub mod group;
+pub mod group_member;
 pub mod server_meta;
 pub mod user;
 pub mod user_setting;

@@ -1,0 +1,218 @@
+//! THE permission check of every group operation, written once.
+//!
+//! `acting_member` loads the group and the caller's membership; `Acting::require` checks the
+//! caller's rank; `Acting::may_act_on` checks rank against a target member. Roles rank
+//! owner > admin > member. An app admin token with the `group_id` header acts with owner
+//! rights on that group only; with the `user_id` header it acts as that user.
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+
+use super::auth::Caller;
+use crate::entity::{group, group_member};
+use crate::error::{ApiError, ApiResult};
+
+/// group.status of a live group.
+pub const STATUS_NORMAL: i32 = 0;
+/// group.status of a dissolved group.
+pub const STATUS_DISSOLVED: i32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Member = 0,
+    Admin = 1,
+    Owner = 2,
+}
+
+impl Role {
+    pub fn from_db(v: i32) -> Role {
+        match v {
+            2 => Role::Owner,
+            1 => Role::Admin,
+            _ => Role::Member,
+        }
+    }
+
+    pub fn db(self) -> i32 {
+        self as i32
+    }
+
+    /// The error of a caller below this rank.
+    fn needed(self) -> ApiError {
+        match self {
+            Role::Member => ApiError::NeedsMember,
+            Role::Admin => ApiError::NeedsAdmin,
+            Role::Owner => ApiError::NeedsOwner,
+        }
+    }
+}
+
+/// Whether the operation needs a live group (changes) or also accepts a dissolved one (reads).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    Live,
+    Any,
+}
+
+/// The caller as seen by one group.
+#[derive(Clone, Debug)]
+pub struct Acting {
+    pub group: group::Model,
+    /// The user the caller acts as (None for an admin token acting on the group by group_id).
+    pub user_id: Option<i64>,
+    /// The caller's membership record, if it is a member.
+    pub member: Option<group_member::Model>,
+    /// The caller's rank in the group (None: not a member).
+    pub role: Option<Role>,
+}
+
+impl Acting {
+    pub fn group_id(&self) -> i64 {
+        self.group.id
+    }
+
+    /// At least `role`, else 20011 / 20012 / 20013.
+    pub fn require(&self, role: Role) -> ApiResult<()> {
+        match self.role {
+            Some(r) if r >= role => Ok(()),
+            _ => Err(role.needed()),
+        }
+    }
+
+    /// The caller's own membership record (its per-member settings), else 20002. An admin token
+    /// acting by group_id has none: it must name a user with the user_id header.
+    pub fn own_membership(&self) -> ApiResult<&group_member::Model> {
+        let uid = self.user_id.ok_or_else(|| {
+            ApiError::bad("header user_id is required: per-member settings belong to a user, not to the group_id header")
+        })?;
+        self.member.as_ref().ok_or(ApiError::NotMember(uid))
+    }
+
+    /// The caller may act on a member of rank `target`: the owner on anyone but itself as
+    /// owner, admins on plain members only. Else 20013 (needs owner).
+    pub fn may_act_on(&self, target: Role) -> ApiResult<()> {
+        match self.role {
+            Some(Role::Owner) if target != Role::Owner => Ok(()),
+            Some(Role::Admin) if target == Role::Member => Ok(()),
+            Some(Role::Owner) | Some(Role::Admin) => Err(ApiError::NeedsOwner),
+            _ => Err(ApiError::NeedsAdmin),
+        }
+    }
+
+    /// Member modes as the caller sees them (0 when it is not a member).
+    pub fn modes(&self) -> (i32, i32) {
+        self.member.as_ref().map(|m| (m.msg_mute_mode, m.msg_push_mode)).unwrap_or((0, 0))
+    }
+}
+
+/// A group of the caller's app (20001 when absent or of another app; also when dissolved and
+/// `need` is Live). A Live load is a change to come: it locks the group row (PostgreSQL; SQLite
+/// serialises writers anyway), so concurrent changes of one group see each other's result.
+pub async fn load_group<C: ConnectionTrait>(db: &C, app_id: &str, group_id: i64, need: Need) -> ApiResult<group::Model> {
+    let mut query = group::Entity::find_by_id(group_id).filter(group::Column::AppId.eq(app_id));
+    if need == Need::Live {
+        query = query.lock_exclusive();
+    }
+    let g = query.one(db).await?.ok_or(ApiError::GroupNotFound(group_id))?;
+    if need == Need::Live && g.status != STATUS_NORMAL {
+        return Err(ApiError::GroupNotFound(group_id));
+    }
+    Ok(g)
+}
+
+/// The memberships of `user_ids` in a group, in one query.
+pub async fn memberships<C: ConnectionTrait>(db: &C, group_id: i64, user_ids: Vec<i64>) -> ApiResult<Vec<group_member::Model>> {
+    if user_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(group_member::Entity::find()
+        .filter(group_member::Column::GroupId.eq(group_id))
+        .filter(group_member::Column::UserId.is_in(user_ids))
+        .all(db)
+        .await?)
+}
+
+/// Load the group and the caller's place in it (two queries). The caller needs an identity
+/// in the group: a user (token or user_id header) or the group_id header of an admin token.
+pub async fn acting_member<C: ConnectionTrait>(db: &C, caller: &Caller, group_id: i64, need: Need) -> ApiResult<Acting> {
+    if let Some(as_group) = caller.as_group {
+        if as_group != group_id {
+            return Err(ApiError::denied(format!(
+                "the group_id header names group {as_group}; it gives no rights on group {group_id}"
+            )));
+        }
+        let group = load_group(db, &caller.app_id, group_id, need).await?;
+        return Ok(Acting { group, user_id: None, member: None, role: Some(Role::Owner) });
+    }
+    let uid = caller.as_user.ok_or_else(|| {
+        ApiError::bad("an app admin token needs the user_id header (act as a user) or the group_id header (act as the group's owner)")
+    })?;
+    let group = load_group(db, &caller.app_id, group_id, need).await?;
+    let member = memberships(db, group_id, vec![uid]).await?.into_iter().next();
+    let role = member.as_ref().map(|m| Role::from_db(m.role));
+    Ok(Acting { group, user_id: Some(uid), member, role })
+}
+
+/// The group and the caller's place in it, for reads: any caller of the app may read (a
+/// dissolved group too); the caller's membership is loaded when it acts as a user.
+pub async fn viewing_member<C: ConnectionTrait>(db: &C, caller: &Caller, group_id: i64) -> ApiResult<Acting> {
+    let group = load_group(db, &caller.app_id, group_id, Need::Any).await?;
+    if caller.as_group == Some(group_id) {
+        return Ok(Acting { group, user_id: None, member: None, role: Some(Role::Owner) });
+    }
+    let member = match caller.as_user {
+        Some(uid) => memberships(db, group_id, vec![uid]).await?.into_iter().next(),
+        None => None,
+    };
+    let role = member.as_ref().map(|m| Role::from_db(m.role));
+    Ok(Acting { group, user_id: caller.as_user, member, role })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acting(role: Option<Role>) -> Acting {
+        let group = group::Model {
+            id: 1,
+            app_id: "a".into(),
+            name: None,
+            avatar: None,
+            description: None,
+            ext: None,
+            r#type: 0,
+            owner_id: 1,
+            capacity: 2000,
+            count: 1,
+            member_invite: true,
+            member_modify: false,
+            apply_approval: 1,
+            read_ack: false,
+            history_visible: false,
+            ban_expire_time: 0,
+            status: 0,
+            created_at: 0,
+            updated_at: 0,
+        };
+        Acting { group, user_id: Some(7), member: None, role }
+    }
+
+    #[test]
+    fn require_answers_the_missing_rank() {
+        assert!(acting(Some(Role::Owner)).require(Role::Owner).is_ok());
+        assert_eq!(acting(Some(Role::Admin)).require(Role::Owner).unwrap_err().code(), 20013);
+        assert_eq!(acting(Some(Role::Member)).require(Role::Admin).unwrap_err().code(), 20012);
+        assert_eq!(acting(None).require(Role::Member).unwrap_err().code(), 20011);
+        assert_eq!(acting(None).own_membership().unwrap_err().code(), 20002);
+    }
+
+    #[test]
+    fn admins_act_on_members_only() {
+        let admin = acting(Some(Role::Admin));
+        assert!(admin.may_act_on(Role::Member).is_ok());
+        assert_eq!(admin.may_act_on(Role::Admin).unwrap_err().code(), 20013);
+        assert_eq!(admin.may_act_on(Role::Owner).unwrap_err().code(), 20013);
+        let owner = acting(Some(Role::Owner));
+        assert!(owner.may_act_on(Role::Admin).is_ok());
+        assert!(owner.may_act_on(Role::Owner).is_err());
+        assert_eq!(acting(Some(Role::Member)).may_act_on(Role::Member).unwrap_err().code(), 20012);
+    }
+}

@@ -1,0 +1,392 @@
+//! Groups: lifecycle (create, destroy, transfer), information and settings, and the caller's
+//! own per-member settings (display name, message mute and push modes).
+use std::collections::{HashMap, HashSet};
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
+    TransactionTrait, JoinType,
+};
+
+use super::auth::Caller;
+use super::group_roles::{Acting, Need, Role, STATUS_DISSOLVED, STATUS_NORMAL, acting_member, memberships, viewing_member};
+use crate::entity::{group, group_member, user};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// group.type of a private group.
+pub const TYPE_PRIVATE: i32 = 0;
+/// group.type of a chatroom.
+pub const TYPE_CHATROOM: i32 = 2;
+/// Member limit of a private group.
+pub const PRIVATE_GROUP_CAPACITY: i64 = 2000;
+/// Member limit of a chatroom.
+pub const CHATROOM_CAPACITY: i64 = 100_000;
+/// Longest user_list of /group/create and of the admin operations; longest group_list of
+/// /group/info/batch.
+pub const MAX_ID_LIST: usize = 500;
+pub const NAME_MAX: usize = 128;
+pub const AVATAR_MAX: usize = 1024;
+pub const TEXT_MAX: usize = 2048;
+pub const DISPLAY_NAME_MAX: usize = 128;
+
+/// A group as one caller sees it: the group and the caller's own message modes.
+pub struct GroupView {
+    pub group: group::Model,
+    pub msg_mute_mode: i32,
+    pub msg_push_mode: i32,
+}
+
+impl GroupView {
+    fn of(acting: Acting) -> GroupView {
+        let (msg_mute_mode, msg_push_mode) = acting.modes();
+        GroupView { group: acting.group, msg_mute_mode, msg_push_mode }
+    }
+}
+
+/// The outcome of an operation on one user (admin add/remove, transfer).
+pub struct UserOutcome {
+    pub user_id: i64,
+    pub success: bool,
+    pub reason: Option<String>,
+}
+
+impl UserOutcome {
+    pub fn ok(user_id: i64) -> Self {
+        UserOutcome { user_id, success: true, reason: None }
+    }
+
+    pub fn fail(user_id: i64, reason: impl Into<String>) -> Self {
+        UserOutcome { user_id, success: false, reason: Some(reason.into()) }
+    }
+}
+
+pub struct NewGroup {
+    pub name: Option<String>,
+    pub avatar: Option<String>,
+    pub description: Option<String>,
+    pub r#type: Option<i32>,
+    pub user_list: Vec<i64>,
+}
+
+fn check_len(field: &str, value: &str, min: usize, max: usize) -> ApiResult<()> {
+    let n = value.chars().count();
+    if n < min || n > max {
+        return Err(ApiError::bad(format!("{field} must be {min}-{max} characters")));
+    }
+    Ok(())
+}
+
+/// Ids in their first order, without repeats.
+pub fn unique_ids(ids: &[i64]) -> Vec<i64> {
+    let mut seen = HashSet::new();
+    ids.iter().copied().filter(|id| seen.insert(*id)).collect()
+}
+
+fn check_list(field: &str, ids: &[i64]) -> ApiResult<()> {
+    if ids.len() > MAX_ID_LIST {
+        return Err(ApiError::bad(format!("{field} may hold at most {MAX_ID_LIST} ids")));
+    }
+    Ok(())
+}
+
+fn new_member(group_id: i64, user_id: i64, role: Role, now: i64) -> group_member::ActiveModel {
+    group_member::ActiveModel {
+        group_id: Set(group_id),
+        user_id: Set(user_id),
+        role: Set(role.db()),
+        display_name: Set(None),
+        msg_mute_mode: Set(0),
+        msg_push_mode: Set(0),
+        join_time: Set(now),
+        mute_expire_time: Set(0),
+        ..Default::default()
+    }
+}
+
+/// Create a group (4.16): the caller becomes its owner and first member; the users of
+/// user_list join at once (unknown ids are skipped and logged).
+pub async fn create(state: &AppState, caller: &Caller, req: NewGroup) -> ApiResult<GroupView> {
+    let owner = caller.user_id()?;
+    let kind = req.r#type.unwrap_or(TYPE_PRIVATE);
+    let capacity = match kind {
+        TYPE_PRIVATE => PRIVATE_GROUP_CAPACITY,
+        TYPE_CHATROOM => CHATROOM_CAPACITY,
+        other => return Err(ApiError::bad(format!("type must be 0 (private group) or 2 (chatroom), got {other}"))),
+    };
+    if let Some(n) = &req.name {
+        check_len("name", n, 1, NAME_MAX)?;
+    }
+    if let Some(a) = &req.avatar {
+        check_len("avatar", a, 0, AVATAR_MAX)?;
+    }
+    if let Some(d) = &req.description {
+        check_len("description", d, 0, TEXT_MAX)?;
+    }
+    check_list("user_list", &req.user_list)?;
+    let wanted: Vec<i64> = unique_ids(&req.user_list).into_iter().filter(|&u| u != owner).collect();
+    let now = state.now_ms();
+    let txn = state.db.begin().await?;
+    let known: HashSet<i64> = if wanted.is_empty() {
+        HashSet::new()
+    } else {
+        user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::AppId.eq(caller.app_id.clone()))
+            .filter(user::Column::Id.is_in(wanted.clone()))
+            .into_tuple::<i64>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let (joining, skipped): (Vec<i64>, Vec<i64>) = wanted.into_iter().partition(|u| known.contains(u));
+    if !skipped.is_empty() {
+        tracing::info!(?skipped, "group create: unknown user ids in user_list skipped");
+    }
+    let count = 1 + joining.len() as i64;
+    if count > capacity {
+        return Err(ApiError::GroupFull(capacity));
+    }
+    let created = group::ActiveModel {
+        app_id: Set(caller.app_id.clone()),
+        name: Set(req.name),
+        avatar: Set(req.avatar),
+        description: Set(req.description),
+        ext: Set(None),
+        r#type: Set(kind),
+        owner_id: Set(owner),
+        capacity: Set(capacity),
+        count: Set(count),
+        member_invite: Set(true),
+        member_modify: Set(false),
+        apply_approval: Set(1),
+        read_ack: Set(false),
+        history_visible: Set(false),
+        ban_expire_time: Set(0),
+        status: Set(STATUS_NORMAL),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut rows = vec![new_member(created.id, owner, Role::Owner, now)];
+    rows.extend(joining.iter().map(|&u| new_member(created.id, u, Role::Member, now)));
+    group_member::Entity::insert_many(rows).exec_without_returning(&txn).await?;
+    txn.commit().await?;
+    Ok(GroupView { group: created, msg_mute_mode: 0, msg_push_mode: 0 })
+}
+
+/// Information of a group (4.24) and its settings (4.42): the same object, with the caller's
+/// own message modes. Any caller of the app may read it, a dissolved group too.
+pub async fn info(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<GroupView> {
+    Ok(GroupView::of(viewing_member(&state.db, caller, group_id).await?))
+}
+
+/// Information of many groups (4.26), in a constant number of queries; ids that are unknown
+/// or of another app are left out.
+pub async fn info_batch(state: &AppState, caller: &Caller, group_ids: &[i64]) -> ApiResult<Vec<GroupView>> {
+    check_list("group_list", group_ids)?;
+    let ids = unique_ids(group_ids);
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let groups: HashMap<i64, group::Model> = group::Entity::find()
+        .filter(group::Column::AppId.eq(caller.app_id.clone()))
+        .filter(group::Column::Id.is_in(ids.clone()))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g))
+        .collect();
+    let modes: HashMap<i64, (i32, i32)> = match caller.as_user {
+        Some(uid) if !groups.is_empty() => group_member::Entity::find()
+            .filter(group_member::Column::UserId.eq(uid))
+            .filter(group_member::Column::GroupId.is_in(groups.keys().copied().collect::<Vec<_>>()))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|m| (m.group_id, (m.msg_mute_mode, m.msg_push_mode)))
+            .collect(),
+        _ => HashMap::new(),
+    };
+    let mut groups = groups;
+    Ok(ids
+        .into_iter()
+        .filter_map(|id| groups.remove(&id))
+        .map(|g| {
+            let (msg_mute_mode, msg_push_mode) = modes.get(&g.id).copied().unwrap_or((0, 0));
+            GroupView { group: g, msg_mute_mode, msg_push_mode }
+        })
+        .collect())
+}
+
+/// Dissolve a group (4.17, owner): status 1; it stays readable by id and leaves every
+/// member's group list; no further change is accepted (20001).
+pub async fn destroy(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<bool> {
+    let txn = state.db.begin().await?;
+    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
+    acting.require(Role::Owner)?;
+    let mut g: group::ActiveModel = acting.group.into();
+    g.status = Set(STATUS_DISSOLVED);
+    g.updated_at = Set(state.now_ms());
+    g.update(&txn).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// A change of group information (4.25, 4.27-4.29).
+pub enum InfoChange {
+    Name(String),
+    Avatar(String),
+    Description(String),
+    Ext(String),
+}
+
+/// Change group information: admins and the owner; members too when member_modify is on.
+pub async fn update_info(state: &AppState, caller: &Caller, group_id: i64, change: InfoChange) -> ApiResult<bool> {
+    match &change {
+        InfoChange::Name(v) => check_len("value", v, 1, NAME_MAX)?,
+        InfoChange::Avatar(v) => check_len("value", v, 0, AVATAR_MAX)?,
+        InfoChange::Description(v) | InfoChange::Ext(v) => check_len("value", v, 0, TEXT_MAX)?,
+    }
+    let txn = state.db.begin().await?;
+    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
+    acting.require(if acting.group.member_modify { Role::Member } else { Role::Admin })?;
+    let mut g: group::ActiveModel = acting.group.into();
+    match change {
+        InfoChange::Name(v) => g.name = Set(Some(v)),
+        InfoChange::Avatar(v) => g.avatar = Set(Some(v)),
+        InfoChange::Description(v) => g.description = Set(Some(v)),
+        InfoChange::Ext(v) => g.ext = Set(Some(v)),
+    }
+    g.updated_at = Set(state.now_ms());
+    g.update(&txn).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// A change of group settings (4.43, 4.44, 4.46-4.48).
+pub enum SettingChange {
+    MemberInvite(bool),
+    MemberModify(bool),
+    ReadAck(bool),
+    HistoryVisible(bool),
+    ApplyApproval(i32),
+}
+
+/// Change group settings: admins and the owner.
+pub async fn update_setting(state: &AppState, caller: &Caller, group_id: i64, change: SettingChange) -> ApiResult<bool> {
+    if let SettingChange::ApplyApproval(v) = change {
+        if !(0..=2).contains(&v) {
+            return Err(ApiError::bad(format!("apply_approval must be 0-2, got {v}")));
+        }
+    }
+    let txn = state.db.begin().await?;
+    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
+    acting.require(Role::Admin)?;
+    let mut g: group::ActiveModel = acting.group.into();
+    match change {
+        SettingChange::MemberInvite(v) => g.member_invite = Set(v),
+        SettingChange::MemberModify(v) => g.member_modify = Set(v),
+        SettingChange::ReadAck(v) => g.read_ack = Set(v),
+        SettingChange::HistoryVisible(v) => g.history_visible = Set(v),
+        SettingChange::ApplyApproval(v) => g.apply_approval = Set(v),
+    }
+    g.updated_at = Set(state.now_ms());
+    g.update(&txn).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// A change of the caller's own per-member settings (4.18, 4.37, 4.38).
+pub enum MemberChange {
+    DisplayName(String),
+    MuteMode(i32),
+    PushMode(i32),
+}
+
+/// Change the caller's own member settings; answers the group as the caller now sees it.
+pub async fn update_own_member(state: &AppState, caller: &Caller, group_id: i64, change: MemberChange) -> ApiResult<GroupView> {
+    match &change {
+        MemberChange::DisplayName(v) => check_len("value", v, 0, DISPLAY_NAME_MAX)?,
+        MemberChange::MuteMode(v) if !(0..=2).contains(v) => {
+            return Err(ApiError::bad(format!("msg_mute_mode must be 0-2, got {v}")));
+        }
+        MemberChange::PushMode(v) if !(0..=4).contains(v) => return Err(ApiError::BadPushMode(*v)),
+        _ => {}
+    }
+    let txn = state.db.begin().await?;
+    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
+    let mut m: group_member::ActiveModel = acting.own_membership()?.clone().into();
+    match change {
+        MemberChange::DisplayName(v) => m.display_name = Set(Some(v)),
+        MemberChange::MuteMode(v) => m.msg_mute_mode = Set(v),
+        MemberChange::PushMode(v) => m.msg_push_mode = Set(v),
+    }
+    let m = m.update(&txn).await?;
+    txn.commit().await?;
+    Ok(GroupView { group: acting.group, msg_mute_mode: m.msg_mute_mode, msg_push_mode: m.msg_push_mode })
+}
+
+/// Hand the group to another member (4.50, owner). The old owner stays as a plain member.
+pub async fn transfer(state: &AppState, caller: &Caller, group_id: i64, new_owner: i64) -> ApiResult<UserOutcome> {
+    let txn = state.db.begin().await?;
+    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
+    acting.require(Role::Owner)?;
+    let old_owner = acting.group.owner_id;
+    if new_owner == old_owner {
+        return Err(ApiError::bad(format!("user {new_owner} already owns the group")));
+    }
+    let target = memberships(&txn, group_id, vec![new_owner]).await?;
+    if target.is_empty() {
+        return Err(ApiError::TransferTargetNotMember(new_owner));
+    }
+    group_member::Entity::update_many()
+        .col_expr(
+            group_member::Column::Role,
+            Expr::case(group_member::Column::UserId.eq(new_owner), Role::Owner.db()).finally(Role::Member.db()).into(),
+        )
+        .filter(group_member::Column::GroupId.eq(group_id))
+        .filter(group_member::Column::UserId.is_in([old_owner, new_owner]))
+        .exec(&txn)
+        .await?;
+    let mut g: group::ActiveModel = acting.group.into();
+    g.owner_id = Set(new_owner);
+    g.updated_at = Set(state.now_ms());
+    g.update(&txn).await?;
+    txn.commit().await?;
+    Ok(UserOutcome::ok(new_owner))
+}
+
+/// The live groups the caller is a member of (4.53), in one query.
+pub async fn user_joined(state: &AppState, caller: &Caller) -> ApiResult<Vec<i64>> {
+    let uid = caller.user_id()?;
+    Ok(group_member::Entity::find()
+        .select_only()
+        .column(group_member::Column::GroupId)
+        .join(JoinType::InnerJoin, group_member::Relation::Group.def())
+        .filter(group_member::Column::UserId.eq(uid))
+        .filter(group::Column::AppId.eq(caller.app_id.clone()))
+        .filter(group::Column::Status.eq(STATUS_NORMAL))
+        .order_by_asc(group_member::Column::GroupId)
+        .into_tuple::<i64>()
+        .all(&state.db)
+        .await?)
+}
+
+/// The app's live chatrooms (4.39, deprecated), in one query.
+pub async fn public_list(state: &AppState, caller: &Caller) -> ApiResult<Vec<i64>> {
+    Ok(group::Entity::find()
+        .select_only()
+        .column(group::Column::Id)
+        .filter(group::Column::AppId.eq(caller.app_id.clone()))
+        .filter(group::Column::Type.eq(TYPE_CHATROOM))
+        .filter(group::Column::Status.eq(STATUS_NORMAL))
+        .order_by_asc(group::Column::Id)
+        .into_tuple::<i64>()
+        .all(&state.db)
+        .await?)
+}
