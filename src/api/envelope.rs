@@ -6,6 +6,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::types::{ParseFromJSON, ToJSON};
 use poem_openapi::{ApiResponse, Object};
 
+use crate::domain::paging::Page;
 use crate::error::{ApiError, ApiResult};
 
 /// An envelope body that can also carry an error.
@@ -31,14 +32,6 @@ impl<T: ParseFromJSON + ToJSON + Send + Sync> EnvelopeBody for Envelope<T> {
     }
 }
 
-/// A page of a list.
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// Where the next page starts; None on the last page.
-    pub cursor: Option<String>,
-    pub total: Option<i64>,
-    pub version: Option<i64>,
-}
 
 #[derive(Object)]
 pub struct PageEnvelope<T: ParseFromJSON + ToJSON + Send + Sync> {

@@ -1,6 +1,7 @@
 //! The rules of imserver. Handlers parse and map; everything that decides lives here.
 pub mod apps;
 pub mod auth;
+pub mod paging;
 pub mod group_admins;
 pub mod group_roles;
 pub mod groups;
