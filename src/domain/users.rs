@@ -1,7 +1,7 @@
 //! Accounts: registration (single, batch, push) and the profile.
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use validator::ValidateLength;
 
@@ -280,4 +280,136 @@ pub async fn find_user(state: &AppState, app_id: &str, user_id: i64) -> ApiResul
 /// The profile of the user the caller acts as (private_info included: it is its own).
 pub async fn own_profile(state: &AppState, caller: &Caller) -> ApiResult<user::Model> {
     find_user(state, &caller.app_id, caller.user_id()?).await
+}
+
+/// Longest free-text profile fields (description, private_info, public_info).
+pub const MAX_INFO_LEN: usize = 4096;
+pub const MAX_NICK_NAME_LEN: usize = 64;
+pub const MAX_AVATAR_LEN: usize = 1024;
+pub const MAX_MOBILE_LEN: usize = 32;
+
+/// The profile fields that PUT /user/profile may change; None leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct ProfilePatch {
+    pub description: Option<String>,
+    pub nick_name: Option<String>,
+    pub private_info: Option<String>,
+    pub public_info: Option<String>,
+}
+
+fn check_len(field: &str, value: &str, max: usize) -> ApiResult<()> {
+    if value.chars().count() > max {
+        return Err(ApiError::bad(format!("{field} must be at most {max} characters")));
+    }
+    Ok(())
+}
+
+impl ProfilePatch {
+    pub fn check(&self) -> ApiResult<()> {
+        if let Some(v) = &self.description {
+            check_len("description", v, MAX_INFO_LEN)?;
+        }
+        if let Some(v) = &self.nick_name {
+            check_len("nick_name", v, MAX_NICK_NAME_LEN)?;
+        }
+        if let Some(v) = &self.private_info {
+            check_len("private_info", v, MAX_INFO_LEN)?;
+        }
+        if let Some(v) = &self.public_info {
+            check_len("public_info", v, MAX_INFO_LEN)?;
+        }
+        Ok(())
+    }
+}
+
+/// One UPDATE of the acting user's row (a single statement: atomic on its own); 10000 when
+/// the user is gone.
+async fn update_acting_user(
+    state: &AppState,
+    caller: &Caller,
+    set: Vec<(user::Column, sea_orm::sea_query::SimpleExpr)>,
+) -> ApiResult<bool> {
+    let user_id = caller.user_id()?;
+    let mut update = user::Entity::update_many()
+        .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::AppId.eq(caller.app_id.clone()));
+    for (col, expr) in set {
+        update = update.col_expr(col, expr);
+    }
+    let done = update.exec(&state.db).await?;
+    if done.rows_affected == 0 {
+        return Err(ApiError::UserNotFound(user_id.to_string()));
+    }
+    Ok(true)
+}
+
+/// PUT /user/profile: change the fields given, leave the others.
+pub async fn update_profile(state: &AppState, caller: &Caller, patch: ProfilePatch) -> ApiResult<bool> {
+    patch.check()?;
+    let mut set = Vec::new();
+    if let Some(v) = patch.description {
+        set.push((user::Column::Description, Expr::value(v)));
+    }
+    if let Some(v) = patch.nick_name {
+        set.push((user::Column::NickName, Expr::value(v)));
+    }
+    if let Some(v) = patch.private_info {
+        set.push((user::Column::PrivateInfo, Expr::value(v)));
+    }
+    if let Some(v) = patch.public_info {
+        set.push((user::Column::PublicInfo, Expr::value(v)));
+    }
+    update_acting_user(state, caller, set).await
+}
+
+pub async fn set_avatar(state: &AppState, caller: &Caller, avatar: String) -> ApiResult<bool> {
+    check_len("avatar", &avatar, MAX_AVATAR_LEN)?;
+    update_acting_user(state, caller, vec![(user::Column::Avatar, Expr::value(avatar))]).await
+}
+
+pub async fn set_nick_name(state: &AppState, caller: &Caller, nick_name: String) -> ApiResult<bool> {
+    check_len("nick_name", &nick_name, MAX_NICK_NAME_LEN)?;
+    update_acting_user(state, caller, vec![(user::Column::NickName, Expr::value(nick_name))]).await
+}
+
+pub async fn set_private_info(state: &AppState, caller: &Caller, info: String) -> ApiResult<bool> {
+    check_len("body (private_info)", &info, MAX_INFO_LEN)?;
+    update_acting_user(state, caller, vec![(user::Column::PrivateInfo, Expr::value(info))]).await
+}
+
+pub async fn set_public_info(state: &AppState, caller: &Caller, info: String) -> ApiResult<bool> {
+    check_len("body (public_info)", &info, MAX_INFO_LEN)?;
+    update_acting_user(state, caller, vec![(user::Column::PublicInfo, Expr::value(info))]).await
+}
+
+/// Mobile numbers: digits with an optional leading '+', 3-32 characters, unique per app.
+pub fn check_mobile(mobile: &str) -> ApiResult<()> {
+    let digits = mobile.strip_prefix('+').unwrap_or(mobile);
+    if mobile.len() < 3 || mobile.len() > MAX_MOBILE_LEN || digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(ApiError::bad(format!("mobile must be 3-{MAX_MOBILE_LEN} digits, optionally after a '+'")));
+    }
+    Ok(())
+}
+
+pub async fn set_mobile(state: &AppState, caller: &Caller, mobile: String) -> ApiResult<bool> {
+    check_mobile(&mobile)?;
+    let shown = mobile.clone();
+    update_acting_user(state, caller, vec![(user::Column::Mobile, Expr::value(mobile))])
+        .await
+        .map_err(|e| match e {
+            ApiError::Database(db) if ApiError::is_unique_violation(&db) => ApiError::Conflict(format!("mobile {shown}")),
+            e => e,
+        })
+}
+
+pub async fn set_username(state: &AppState, caller: &Caller, username: String) -> ApiResult<bool> {
+    check_username(&username)?;
+    let shown = username.clone();
+    update_acting_user(state, caller, vec![(user::Column::Username, Expr::value(username))])
+        .await
+        .map_err(|e| match e {
+            ApiError::Database(db) if ApiError::is_unique_violation(&db) => ApiError::UserExists(shown),
+            e => e,
+        })
 }
