@@ -36,6 +36,7 @@ pub type Apis = auth::IdentityHeaders<(
     token::TokenApi,
     user_register::UserRegisterApi,
     user_profile::UserProfileApi,
+    user_settings::UserSettingsApi,
 )>;
 
 pub fn apis(state: &State) -> Apis {
@@ -44,6 +45,7 @@ pub fn apis(state: &State) -> Apis {
         token::TokenApi(state.clone()),
         user_register::UserRegisterApi(state.clone()),
         user_profile::UserProfileApi(state.clone()),
+        user_settings::UserSettingsApi(state.clone()),
     ))
 }
 

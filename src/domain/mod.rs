@@ -2,4 +2,5 @@
 pub mod apps;
 pub mod auth;
 pub mod sessions;
+pub mod user_settings;
 pub mod users;
