@@ -95,3 +95,27 @@ db_test!(private_and_public_take_a_bare_string, |app: TestApp| async move {
     let big = "x".repeat(4097);
     assert!(app.put("/user/public").token(&token).json(json!(big)).send().await.err(10002).contains("public_info"));
 });
+
+db_test!(change_password_keeps_only_the_calling_session, |app: TestApp| async move {
+    let (_, token) = app.user("hank").await;
+    let other = app.login("hank").await;
+    let wrong = app.post("/user/change_password").token(&token).json(json!({"old_password": "nopenope", "new_password": "newpass123"})).send().await;
+    wrong.err(11001);
+    app.get("/user/profile").token(&other).send().await.ok();
+    let short = app.post("/user/change_password").token(&token).json(json!({"old_password": "secret123", "new_password": "x"})).send().await;
+    assert!(short.err(10002).contains("new_password"));
+    app.post("/user/change_password").token(&token).json(json!({"old_password": "secret123", "new_password": "newpass123"})).send().await.ok();
+    app.get("/user/profile").token(&token).send().await.ok();
+    app.get("/user/profile").token(&other).send().await.err(10008);
+    app.post("/token/user").json(json!({"name": "hank", "password": "secret123"})).send().await.err(11001);
+    app.post("/token/user").json(json!({"name": "hank", "password": "newpass123"})).send().await.ok();
+});
+
+db_test!(change_password_admin_ends_every_session, |app: TestApp| async move {
+    let (id, token) = app.user("ivy").await;
+    app.post("/user/change_password_admin").token(&token).json(json!({"password": "byuser123"})).send().await.err(10010);
+    assert!(app.post("/user/change_password_admin").admin().json(json!({"password": "byadmin123"})).send().await.err(10002).contains("user_id"));
+    app.post("/user/change_password_admin").admin().header("user_id", id).json(json!({"password": "byadmin123"})).send().await.ok();
+    app.get("/user/profile").token(&token).send().await.err(10008);
+    app.post("/token/user").json(json!({"name": "ivy", "password": "byadmin123"})).send().await.ok();
+});

@@ -94,6 +94,22 @@ pub struct AvatarReq {
     pub avatar: String,
 }
 
+#[derive(Object)]
+pub struct ChangePasswordReq {
+    /// New password
+    #[oai(validator(min_length = 6, max_length = 128))]
+    pub new_password: String,
+    /// Old password
+    pub old_password: String,
+}
+
+#[derive(Object)]
+pub struct AdminPasswordReq {
+    /// Password
+    #[oai(validator(min_length = 6, max_length = 128))]
+    pub password: String,
+}
+
 #[OpenApi(tag = "ApiTags::User")]
 impl UserProfileApi {
     /// Get user information
@@ -187,5 +203,27 @@ impl UserProfileApi {
     #[oai(path = "/user/public", method = "put", method = "post")]
     async fn public_info(&self, caller: Caller, body: JsonBody<String>) -> R<bool> {
         users::set_public_info(&self.0, &caller, body.0).await.into()
+    }
+
+    /// Modify password
+    ///
+    /// Section 1.4 of the user document. Changes the acting user's password (6-128
+    /// characters) after checking old_password (11001 when wrong). Every other session of the
+    /// user ends (their tokens answer 10008); the calling session stays. With an app admin
+    /// token acting as the user, all of its sessions end.
+    #[oai(path = "/user/change_password", method = "post")]
+    async fn change_password(&self, caller: Caller, body: JsonBody<ChangePasswordReq>) -> R<bool> {
+        let b = body.0;
+        users::change_password(&self.0, &caller, b.old_password, b.new_password).await.into()
+    }
+
+    /// Administrator change password
+    ///
+    /// Section 1.5 of the user document. App admin token only (10010 otherwise): sets the
+    /// password of the user named by the user_id header, without the old one. All of that
+    /// user's sessions end.
+    #[oai(path = "/user/change_password_admin", method = "post")]
+    async fn change_password_admin(&self, caller: Caller, body: JsonBody<AdminPasswordReq>) -> R<bool> {
+        users::change_password_admin(&self.0, &caller, body.0.password).await.into()
     }
 }

@@ -5,8 +5,8 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use validator::ValidateLength;
 
-use super::auth::Caller;
-use super::sessions::{MAX_DEVICE_GUID_LEN, next_device_sn};
+use super::auth::{Caller, TokenKind};
+use super::sessions::{MAX_DEVICE_GUID_LEN, end_sessions, next_device_sn};
 use crate::crypto::{ct_eq, hmac_sha256_hex};
 use crate::entity::{app, device, user, user_setting};
 use crate::error::{ApiError, ApiResult};
@@ -412,4 +412,44 @@ pub async fn set_username(state: &AppState, caller: &Caller, username: String) -
             ApiError::Database(db) if ApiError::is_unique_violation(&db) => ApiError::UserExists(shown),
             e => e,
         })
+}
+
+/// POST /user/change_password: the acting user's password, checked against the old one
+/// (11001). The user's other sessions end; the calling session (user token) stays.
+pub async fn change_password(state: &AppState, caller: &Caller, old_password: String, new_password: String) -> ApiResult<bool> {
+    check_password(&new_password).map_err(|_| {
+        ApiError::bad(format!("new_password must be {PASSWORD_MIN}-{PASSWORD_MAX} characters"))
+    })?;
+    let account = find_user(state, &caller.app_id, caller.user_id()?).await?;
+    if !state.settings.password.verify(old_password, account.password_hash.clone()).await? {
+        return Err(ApiError::WrongPassword);
+    }
+    let keep = match caller.kind {
+        TokenKind::User { user_id, device_sn } => Some((user_id, device_sn)),
+        TokenKind::Admin => None,
+    };
+    store_password(state, account.id, new_password, keep).await
+}
+
+/// POST /user/change_password_admin: the app admin sets the password of the user named by
+/// the user_id header; all of that user's sessions end.
+pub async fn change_password_admin(state: &AppState, caller: &Caller, password: String) -> ApiResult<bool> {
+    caller.require_admin()?;
+    check_password(&password)?;
+    let account = find_user(state, &caller.app_id, caller.user_id()?).await?;
+    store_password(state, account.id, password, None).await
+}
+
+async fn store_password(state: &AppState, user_id: i64, password: String, keep: Option<(i64, i32)>) -> ApiResult<bool> {
+    let hash = state.settings.password.hash(password).await?;
+    let txn = state.db.begin().await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(&txn)
+        .await?;
+    end_sessions(&txn, vec![user_id], keep).await?;
+    txn.commit().await?;
+    Ok(true)
 }
