@@ -5,6 +5,7 @@ pub mod body;
 pub mod envelope;
 pub mod system;
 pub mod token;
+pub mod user_devices;
 pub mod user_profile;
 pub mod user_register;
 pub mod user_settings;
@@ -37,6 +38,7 @@ pub type Apis = auth::IdentityHeaders<(
     user_register::UserRegisterApi,
     user_profile::UserProfileApi,
     user_settings::UserSettingsApi,
+    user_devices::UserDevicesApi,
 )>;
 
 pub fn apis(state: &State) -> Apis {
@@ -46,6 +48,7 @@ pub fn apis(state: &State) -> Apis {
         user_register::UserRegisterApi(state.clone()),
         user_profile::UserProfileApi(state.clone()),
         user_settings::UserSettingsApi(state.clone()),
+        user_devices::UserDevicesApi(state.clone()),
     ))
 }
 

@@ -1,6 +1,7 @@
 //! The rules of imserver. Handlers parse and map; everything that decides lives here.
 pub mod apps;
 pub mod auth;
+pub mod devices;
 pub mod sessions;
 pub mod user_settings;
 pub mod users;
