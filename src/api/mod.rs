@@ -5,6 +5,7 @@ pub mod body;
 pub mod envelope;
 pub mod system;
 pub mod token;
+pub mod user_admin;
 pub mod user_devices;
 pub mod user_profile;
 pub mod user_register;
@@ -39,6 +40,7 @@ pub type Apis = auth::IdentityHeaders<(
     user_profile::UserProfileApi,
     user_settings::UserSettingsApi,
     user_devices::UserDevicesApi,
+    user_admin::UserAdminApi,
 )>;
 
 pub fn apis(state: &State) -> Apis {
@@ -49,6 +51,7 @@ pub fn apis(state: &State) -> Apis {
         user_profile::UserProfileApi(state.clone()),
         user_settings::UserSettingsApi(state.clone()),
         user_devices::UserDevicesApi(state.clone()),
+        user_admin::UserAdminApi(state.clone()),
     ))
 }
 
