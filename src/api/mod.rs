@@ -8,6 +8,7 @@ pub mod token;
 pub mod user_admin;
 pub mod user_devices;
 pub mod user_profile;
+pub mod user_push;
 pub mod user_register;
 pub mod user_settings;
 
@@ -41,6 +42,7 @@ pub type Apis = auth::IdentityHeaders<(
     user_settings::UserSettingsApi,
     user_devices::UserDevicesApi,
     user_admin::UserAdminApi,
+    user_push::UserPushApi,
 )>;
 
 pub fn apis(state: &State) -> Apis {
@@ -52,6 +54,7 @@ pub fn apis(state: &State) -> Apis {
         user_settings::UserSettingsApi(state.clone()),
         user_devices::UserDevicesApi(state.clone()),
         user_admin::UserAdminApi(state.clone()),
+        user_push::UserPushApi(state.clone()),
     ))
 }
 

@@ -2,6 +2,7 @@
 pub mod apps;
 pub mod auth;
 pub mod devices;
+pub mod push;
 pub mod sessions;
 pub mod user_settings;
 pub mod users;

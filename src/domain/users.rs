@@ -10,7 +10,7 @@ use validator::ValidateLength;
 use super::auth::{Caller, TokenKind};
 use super::sessions::{MAX_DEVICE_GUID_LEN, end_sessions, next_device_sn};
 use crate::crypto::{ct_eq, hmac_sha256_hex};
-use crate::entity::{app, device, user, user_setting};
+use crate::entity::{app, device, user, user_push_tag, user_setting};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -560,7 +560,8 @@ pub async fn delete_user(state: &AppState, caller: &Caller, password: Option<Str
 }
 
 /// Rows of other tables that belong to a user being deleted.
-async fn delete_user_extras(_txn: &sea_orm::DatabaseTransaction, _user_id: i64) -> ApiResult<()> {
+async fn delete_user_extras(txn: &sea_orm::DatabaseTransaction, user_id: i64) -> ApiResult<()> {
+    user_push_tag::Entity::delete_many().filter(user_push_tag::Column::UserId.eq(user_id)).exec(txn).await?;
     Ok(())
 }
 

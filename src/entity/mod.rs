@@ -4,4 +4,5 @@ pub mod app;
 pub mod device;
 pub mod server_meta;
 pub mod user;
+pub mod user_push_tag;
 pub mod user_setting;
