@@ -136,3 +136,36 @@ db_test!(profile_batch_changes_given_fields, |app: TestApp| async move {
     app.put("/user/profile/batch").admin().json(json!({"list": [{"user_id": b, "nick_name": "H"}]})).send().await.ok();
     assert_eq!(stored(&app, b).await.unwrap().nick_name.as_deref(), Some("H"));
 });
+
+db_test!(batches_of_500_in_one_go, |app: TestApp| async move {
+    use sea_orm::Set;
+    let rows = (0..500).map(|i| user::ActiveModel {
+        app_id: Set(app.app_id.clone()),
+        username: Set(format!("bulk_{i}")),
+        password_hash: Set("x".into()),
+        status: Set(0),
+        created_at: Set(0),
+        updated_at: Set(0),
+        ..Default::default()
+    });
+    user::Entity::insert_many(rows).exec_without_returning(&app.state.db).await.unwrap();
+    let ids: Vec<i64> = user::Entity::find().all(&app.state.db).await.unwrap().into_iter().map(|u| u.id).collect();
+    assert_eq!(ids.len(), 500);
+    let list: Vec<_> = ids.iter().map(|id| json!({"user_id": id, "avatar": format!("http://x/{id}.png")})).collect();
+    let r = app.put("/user/avatar/batch").admin().json(json!({"list": list})).send().await;
+    assert!(r.ok().as_array().unwrap().iter().all(|x| x["success"] == true));
+    let list: Vec<_> = ids
+        .iter()
+        .map(|id| json!({"user_id": id, "nick_name": format!("n{id}"), "description": "d", "private_info": "p", "public_info": "q"}))
+        .collect();
+    let r = app.post("/user/profile/batch").admin().json(json!({"list": list})).send().await;
+    assert!(r.ok().as_array().unwrap().iter().all(|x| x["success"] == true));
+    for u in user::Entity::find().all(&app.state.db).await.unwrap() {
+        assert_eq!(u.avatar, Some(format!("http://x/{}.png", u.id)));
+        assert_eq!(u.nick_name, Some(format!("n{}", u.id)));
+        assert_eq!(u.public_info.as_deref(), Some("q"));
+    }
+    app.put("/user/disable").admin().json(json!({"list": ids})).send().await.ok();
+    let r = app.get("/user/list").admin().query("page_size", 500).send().await;
+    assert!(r.ok().as_array().unwrap().iter().all(|u| u["status"] == 1));
+});
