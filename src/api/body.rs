@@ -43,6 +43,10 @@ impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync> ApiExtractor<'a> for Js
             other => ApiError::bad(format!("reading the body: {other}")),
         })?;
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::bad(format!("the body is not valid JSON: {e}")))?;
+        // poem-openapi's String also takes numbers and booleans; a string body must be a string.
+        if &*T::name() == "string" && !value.is_string() {
+            return Err(ApiError::bad("the body must be a JSON string").into());
+        }
         match T::parse_from_json(Some(value.clone())) {
             Ok(v) => Ok(JsonBody(v)),
             Err(err) => Err(ApiError::bad(explain::<T>(&value, err.into_message())).into()),
@@ -53,7 +57,10 @@ impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync> ApiExtractor<'a> for Js
 /// Find the field that a parse error is about, from T's registered schema.
 fn explain<T: Type>(value: &Value, fallback: String) -> String {
     let Value::Object(map) = value else {
-        return "the body must be a JSON object".into();
+        return match &*T::name() {
+            "string" => "the body must be a JSON string".into(),
+            _ => "the body must be a JSON object".into(),
+        };
     };
     let mut registry = Registry::new();
     T::register(&mut registry);

@@ -8,7 +8,10 @@ pub mod group_info;
 pub mod group_settings;
 pub mod system;
 pub mod token;
+pub mod user_admin;
+pub mod user_devices;
 pub mod user_profile;
+pub mod user_push;
 pub mod user_register;
 pub mod user_settings;
 
@@ -34,25 +37,38 @@ pub enum ApiTags {
 }
 
 /// Every API of the server, with the identity headers documented on each operation.
-pub type Apis = auth::IdentityHeaders<(
-    system::SystemApi,
+/// The user document's APIs (chapter 1) and the token interface.
+pub type UserApis = (
     token::TokenApi,
     user_register::UserRegisterApi,
     user_profile::UserProfileApi,
-    group_info::GroupInfoApi,
-    group_settings::GroupSettingsApi,
-    group_admins::GroupAdminsApi,
-)>;
+    user_settings::UserSettingsApi,
+    user_devices::UserDevicesApi,
+    user_admin::UserAdminApi,
+    user_push::UserPushApi,
+);
+
+/// The group document's APIs (chapter 4).
+pub type GroupApis = (group_info::GroupInfoApi, group_settings::GroupSettingsApi, group_admins::GroupAdminsApi);
+
+/// Every API of the server, with the identity headers documented on each operation.
+/// (A tuple holds at most 16 APIs: areas are grouped in nested tuples.)
+pub type Apis = auth::IdentityHeaders<(system::SystemApi, UserApis, GroupApis)>;
 
 pub fn apis(state: &State) -> Apis {
+    let s = || state.clone();
     auth::IdentityHeaders((
-        system::SystemApi(state.clone()),
-        token::TokenApi(state.clone()),
-        user_register::UserRegisterApi(state.clone()),
-        user_profile::UserProfileApi(state.clone()),
-        group_info::GroupInfoApi(state.clone()),
-        group_settings::GroupSettingsApi(state.clone()),
-        group_admins::GroupAdminsApi(state.clone()),
+        system::SystemApi(s()),
+        (
+            token::TokenApi(s()),
+            user_register::UserRegisterApi(s()),
+            user_profile::UserProfileApi(s()),
+            user_settings::UserSettingsApi(s()),
+            user_devices::UserDevicesApi(s()),
+            user_admin::UserAdminApi(s()),
+            user_push::UserPushApi(s()),
+        ),
+        (group_info::GroupInfoApi(s()), group_settings::GroupSettingsApi(s()), group_admins::GroupAdminsApi(s())),
     ))
 }
 

@@ -1,7 +1,18 @@
-//! User settings as the API shows them.
-use poem_openapi::Object;
+//! User settings: GET and PUT /user/settings, and the single-value routes (authmode,
+//! download, push, push/detail, push/limit, push/nickname, sounds, vibratory).
+use poem_openapi::param::Query;
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{Object, OpenApi};
 
+use super::ApiTags;
+use super::auth::Caller;
+use super::body::JsonBody;
+use super::envelope::R;
+use crate::domain::user_settings::{self, SettingsPatch};
 use crate::entity::user_setting;
+use crate::state::State;
+
+pub struct UserSettingsApi(pub State);
 
 /// A user's settings (push, sound, verification), as the seed system returns them
 #[derive(Object)]
@@ -67,5 +78,234 @@ impl From<user_setting::Model> for UserSettings {
             silence_end_time: m.silence_end_time,
             vibratory: m.vibratory,
         }
+    }
+}
+
+fn text(v: MaybeUndefined<String>) -> Option<Option<String>> {
+    match v {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(s) => Some(Some(s)),
+    }
+}
+
+/// The settings to change: absent fields stay as they are; null clears a text field
+#[derive(Object)]
+pub struct UserSettingsUpdate {
+    /// Settings record ID (when given, it must be the acting user's record)
+    pub id: Option<i64>,
+    /// User ID (must be the acting user; another user's ID is refused with 10010)
+    pub user_id: i64,
+    /// Verification method: 0 - No verification, anyone can be added as a friend; 1 - consent is required to be added as a friend; 2 - answer questions correctly to be added as a friend; 3 - reject all adding friend requests
+    #[oai(validator(minimum(value = "0"), maximum(value = "3")))]
+    pub auth_mode: Option<i32>,
+    /// Verification question
+    #[oai(validator(max_length = 256))]
+    pub auth_question: MaybeUndefined<String>,
+    /// Answer of verification question
+    #[oai(validator(max_length = 256))]
+    pub auth_answer: MaybeUndefined<String>,
+    /// Whether to automatically download: true - automatic download, false - no automatic download
+    pub auto_download: Option<bool>,
+    /// Whether user consent is required when inviting to join group: true - user consent is required, false - invitation is automatically agreed
+    pub group_confirm: Option<bool>,
+    /// Whether to turn off push messages: true - turn off push messages, false - do not turn off push messages
+    pub no_push: Option<bool>,
+    /// Whether to push details: true - do not push details, false - push details
+    pub no_push_detail: Option<bool>,
+    /// Start of push no-disturb time (hour 0-23)
+    #[oai(validator(minimum(value = "0"), maximum(value = "23")))]
+    pub no_push_start_hour: Option<i32>,
+    /// End of push no-disturb time (hour 0-23)
+    #[oai(validator(minimum(value = "0"), maximum(value = "23")))]
+    pub no_push_end_hour: Option<i32>,
+    /// Whether to mute when a message is received: true - mute, false - not mute
+    pub no_sounds: Option<bool>,
+    /// Push nickname
+    #[oai(validator(max_length = 64))]
+    pub push_nick_name: MaybeUndefined<String>,
+    /// Push token
+    #[oai(validator(max_length = 512))]
+    pub push_token: MaybeUndefined<String>,
+    /// Start of push no-reminder time (hour 0-23)
+    #[oai(validator(minimum(value = "0"), maximum(value = "23")))]
+    pub silence_start_time: Option<i32>,
+    /// End of push no-reminder time (hour 0-23)
+    #[oai(validator(minimum(value = "0"), maximum(value = "23")))]
+    pub silence_end_time: Option<i32>,
+    /// Whether to vibrate when a message is received: true - vibrate, false - not vibrate
+    pub vibratory: Option<bool>,
+}
+
+impl From<UserSettingsUpdate> for SettingsPatch {
+    fn from(u: UserSettingsUpdate) -> Self {
+        SettingsPatch {
+            auth_mode: u.auth_mode,
+            auth_question: text(u.auth_question),
+            auth_answer: text(u.auth_answer),
+            auto_download: u.auto_download,
+            group_confirm: u.group_confirm,
+            no_push: u.no_push,
+            no_push_detail: u.no_push_detail,
+            no_push_start_hour: u.no_push_start_hour,
+            no_push_end_hour: u.no_push_end_hour,
+            no_sounds: u.no_sounds,
+            push_nick_name: text(u.push_nick_name),
+            push_token: text(u.push_token),
+            silence_start_time: u.silence_start_time,
+            silence_end_time: u.silence_end_time,
+            vibratory: u.vibratory,
+        }
+    }
+}
+
+#[OpenApi(tag = "ApiTags::User")]
+impl UserSettingsApi {
+    /// Get user settings
+    ///
+    /// Section 1.35 of the user document. The settings of the acting user (an app admin token
+    /// names the user with the user_id header).
+    #[oai(path = "/user/settings", method = "get")]
+    async fn get_settings(&self, caller: Caller) -> R<UserSettings> {
+        user_settings::get_settings(&self.0, &caller).await.map(Into::into).into()
+    }
+
+    /// Modify user settings
+    ///
+    /// Section 1.36 of the user document. Changes only the fields present in the body; null
+    /// clears a text field. user_id is required and must be the acting user (10010 otherwise);
+    /// id, when given, must be that user's settings record. Out-of-range values (auth_mode 0-3,
+    /// hours 0-23) are 10002 naming the field, and nothing is changed.
+    #[oai(path = "/user/settings", method = "put", method = "post")]
+    async fn update_settings(&self, caller: Caller, body: JsonBody<UserSettingsUpdate>) -> R<bool> {
+        let b = body.0;
+        let (user_id, id) = (b.user_id, b.id);
+        user_settings::update_settings(&self.0, &caller, Some(user_id), id, b.into()).await.into()
+    }
+
+    /// Set how to validate when adding friend
+    ///
+    /// Section 1.1 of the user document. Sets the acting user's auth_mode (0-3; 10002
+    /// otherwise).
+    #[oai(path = "/user/authmode", method = "put", method = "post")]
+    async fn auth_mode(
+        &self,
+        caller: Caller,
+        /// Verification method: 0 - No verification, anyone can be added as a friend; 1 - consent is required to be added as a friend; 2 - answer questions correctly to be added as a friend; 3 - reject all adding friend requests
+        #[oai(validator(minimum(value = "0"), maximum(value = "3")))]
+        value: Query<i32>,
+    ) -> R<bool> {
+        let patch = SettingsPatch { auth_mode: Some(value.0), ..Default::default() };
+        user_settings::set(&self.0, &caller, patch).await.into()
+    }
+
+    /// Set whether to download thumbnails and files automatically
+    ///
+    /// Section 1.10 of the user document. Sets the acting user's auto_download.
+    #[oai(path = "/user/download", method = "put", method = "post")]
+    async fn download(
+        &self,
+        caller: Caller,
+        /// Whether to automatically download thumbnails: true - yes, false - no
+        value: Query<bool>,
+    ) -> R<bool> {
+        let patch = SettingsPatch { auto_download: Some(value.0), ..Default::default() };
+        user_settings::set(&self.0, &caller, patch).await.into()
+    }
+
+    /// Set whether to turn off push
+    ///
+    /// Section 1.22 of the user document. Sets the acting user's no_push.
+    #[oai(path = "/user/push", method = "put", method = "post")]
+    async fn push(
+        &self,
+        caller: Caller,
+        /// Whether to close push: true - close push, false - not close push
+        value: Query<bool>,
+    ) -> R<bool> {
+        let patch = SettingsPatch { no_push: Some(value.0), ..Default::default() };
+        user_settings::set(&self.0, &caller, patch).await.into()
+    }
+
+    /// Set whether to turn off push details
+    ///
+    /// Section 1.25 of the user document. Sets the acting user's no_push_detail.
+    #[oai(path = "/user/push/detail", method = "put", method = "post")]
+    async fn push_detail(
+        &self,
+        caller: Caller,
+        /// Whether to close push details: true - close push details, false - do not close push details
+        value: Query<bool>,
+    ) -> R<bool> {
+        let patch = SettingsPatch { no_push_detail: Some(value.0), ..Default::default() };
+        user_settings::set(&self.0, &caller, patch).await.into()
+    }
+
+    /// Set push no-disturb time
+    ///
+    /// Section 1.26 of the user document. Sets the acting user's no_push_start_hour and
+    /// no_push_end_hour (hours 0-23; 10002 naming the parameter otherwise). A start later
+    /// than the end spans midnight.
+    #[oai(path = "/user/push/limit", method = "put", method = "post")]
+    async fn push_limit(
+        &self,
+        caller: Caller,
+        /// Push DND end hour(0-23)
+        #[oai(validator(minimum(value = "0"), maximum(value = "23")))]
+        no_push_end_hour: Query<i32>,
+        /// Push DND start hour(0-23)
+        #[oai(validator(minimum(value = "0"), maximum(value = "23")))]
+        no_push_start_hour: Query<i32>,
+    ) -> R<bool> {
+        let patch = SettingsPatch {
+            no_push_start_hour: Some(no_push_start_hour.0),
+            no_push_end_hour: Some(no_push_end_hour.0),
+            ..Default::default()
+        };
+        user_settings::set(&self.0, &caller, patch).await.into()
+    }
+
+    /// Set push nickname
+    ///
+    /// Section 1.27 of the user document. Sets the acting user's push_nick_name (at most 64
+    /// characters).
+    #[oai(path = "/user/push/nickname", method = "put", method = "post")]
+    async fn push_nickname(
+        &self,
+        caller: Caller,
+        /// Push nickname
+        #[oai(validator(max_length = 64))]
+        value: Query<String>,
+    ) -> R<bool> {
+        let patch = SettingsPatch { push_nick_name: Some(Some(value.0)), ..Default::default() };
+        user_settings::set(&self.0, &caller, patch).await.into()
+    }
+
+    /// Set whether to mute sound alert for new message
+    ///
+    /// Section 1.37 of the user document. Sets the acting user's no_sounds.
+    #[oai(path = "/user/sounds", method = "put", method = "post")]
+    async fn sounds(
+        &self,
+        caller: Caller,
+        /// Whether to turn off the sound reminder: true - turn off the sound reminder, false - do not turn off the sound reminder
+        value: Query<bool>,
+    ) -> R<bool> {
+        let patch = SettingsPatch { no_sounds: Some(value.0), ..Default::default() };
+        user_settings::set(&self.0, &caller, patch).await.into()
+    }
+
+    /// Set whether to vibrate alert for new message
+    ///
+    /// Section 1.41 of the user document. Sets the acting user's vibratory.
+    #[oai(path = "/user/vibratory", method = "put", method = "post")]
+    async fn vibratory(
+        &self,
+        caller: Caller,
+        /// Whether to vibrate: true-vibrate, false-no vibration
+        value: Query<bool>,
+    ) -> R<bool> {
+        let patch = SettingsPatch { vibratory: Some(value.0), ..Default::default() };
+        user_settings::set(&self.0, &caller, patch).await.into()
     }
 }

@@ -178,3 +178,24 @@ pub async fn next_device_sn<C: sea_orm::ConnectionTrait>(db: &C, user_id: i64) -
         .await?;
     Ok(max.flatten().unwrap_or(0) + 1)
 }
+
+/// End the live sessions of some users (their tokens then fail with 10008), except the
+/// session `keep` = (user_id, device_sn) when given. One UPDATE statement.
+pub async fn end_sessions<C: sea_orm::ConnectionTrait>(db: &C, user_ids: Vec<i64>, keep: Option<(i64, i32)>) -> ApiResult<u64> {
+    let mut filter = Condition::all()
+        .add(device::Column::UserId.is_in(user_ids))
+        .add(device::Column::TokenHash.is_not_null());
+    if let Some((user_id, device_sn)) = keep {
+        filter = filter.add(
+            Condition::any()
+                .add(device::Column::UserId.ne(user_id))
+                .add(device::Column::DeviceSn.ne(device_sn)),
+        );
+    }
+    let done = device::Entity::update_many()
+        .col_expr(device::Column::TokenHash, Expr::value(Option::<String>::None))
+        .filter(filter)
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
+}

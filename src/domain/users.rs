@@ -1,14 +1,16 @@
 //! Accounts: registration (single, batch, push) and the profile.
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::sea_query::{CaseStatement, Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
 use validator::ValidateLength;
 
-use super::auth::Caller;
-use super::sessions::{MAX_DEVICE_GUID_LEN, next_device_sn};
+use super::auth::{Caller, TokenKind};
+use super::sessions::{MAX_DEVICE_GUID_LEN, end_sessions, next_device_sn};
 use crate::crypto::{ct_eq, hmac_sha256_hex};
-use crate::entity::{app, device, user, user_setting};
+use crate::entity::{app, device, user, user_push_tag, user_setting};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -280,4 +282,366 @@ pub async fn find_user(state: &AppState, app_id: &str, user_id: i64) -> ApiResul
 /// The profile of the user the caller acts as (private_info included: it is its own).
 pub async fn own_profile(state: &AppState, caller: &Caller) -> ApiResult<user::Model> {
     find_user(state, &caller.app_id, caller.user_id()?).await
+}
+
+/// Longest free-text profile fields (description, private_info, public_info).
+pub const MAX_INFO_LEN: usize = 4096;
+pub const MAX_NICK_NAME_LEN: usize = 64;
+pub const MAX_AVATAR_LEN: usize = 1024;
+pub const MAX_MOBILE_LEN: usize = 32;
+
+/// The profile fields that PUT /user/profile may change; None leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct ProfilePatch {
+    pub description: Option<String>,
+    pub nick_name: Option<String>,
+    pub private_info: Option<String>,
+    pub public_info: Option<String>,
+}
+
+fn check_len(field: &str, value: &str, max: usize) -> ApiResult<()> {
+    if value.chars().count() > max {
+        return Err(ApiError::bad(format!("{field} must be at most {max} characters")));
+    }
+    Ok(())
+}
+
+impl ProfilePatch {
+    pub fn check(&self) -> ApiResult<()> {
+        if let Some(v) = &self.description {
+            check_len("description", v, MAX_INFO_LEN)?;
+        }
+        if let Some(v) = &self.nick_name {
+            check_len("nick_name", v, MAX_NICK_NAME_LEN)?;
+        }
+        if let Some(v) = &self.private_info {
+            check_len("private_info", v, MAX_INFO_LEN)?;
+        }
+        if let Some(v) = &self.public_info {
+            check_len("public_info", v, MAX_INFO_LEN)?;
+        }
+        Ok(())
+    }
+}
+
+/// One UPDATE of the acting user's row (a single statement: atomic on its own); 10000 when
+/// the user is gone.
+async fn update_acting_user(
+    state: &AppState,
+    caller: &Caller,
+    set: Vec<(user::Column, sea_orm::sea_query::SimpleExpr)>,
+) -> ApiResult<bool> {
+    let user_id = caller.user_id()?;
+    let mut update = user::Entity::update_many()
+        .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::AppId.eq(caller.app_id.clone()));
+    for (col, expr) in set {
+        update = update.col_expr(col, expr);
+    }
+    let done = update.exec(&state.db).await?;
+    if done.rows_affected == 0 {
+        return Err(ApiError::UserNotFound(user_id.to_string()));
+    }
+    Ok(true)
+}
+
+/// PUT /user/profile: change the fields given, leave the others.
+pub async fn update_profile(state: &AppState, caller: &Caller, patch: ProfilePatch) -> ApiResult<bool> {
+    patch.check()?;
+    let mut set = Vec::new();
+    if let Some(v) = patch.description {
+        set.push((user::Column::Description, Expr::value(v)));
+    }
+    if let Some(v) = patch.nick_name {
+        set.push((user::Column::NickName, Expr::value(v)));
+    }
+    if let Some(v) = patch.private_info {
+        set.push((user::Column::PrivateInfo, Expr::value(v)));
+    }
+    if let Some(v) = patch.public_info {
+        set.push((user::Column::PublicInfo, Expr::value(v)));
+    }
+    update_acting_user(state, caller, set).await
+}
+
+pub async fn set_avatar(state: &AppState, caller: &Caller, avatar: String) -> ApiResult<bool> {
+    check_len("avatar", &avatar, MAX_AVATAR_LEN)?;
+    update_acting_user(state, caller, vec![(user::Column::Avatar, Expr::value(avatar))]).await
+}
+
+pub async fn set_nick_name(state: &AppState, caller: &Caller, nick_name: String) -> ApiResult<bool> {
+    check_len("nick_name", &nick_name, MAX_NICK_NAME_LEN)?;
+    update_acting_user(state, caller, vec![(user::Column::NickName, Expr::value(nick_name))]).await
+}
+
+pub async fn set_private_info(state: &AppState, caller: &Caller, info: String) -> ApiResult<bool> {
+    check_len("body (private_info)", &info, MAX_INFO_LEN)?;
+    update_acting_user(state, caller, vec![(user::Column::PrivateInfo, Expr::value(info))]).await
+}
+
+pub async fn set_public_info(state: &AppState, caller: &Caller, info: String) -> ApiResult<bool> {
+    check_len("body (public_info)", &info, MAX_INFO_LEN)?;
+    update_acting_user(state, caller, vec![(user::Column::PublicInfo, Expr::value(info))]).await
+}
+
+/// Mobile numbers: digits with an optional leading '+', 3-32 characters, unique per app.
+pub fn check_mobile(mobile: &str) -> ApiResult<()> {
+    let digits = mobile.strip_prefix('+').unwrap_or(mobile);
+    if mobile.len() < 3 || mobile.len() > MAX_MOBILE_LEN || digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(ApiError::bad(format!("mobile must be 3-{MAX_MOBILE_LEN} digits, optionally after a '+'")));
+    }
+    Ok(())
+}
+
+pub async fn set_mobile(state: &AppState, caller: &Caller, mobile: String) -> ApiResult<bool> {
+    check_mobile(&mobile)?;
+    let shown = mobile.clone();
+    update_acting_user(state, caller, vec![(user::Column::Mobile, Expr::value(mobile))])
+        .await
+        .map_err(|e| match e {
+            ApiError::Database(db) if ApiError::is_unique_violation(&db) => ApiError::Conflict(format!("mobile {shown}")),
+            e => e,
+        })
+}
+
+pub async fn set_username(state: &AppState, caller: &Caller, username: String) -> ApiResult<bool> {
+    check_username(&username)?;
+    let shown = username.clone();
+    update_acting_user(state, caller, vec![(user::Column::Username, Expr::value(username))])
+        .await
+        .map_err(|e| match e {
+            ApiError::Database(db) if ApiError::is_unique_violation(&db) => ApiError::UserExists(shown),
+            e => e,
+        })
+}
+
+/// POST /user/change_password: the acting user's password, checked against the old one
+/// (11001). The user's other sessions end; the calling session (user token) stays.
+pub async fn change_password(state: &AppState, caller: &Caller, old_password: String, new_password: String) -> ApiResult<bool> {
+    check_password(&new_password).map_err(|_| {
+        ApiError::bad(format!("new_password must be {PASSWORD_MIN}-{PASSWORD_MAX} characters"))
+    })?;
+    let account = find_user(state, &caller.app_id, caller.user_id()?).await?;
+    if !state.settings.password.verify(old_password, account.password_hash.clone()).await? {
+        return Err(ApiError::WrongPassword);
+    }
+    let keep = match caller.kind {
+        TokenKind::User { user_id, device_sn } => Some((user_id, device_sn)),
+        TokenKind::Admin => None,
+    };
+    store_password(state, account.id, new_password, keep).await
+}
+
+/// POST /user/change_password_admin: the app admin sets the password of the user named by
+/// the user_id header; all of that user's sessions end.
+pub async fn change_password_admin(state: &AppState, caller: &Caller, password: String) -> ApiResult<bool> {
+    caller.require_admin()?;
+    check_password(&password)?;
+    let account = find_user(state, &caller.app_id, caller.user_id()?).await?;
+    store_password(state, account.id, password, None).await
+}
+
+async fn store_password(state: &AppState, user_id: i64, password: String, keep: Option<(i64, i32)>) -> ApiResult<bool> {
+    let hash = state.settings.password.hash(password).await?;
+    let txn = state.db.begin().await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(&txn)
+        .await?;
+    end_sessions(&txn, vec![user_id], keep).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Largest list of the admin list operations (disable, enable, avatar and profile batches).
+pub const MAX_ADMIN_BATCH: usize = 500;
+pub const MAX_PAGE_SIZE: u64 = 500;
+pub const DEFAULT_PAGE_SIZE: u64 = 50;
+
+fn check_batch_len(len: usize) -> ApiResult<()> {
+    if len == 0 || len > MAX_ADMIN_BATCH {
+        return Err(ApiError::bad(format!("list must hold 1-{MAX_ADMIN_BATCH} items, got {len}")));
+    }
+    Ok(())
+}
+
+/// The ids among `ids` that are users of the app (one query).
+async fn existing_ids<C: sea_orm::ConnectionTrait>(db: &C, app_id: &str, ids: &[i64]) -> ApiResult<HashSet<i64>> {
+    let found: Vec<i64> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::AppId.eq(app_id))
+        .filter(user::Column::Id.is_in(ids.to_vec()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// PUT /user/disable and /user/enable (app admin): set the status of the listed users. Every
+/// id must be a user of the app (10000 naming the others, nothing changed). Disabling ends
+/// the users' sessions.
+pub async fn set_status(state: &AppState, caller: &Caller, ids: Vec<i64>, disabled: bool) -> ApiResult<bool> {
+    caller.require_admin()?;
+    check_batch_len(ids.len())?;
+    let txn = state.db.begin().await?;
+    let found = existing_ids(&txn, &caller.app_id, &ids).await?;
+    let missing: Vec<String> = ids.iter().filter(|i| !found.contains(i)).map(i64::to_string).collect();
+    if !missing.is_empty() {
+        return Err(ApiError::UserNotFound(missing.join(", ")));
+    }
+    user::Entity::update_many()
+        .col_expr(user::Column::Status, Expr::value(if disabled { 1 } else { 0 }))
+        .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
+        .filter(user::Column::AppId.eq(caller.app_id.clone()))
+        .filter(user::Column::Id.is_in(ids.clone()))
+        .exec(&txn)
+        .await?;
+    if disabled {
+        end_sessions(&txn, ids, None).await?;
+    }
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// One page of the app's users, by user_id.
+pub struct UserPage {
+    pub users: Vec<user::Model>,
+    pub total: u64,
+    /// The next page number, when there is one.
+    pub next: Option<u64>,
+}
+
+/// GET /user/list (app admin): page_num from 1, page_size 1-500 (default 50).
+pub async fn list_users(state: &AppState, caller: &Caller, page_num: Option<i32>, page_size: Option<i32>) -> ApiResult<UserPage> {
+    caller.require_admin()?;
+    let page_num = page_num.unwrap_or(1);
+    if page_num < 1 {
+        return Err(ApiError::bad(format!("page_num must be greater than 0, got {page_num}")));
+    }
+    let page_size = page_size.unwrap_or(DEFAULT_PAGE_SIZE as i32);
+    if page_size < 1 || page_size as u64 > MAX_PAGE_SIZE {
+        return Err(ApiError::bad(format!("page_size must be 1-{MAX_PAGE_SIZE}, got {page_size}")));
+    }
+    let (page_num, page_size) = (page_num as u64, page_size as u64);
+    let query = user::Entity::find().filter(user::Column::AppId.eq(caller.app_id.clone()));
+    let total = query.clone().count(&state.db).await?;
+    let users = query
+        .order_by_asc(user::Column::Id)
+        .offset((page_num - 1) * page_size)
+        .limit(page_size)
+        .all(&state.db)
+        .await?;
+    let next = (page_num * page_size < total).then_some(page_num + 1);
+    Ok(UserPage { users, total, next })
+}
+
+/// DELETE /user/delete: the acting user and everything of it (sessions, devices, settings,
+/// push tags). A user token must give the user's password (11001 when wrong); an app admin
+/// token acting as the user (user_id header) need not.
+pub async fn delete_user(state: &AppState, caller: &Caller, password: Option<String>) -> ApiResult<bool> {
+    let account = find_user(state, &caller.app_id, caller.user_id()?).await?;
+    if !caller.is_admin() {
+        let password = password.ok_or_else(|| ApiError::bad("field `password` is required with a user token"))?;
+        if !state.settings.password.verify(password, account.password_hash.clone()).await? {
+            return Err(ApiError::WrongPassword);
+        }
+    }
+    let txn = state.db.begin().await?;
+    super::group_members::remove_user_everywhere(&txn, account.id, state.now_ms()).await?;
+    device::Entity::delete_many().filter(device::Column::UserId.eq(account.id)).exec(&txn).await?;
+    user_setting::Entity::delete_many().filter(user_setting::Column::UserId.eq(account.id)).exec(&txn).await?;
+    delete_user_extras(&txn, account.id).await?;
+    user::Entity::delete_by_id(account.id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Rows of other tables that belong to a user being deleted.
+async fn delete_user_extras(txn: &sea_orm::DatabaseTransaction, user_id: i64) -> ApiResult<()> {
+    user_push_tag::Entity::delete_many().filter(user_push_tag::Column::UserId.eq(user_id)).exec(txn).await?;
+    Ok(())
+}
+
+/// The outcome of one item of an admin batch.
+pub struct ItemResult {
+    pub user_id: Option<i64>,
+    pub success: bool,
+    pub reason: Option<String>,
+}
+
+/// One item of /user/avatar/batch or /user/profile/batch: its user and the fields to set.
+pub struct ProfileItem {
+    pub user_id: Option<i64>,
+    pub avatar: Option<String>,
+    pub patch: ProfilePatch,
+}
+
+/// PUT /user/avatar/batch and /user/profile/batch (app admin): each item succeeds or fails
+/// on its own (no user_id, unknown user, repeated user_id, a field too long); the good items
+/// are written in one transaction with one UPDATE (a CASE per column): two queries in all.
+pub async fn update_profiles_batch(state: &AppState, caller: &Caller, items: Vec<ProfileItem>) -> ApiResult<Vec<ItemResult>> {
+    caller.require_admin()?;
+    check_batch_len(items.len())?;
+    let ids: Vec<i64> = items.iter().filter_map(|i| i.user_id).collect();
+    let txn = state.db.begin().await?;
+    let found = existing_ids(&txn, &caller.app_id, &ids).await?;
+    let mut seen = HashSet::new();
+    let mut results = Vec::with_capacity(items.len());
+    let mut good: Vec<(i64, ProfileItem)> = Vec::new();
+    for item in items {
+        let verdict = match item.user_id {
+            None => Err(ApiError::bad("user_id is required")),
+            Some(id) if !found.contains(&id) => Err(ApiError::UserNotFound(id.to_string())),
+            Some(id) if !seen.insert(id) => Err(ApiError::bad(format!("user_id {id} appears more than once in the list"))),
+            Some(id) => item
+                .patch
+                .check()
+                .and_then(|_| match &item.avatar {
+                    Some(a) if a.is_empty() => Err(ApiError::bad("avatar must not be empty")),
+                    Some(a) => check_len("avatar", a, MAX_AVATAR_LEN),
+                    None => Ok(()),
+                })
+                .map(|_| id),
+        };
+        match verdict {
+            Ok(id) => {
+                results.push(ItemResult { user_id: Some(id), success: true, reason: None });
+                good.push((id, item));
+            }
+            Err(e) => results.push(ItemResult { user_id: item.user_id, success: false, reason: Some(e.to_string()) }),
+        }
+    }
+    if !good.is_empty() {
+        let mut update = user::Entity::update_many()
+            .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
+            .filter(user::Column::AppId.eq(caller.app_id.clone()))
+            .filter(user::Column::Id.is_in(good.iter().map(|(id, _)| *id).collect::<Vec<_>>()));
+        let columns: [(user::Column, fn(&ProfileItem) -> Option<&String>); 5] = [
+            (user::Column::Avatar, |i| i.avatar.as_ref()),
+            (user::Column::Description, |i| i.patch.description.as_ref()),
+            (user::Column::NickName, |i| i.patch.nick_name.as_ref()),
+            (user::Column::PrivateInfo, |i| i.patch.private_info.as_ref()),
+            (user::Column::PublicInfo, |i| i.patch.public_info.as_ref()),
+        ];
+        for (col, get) in columns {
+            let mut case = CaseStatement::new();
+            let mut any = false;
+            for (id, item) in &good {
+                if let Some(v) = get(item) {
+                    case = case.case(user::Column::Id.eq(*id), Expr::value(v.clone()));
+                    any = true;
+                }
+            }
+            if any {
+                update = update.col_expr(col, case.finally(Expr::col(col)).into());
+            }
+        }
+        update.exec(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(results)
 }

@@ -6,4 +6,5 @@ pub mod group;
 pub mod group_member;
 pub mod server_meta;
 pub mod user;
+pub mod user_push_tag;
 pub mod user_setting;

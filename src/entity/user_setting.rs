@@ -21,6 +21,8 @@ pub struct Model {
     pub silence_start_time: i32,
     pub silence_end_time: i32,
     pub vibratory: bool,
+    /// The app icon badge number of the user's push notifications.
+    pub badge: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
