@@ -4,6 +4,8 @@ pub mod auth;
 pub mod body;
 pub mod envelope;
 pub mod group_admins;
+pub mod group_announcements;
+pub mod group_files;
 pub mod group_info;
 pub mod group_moderation;
 pub mod group_settings;
@@ -44,6 +46,8 @@ pub type Apis = auth::IdentityHeaders<(
     group_settings::GroupSettingsApi,
     group_admins::GroupAdminsApi,
     group_moderation::GroupModerationApi,
+    group_announcements::GroupAnnouncementsApi,
+    group_files::GroupFilesApi,
 )>;
 
 pub fn apis(state: &State) -> Apis {
@@ -56,6 +60,8 @@ pub fn apis(state: &State) -> Apis {
         group_settings::GroupSettingsApi(state.clone()),
         group_admins::GroupAdminsApi(state.clone()),
         group_moderation::GroupModerationApi(state.clone()),
+        group_announcements::GroupAnnouncementsApi(state.clone()),
+        group_files::GroupFilesApi(state.clone()),
     ))
 }
 
