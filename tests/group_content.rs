@@ -343,3 +343,21 @@ db_test!(file_uploads_are_checked, |app: TestApp| async move {
     app.post("/group/file/upload").token(&c.member.1).json(json!({"group_id": 424242, "name": "n", "size": 1, "url": "https://e.com/n"})).send().await.err(20001);
     app.get("/group/file").token(&c.member.1).query("group_id", c.gid).send().await.err(10002);
 });
+
+db_test!(nul_characters_are_refused_not_stored, |app: TestApp| async move {
+    // PostgreSQL text cannot hold U+0000: refused with 10002 on every backend, never a 500
+    let c = cast(&app).await;
+    let r = app.post("/group/announcement/edit").token(&c.owner.1).json(json!({"group_id": c.gid, "title": "a\u{0}b", "content": "c"})).send().await;
+    assert!(r.err(10002).contains("title"));
+    let r = app.post("/group/announcement/edit").token(&c.owner.1).json(json!({"group_id": c.gid, "title": "t", "content": "\u{0}"})).send().await;
+    assert!(r.err(10002).contains("content"));
+    for (field, value) in [("name", "a\u{0}"), ("type", "t\u{0}"), ("url", "https://e.com/\u{0}")] {
+        let mut body = json!({"group_id": c.gid, "name": "n", "size": 1, "url": "https://e.com/n"});
+        body[field] = json!(value);
+        let r = app.post("/group/file/upload").token(&c.member.1).json(body).send().await;
+        assert!(r.err(10002).contains(field), "{field}: {:?}", r.body);
+    }
+    let fid = upload(&app, &c.member.1, c.gid, "f").await["file_id"].as_i64().unwrap();
+    let r = app.put("/group/file/update_name").token(&c.member.1).json(json!({"group_id": c.gid, "file_id": fid, "name": "x\u{0}"})).send().await;
+    assert!(r.err(10002).contains("name"));
+});

@@ -18,7 +18,7 @@ fn check_len(field: &str, value: &str, max: usize) -> ApiResult<()> {
     if n < 1 || n > max {
         return Err(ApiError::bad(format!("{field} must be 1-{max} characters")));
     }
-    Ok(())
+    super::group_files::no_nul(field, value)
 }
 
 /// Publish a new announcement (4.6): owner and admins.

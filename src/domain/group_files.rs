@@ -26,19 +26,27 @@ pub struct NewFile {
     pub url: String,
 }
 
+/// Text may not hold U+0000 (PostgreSQL text cannot store it): 10002 naming the field.
+pub fn no_nul(field: &str, value: &str) -> ApiResult<()> {
+    if value.contains('\0') {
+        return Err(ApiError::bad(format!("{field} may not contain the character U+0000")));
+    }
+    Ok(())
+}
+
 fn check_name(name: &str) -> ApiResult<()> {
     let n = name.chars().count();
     if n < 1 || n > NAME_MAX {
         return Err(ApiError::bad(format!("name must be 1-{NAME_MAX} characters")));
     }
-    Ok(())
+    no_nul("name", name)
 }
 
 /// An absolute http or https URL of at most URL_MAX characters.
 pub fn check_url(url: &str) -> ApiResult<()> {
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
     let http = lower.starts_with("http://") || lower.starts_with("https://");
-    if url.chars().count() > URL_MAX || !http || !url.validate_url() {
+    if url.chars().count() > URL_MAX || !http || url.contains('\0') || !url.validate_url() {
         return Err(ApiError::bad(format!("url must be an http(s) URL of at most {URL_MAX} characters")));
     }
     Ok(())
@@ -54,6 +62,7 @@ pub async fn upload(state: &AppState, caller: &Caller, group_id: i64, file: NewF
         if t.chars().count() > TYPE_MAX {
             return Err(ApiError::bad(format!("type may have at most {TYPE_MAX} characters")));
         }
+        no_nul("type", t)?;
     }
     check_url(&file.url)?;
     let now = state.now_ms();
