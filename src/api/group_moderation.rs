@@ -39,7 +39,7 @@ pub struct BanAllReq {
 }
 
 #[derive(Object)]
-pub struct GroupIdReq {
+pub struct UnbanAllReq {
     /// Group id
     pub group_id: i64,
 }
@@ -119,8 +119,8 @@ impl GroupModerationApi {
     /// Get a list of banned members
     ///
     /// Section 4.13 of the group document. Members of the group (20011 otherwise). The members
-    /// muted now (an expired mute is not listed), in paging order; `limit` 1-500 (default 50);
-    /// `version` is accepted and ignored.
+    /// muted now (an expired mute is not listed), in the order they joined; `limit` 1-500
+    /// (default 50); `version` is accepted and ignored.
     #[oai(path = "/group/banned_list", method = "get")]
     async fn banned_list(
         &self,
@@ -163,7 +163,7 @@ impl GroupModerationApi {
     ///
     /// Section 4.49 of the group document. Owner and admins. ban_expire_time becomes 0.
     #[oai(path = "/group/settings/unban_all", method = "post")]
-    async fn unban_all(&self, caller: Caller, body: JsonBody<GroupIdReq>) -> R<bool> {
+    async fn unban_all(&self, caller: Caller, body: JsonBody<UnbanAllReq>) -> R<bool> {
         group_mutes::unban_all(&self.0, &caller, body.0.group_id).await.into()
     }
 

@@ -36,7 +36,7 @@ pub fn no_nul(field: &str, value: &str) -> ApiResult<()> {
 
 fn check_name(name: &str) -> ApiResult<()> {
     let n = name.chars().count();
-    if n < 1 || n > NAME_MAX {
+    if !(1..=NAME_MAX).contains(&n) {
         return Err(ApiError::bad(format!("name must be 1-{NAME_MAX} characters")));
     }
     no_nul("name", name)
