@@ -4,7 +4,10 @@ pub mod auth;
 pub mod body;
 pub mod envelope;
 pub mod group_admins;
+pub mod group_announcements;
+pub mod group_files;
 pub mod group_info;
+pub mod group_moderation;
 pub mod group_settings;
 pub mod system;
 pub mod token;
@@ -49,7 +52,14 @@ pub type UserApis = (
 );
 
 /// The group document's APIs (chapter 4).
-pub type GroupApis = (group_info::GroupInfoApi, group_settings::GroupSettingsApi, group_admins::GroupAdminsApi);
+pub type GroupApis = (
+    group_info::GroupInfoApi,
+    group_settings::GroupSettingsApi,
+    group_admins::GroupAdminsApi,
+    group_moderation::GroupModerationApi,
+    group_announcements::GroupAnnouncementsApi,
+    group_files::GroupFilesApi,
+);
 
 /// Every API of the server, with the identity headers documented on each operation.
 /// (A tuple holds at most 16 APIs: areas are grouped in nested tuples.)
@@ -68,7 +78,14 @@ pub fn apis(state: &State) -> Apis {
             user_admin::UserAdminApi(s()),
             user_push::UserPushApi(s()),
         ),
-        (group_info::GroupInfoApi(s()), group_settings::GroupSettingsApi(s()), group_admins::GroupAdminsApi(s())),
+        (
+            group_info::GroupInfoApi(s()),
+            group_settings::GroupSettingsApi(s()),
+            group_admins::GroupAdminsApi(s()),
+            group_moderation::GroupModerationApi(s()),
+            group_announcements::GroupAnnouncementsApi(s()),
+            group_files::GroupFilesApi(s()),
+        ),
     ))
 }
 
