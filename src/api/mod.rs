@@ -5,6 +5,7 @@ pub mod body;
 pub mod envelope;
 pub mod group_admins;
 pub mod group_info;
+pub mod group_members;
 pub mod group_settings;
 pub mod system;
 pub mod token;
@@ -42,6 +43,7 @@ pub type Apis = auth::IdentityHeaders<(
     group_info::GroupInfoApi,
     group_settings::GroupSettingsApi,
     group_admins::GroupAdminsApi,
+    group_members::GroupMembersApi,
 )>;
 
 pub fn apis(state: &State) -> Apis {
@@ -53,6 +55,7 @@ pub fn apis(state: &State) -> Apis {
         group_info::GroupInfoApi(state.clone()),
         group_settings::GroupSettingsApi(state.clone()),
         group_admins::GroupAdminsApi(state.clone()),
+        group_members::GroupMembersApi(state.clone()),
     ))
 }
 

@@ -3,6 +3,8 @@ pub mod admin_token;
 pub mod app;
 pub mod device;
 pub mod group;
+pub mod group_application;
+pub mod group_invitation;
 pub mod group_member;
 pub mod server_meta;
 pub mod user;
