@@ -5,6 +5,7 @@ pub mod body;
 pub mod envelope;
 pub mod group_admins;
 pub mod group_info;
+pub mod group_invites;
 pub mod group_members;
 pub mod group_settings;
 pub mod system;
@@ -44,6 +45,7 @@ pub type Apis = auth::IdentityHeaders<(
     group_settings::GroupSettingsApi,
     group_admins::GroupAdminsApi,
     group_members::GroupMembersApi,
+    group_invites::GroupInvitesApi,
 )>;
 
 pub fn apis(state: &State) -> Apis {
@@ -56,6 +58,7 @@ pub fn apis(state: &State) -> Apis {
         group_settings::GroupSettingsApi(state.clone()),
         group_admins::GroupAdminsApi(state.clone()),
         group_members::GroupMembersApi(state.clone()),
+        group_invites::GroupInvitesApi(state.clone()),
     ))
 }
 

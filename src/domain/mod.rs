@@ -3,6 +3,7 @@ pub mod apps;
 pub mod auth;
 pub mod paging;
 pub mod group_admins;
+pub mod group_invites;
 pub mod group_members;
 pub mod group_roles;
 pub mod groups;
