@@ -7,6 +7,7 @@ pub mod group_admins;
 pub mod group_info;
 pub mod group_invites;
 pub mod group_members;
+pub mod group_qrcode;
 pub mod group_settings;
 pub mod system;
 pub mod token;
@@ -46,6 +47,7 @@ pub type Apis = auth::IdentityHeaders<(
     group_admins::GroupAdminsApi,
     group_members::GroupMembersApi,
     group_invites::GroupInvitesApi,
+    group_qrcode::GroupQrcodeApi,
 )>;
 
 pub fn apis(state: &State) -> Apis {
@@ -59,6 +61,7 @@ pub fn apis(state: &State) -> Apis {
         group_admins::GroupAdminsApi(state.clone()),
         group_members::GroupMembersApi(state.clone()),
         group_invites::GroupInvitesApi(state.clone()),
+        group_qrcode::GroupQrcodeApi(state.clone()),
     ))
 }
 

@@ -5,6 +5,7 @@ pub mod paging;
 pub mod group_admins;
 pub mod group_invites;
 pub mod group_members;
+pub mod group_qrcode;
 pub mod group_roles;
 pub mod groups;
 pub mod sessions;
