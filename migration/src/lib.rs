@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_foundation;
 mod m20261123_000002_groups;
+mod m20261123_000003_membership;
 mod m20261123_000004_moderation;
 mod m20261123_000005_push;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_groups::Migration),
+            Box::new(m20261123_000003_membership::Migration),
             Box::new(m20261123_000004_moderation::Migration),
             Box::new(m20261123_000005_push::Migration),
         ]

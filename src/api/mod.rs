@@ -7,7 +7,10 @@ pub mod group_admins;
 pub mod group_announcements;
 pub mod group_files;
 pub mod group_info;
+pub mod group_invites;
+pub mod group_members;
 pub mod group_moderation;
+pub mod group_qrcode;
 pub mod group_settings;
 pub mod system;
 pub mod token;
@@ -39,7 +42,6 @@ pub enum ApiTags {
     System,
 }
 
-/// Every API of the server, with the identity headers documented on each operation.
 /// The user document's APIs (chapter 1) and the token interface.
 pub type UserApis = (
     token::TokenApi,
@@ -59,6 +61,9 @@ pub type GroupApis = (
     group_moderation::GroupModerationApi,
     group_announcements::GroupAnnouncementsApi,
     group_files::GroupFilesApi,
+    group_members::GroupMembersApi,
+    group_invites::GroupInvitesApi,
+    group_qrcode::GroupQrcodeApi,
 );
 
 /// Every API of the server, with the identity headers documented on each operation.
@@ -85,6 +90,9 @@ pub fn apis(state: &State) -> Apis {
             group_moderation::GroupModerationApi(s()),
             group_announcements::GroupAnnouncementsApi(s()),
             group_files::GroupFilesApi(s()),
+            group_members::GroupMembersApi(s()),
+            group_invites::GroupInvitesApi(s()),
+            group_qrcode::GroupQrcodeApi(s()),
         ),
     ))
 }

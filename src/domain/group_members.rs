@@ -1,12 +1,22 @@
-//! Membership writes shared by every flow that changes who is in a group (kick, leave,
-//! block, ...): batched statements, and `groups.count` kept equal to the member rows in the
-//! same transaction.
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+//! Membership writes shared by every flow that changes who is in a group (create, invite,
+//! apply, QR code, kick, leave, block, ...): batched statements, and `groups.count` kept equal
+//! to the member rows in the same transaction. Also the member reads (member_list,
+//! members/display_name) and the kick and leave flows.
+use std::collections::{HashMap, HashSet};
 
-use super::group_roles::Role;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+
+use super::auth::Caller;
+use super::group_roles::{Acting, Need, Role, acting_member, memberships};
+use super::groups::{MAX_ID_LIST, UserOutcome, unique_ids};
+use super::paging::{Page, PageRequest};
 use crate::entity::{group, group_member};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 
 /// Remove `user_ids` (never the owner) from a group in two statements, whatever their number;
 /// answers how many memberships ended. Call inside the request's transaction.
@@ -66,4 +76,161 @@ pub async fn remove_user_everywhere<C: ConnectionTrait>(db: &C, user_id: i64, no
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Add `user_ids` to a group as plain members in two statements, whatever their number;
+/// answers how many joined (users already members are skipped by the unique key, also when a
+/// concurrent request added them first). The count update is guarded in the database
+/// (`count + n <= capacity`): when it does not fit, 20010 is answered and the caller's
+/// transaction, dropped uncommitted, takes the inserted rows back. Call inside the request's
+/// transaction; the caller checks blacklist and existence of the users.
+pub async fn add_members<C: ConnectionTrait>(db: &C, group: &group::Model, user_ids: &[i64], now_ms: i64) -> ApiResult<u64> {
+    let ids = unique_ids(user_ids);
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let rows = ids.iter().map(|&u| group_member::ActiveModel {
+        group_id: Set(group.id),
+        user_id: Set(u),
+        role: Set(Role::Member.db()),
+        display_name: Set(None),
+        msg_mute_mode: Set(0),
+        msg_push_mode: Set(0),
+        join_time: Set(now_ms),
+        mute_expire_time: Set(0),
+        ..Default::default()
+    });
+    let added = group_member::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([group_member::Column::GroupId, group_member::Column::UserId]).do_nothing().to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    if added == 0 {
+        return Ok(0);
+    }
+    let n = added as i64;
+    let fitted = group::Entity::update_many()
+        .col_expr(group::Column::Count, Expr::col(group::Column::Count).add(n))
+        .col_expr(group::Column::UpdatedAt, Expr::value(now_ms))
+        .filter(group::Column::Id.eq(group.id))
+        .filter(Expr::col(group::Column::Count).add(n).lte(Expr::col(group::Column::Capacity)))
+        .exec(db)
+        .await?
+        .rows_affected;
+    if fitted == 0 {
+        return Err(ApiError::GroupFull(group.capacity));
+    }
+    Ok(added)
+}
+
+/// Which of `user_ids` are on the group's blacklist (one query). Every joining flow (invite,
+/// invite/handle, apply, apply/handle, qrcode/invite) asks this one function.
+pub async fn blacklisted<C: ConnectionTrait>(db: &C, group_id: i64, user_ids: &[i64]) -> ApiResult<HashSet<i64>> {
+    super::group_blacklist::blocked_among(db, group_id, user_ids).await
+}
+
+/// A member as member_list and members/display_name show it.
+pub struct MemberItem {
+    pub user_id: i64,
+    pub display_name: Option<String>,
+    pub join_time: i64,
+    /// End of the member's mute (ms): 0 when not muted or the mute has passed; -1 permanent.
+    pub expired_time: i64,
+}
+
+impl MemberItem {
+    fn of(m: group_member::Model, now_ms: i64) -> Self {
+        let t = m.mute_expire_time;
+        MemberItem {
+            user_id: m.user_id,
+            display_name: m.display_name,
+            join_time: m.join_time,
+            expired_time: if t == -1 || t > now_ms { t } else { 0 },
+        }
+    }
+}
+
+/// The members of a group (4.35), a page at a time in join order (row id): members and the
+/// group_id header of an admin token; a dissolved group too. Two queries past the check.
+pub async fn list(state: &AppState, caller: &Caller, group_id: i64, page: PageRequest) -> ApiResult<Page<MemberItem>> {
+    let acting = acting_member(&state.db, caller, group_id, Need::Any).await?;
+    acting.require(Role::Member)?;
+    let now = state.now_ms();
+    let total = group_member::Entity::find().filter(group_member::Column::GroupId.eq(group_id)).count(&state.db).await?;
+    let mut query = group_member::Entity::find().filter(group_member::Column::GroupId.eq(group_id));
+    if let Some(after) = page.after {
+        query = query.filter(group_member::Column::Id.gt(after));
+    }
+    let rows = query.order_by_asc(group_member::Column::Id).limit(page.fetch()).all(&state.db).await?;
+    Ok(page.finish(rows, |m| m.id, Some(total as i64)).map(|m| MemberItem::of(m, now)))
+}
+
+/// The members among `user_list` (4.36), in its order; ids that are not members are left
+/// out. For members of the group (and the group_id header of an admin token).
+pub async fn profiles(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<MemberItem>> {
+    check_list(user_list)?;
+    let acting = acting_member(&state.db, caller, group_id, Need::Any).await?;
+    acting.require(Role::Member)?;
+    let ids = unique_ids(user_list);
+    let now = state.now_ms();
+    let mut found: HashMap<i64, group_member::Model> =
+        memberships(&state.db, group_id, ids.clone()).await?.into_iter().map(|m| (m.user_id, m)).collect();
+    Ok(ids.into_iter().filter_map(|u| found.remove(&u)).map(|m| MemberItem::of(m, now)).collect())
+}
+
+fn check_list(ids: &[i64]) -> ApiResult<()> {
+    if ids.len() > MAX_ID_LIST {
+        return Err(ApiError::bad(format!("user_list may hold at most {MAX_ID_LIST} ids")));
+    }
+    Ok(())
+}
+
+/// Whether the acting caller is `uid` itself.
+fn is_self(acting: &Acting, uid: i64) -> bool {
+    acting.user_id == Some(uid)
+}
+
+/// Kick members out (4.33): the owner kicks anyone but itself, admins plain members only.
+/// Each user succeeds or fails on its own; one transaction, a constant number of statements.
+pub async fn kick(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<UserOutcome>> {
+    check_list(user_list)?;
+    let ids = unique_ids(user_list);
+    let txn = state.db.begin().await?;
+    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
+    acting.require(Role::Admin)?;
+    let roles: HashMap<i64, Role> =
+        memberships(&txn, group_id, ids.clone()).await?.into_iter().map(|m| (m.user_id, Role::from_db(m.role))).collect();
+    let mut outcomes = Vec::with_capacity(ids.len());
+    let mut leaving = Vec::new();
+    for uid in ids {
+        let outcome = match roles.get(&uid) {
+            None => UserOutcome::fail(uid, ApiError::NotMember(uid).to_string()),
+            Some(_) if is_self(&acting, uid) => UserOutcome::fail(uid, "you cannot kick yourself; use /group/leave"),
+            Some(&role) => match acting.may_act_on(role) {
+                Ok(()) => {
+                    leaving.push(uid);
+                    UserOutcome::ok(uid)
+                }
+                Err(e) => UserOutcome::fail(uid, e.to_string()),
+            },
+        };
+        outcomes.push(outcome);
+    }
+    remove_members(&txn, group_id, &leaving, state.now_ms()).await?;
+    txn.commit().await?;
+    Ok(outcomes)
+}
+
+/// Leave a group (4.34): members and admins; the owner gets 20004 (transfer first).
+pub async fn leave(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<bool> {
+    let txn = state.db.begin().await?;
+    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
+    let me = acting.own_membership()?;
+    if Role::from_db(me.role) == Role::Owner {
+        return Err(ApiError::OwnerCannotLeave);
+    }
+    remove_members(&txn, group_id, &[me.user_id], state.now_ms()).await?;
+    txn.commit().await?;
+    Ok(true)
 }

@@ -1,0 +1,367 @@
+//! Invitations (invite, invite/handle, invitation_list) and applications (apply,
+//! apply/handle, application_list). Pending ones expire after `PENDING_TTL_MS`; each write
+//! runs in one transaction with a constant number of statements, whatever the list length.
+use std::collections::HashSet;
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+
+use super::auth::Caller;
+use super::group_members::{add_members, blacklisted};
+use super::group_roles::{Need, Role, acting_member, load_group, memberships};
+use super::groups::{MAX_ID_LIST, TYPE_CHATROOM, UserOutcome, unique_ids};
+use super::paging::{Page, PageRequest};
+use crate::entity::{group, group_application, group_invitation, group_member, user, user_setting};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Lifetime of a pending invitation or application: 7 days.
+pub const PENDING_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+/// Longest invitation or application reason, in characters.
+pub const REASON_MAX: usize = 512;
+
+/// Status of an invitation or application.
+pub const PENDING: i32 = 0;
+pub const AGREED: i32 = 1;
+pub const REJECTED: i32 = 2;
+
+/// apply_approval values of a group.
+pub const APPROVAL_OPEN: i32 = 0;
+pub const APPROVAL_CONFIRM: i32 = 1;
+pub const APPROVAL_CLOSED: i32 = 2;
+
+fn check_reason(reason: &Option<String>) -> ApiResult<()> {
+    match reason {
+        Some(r) if r.chars().count() > REASON_MAX => Err(ApiError::bad(format!("reason may hold at most {REASON_MAX} characters"))),
+        _ => Ok(()),
+    }
+}
+
+/// Rows still worth listing: handled ones, and pending ones not yet expired.
+fn listed(status: impl ColumnTrait, expire: impl ColumnTrait, now: i64) -> Condition {
+    Condition::any().add(status.ne(PENDING)).add(expire.gt(now))
+}
+
+/// Invite users (4.31). The owner and admins always; members when member_invite is true
+/// (20012 otherwise). Each invitee succeeds or fails on its own: unknown user (10000),
+/// already a member (20017), blacklisted (20018), capacity reached (20010). An invitee whose
+/// group_confirm setting is on gets a pending invitation; the others join at once.
+pub async fn invite(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    user_list: &[i64],
+    reason: Option<String>,
+) -> ApiResult<Vec<UserOutcome>> {
+    if user_list.len() > MAX_ID_LIST {
+        return Err(ApiError::bad(format!("user_list may hold at most {MAX_ID_LIST} ids")));
+    }
+    check_reason(&reason)?;
+    let ids = unique_ids(user_list);
+    let now = state.now_ms();
+    let txn = state.db.begin().await?;
+    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
+    acting.require(if acting.group.member_invite { Role::Member } else { Role::Admin })?;
+    // an admin token acting by group_id invites in the owner's name
+    let inviter = acting.user_id.unwrap_or(acting.group.owner_id);
+    let known: HashSet<i64> = if ids.is_empty() {
+        HashSet::new()
+    } else {
+        user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::AppId.eq(caller.app_id.clone()))
+            .filter(user::Column::Id.is_in(ids.clone()))
+            .into_tuple::<i64>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let members: HashSet<i64> = memberships(&txn, group_id, ids.clone()).await?.into_iter().map(|m| m.user_id).collect();
+    let blocked = blacklisted(&txn, group_id, &ids).await?;
+    let confirm: HashSet<i64> = if known.is_empty() {
+        HashSet::new()
+    } else {
+        user_setting::Entity::find()
+            .select_only()
+            .column(user_setting::Column::UserId)
+            .filter(user_setting::Column::UserId.is_in(known.iter().copied().collect::<Vec<_>>()))
+            .filter(user_setting::Column::GroupConfirm.eq(true))
+            .into_tuple::<i64>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let mut room = (acting.group.capacity - acting.group.count).max(0);
+    let mut outcomes = Vec::with_capacity(ids.len());
+    let mut joining = Vec::new();
+    let mut pending = Vec::new();
+    for uid in ids {
+        let outcome = if !known.contains(&uid) {
+            UserOutcome::fail(uid, ApiError::UserNotFound(uid.to_string()).to_string())
+        } else if members.contains(&uid) {
+            UserOutcome::fail(uid, ApiError::AlreadyMember(uid).to_string())
+        } else if blocked.contains(&uid) {
+            UserOutcome::fail(uid, ApiError::Blacklisted(uid).to_string())
+        } else if confirm.contains(&uid) {
+            pending.push(uid);
+            UserOutcome::ok(uid)
+        } else if room > 0 {
+            room -= 1;
+            joining.push(uid);
+            UserOutcome::ok(uid)
+        } else {
+            UserOutcome::fail(uid, ApiError::GroupFull(acting.group.capacity).to_string())
+        };
+        outcomes.push(outcome);
+    }
+    add_members(&txn, &acting.group, &joining, now).await?;
+    if !pending.is_empty() {
+        let rows = pending.iter().map(|&u| group_invitation::ActiveModel {
+            group_id: Set(group_id),
+            inviter_id: Set(inviter),
+            invitee_id: Set(u),
+            reason: Set(reason.clone()),
+            status: Set(PENDING),
+            expire_time: Set(now + PENDING_TTL_MS),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        });
+        // inviting again renews the invitation
+        group_invitation::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([
+                    group_invitation::Column::GroupId,
+                    group_invitation::Column::InviteeId,
+                    group_invitation::Column::InviterId,
+                ])
+                .update_columns([
+                    group_invitation::Column::Reason,
+                    group_invitation::Column::Status,
+                    group_invitation::Column::ExpireTime,
+                    group_invitation::Column::UpdatedAt,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(outcomes)
+}
+
+/// Join `uid` into the locked live `group` for an accepted invitation, an approved or open
+/// application or a QR code: blacklist (20018) and capacity (20010) checked; answers false
+/// when it already was a member.
+async fn join_one<C: ConnectionTrait>(db: &C, group: &group::Model, uid: i64, now: i64) -> ApiResult<bool> {
+    if blacklisted(db, group.id, &[uid]).await?.contains(&uid) {
+        return Err(ApiError::Blacklisted(uid));
+    }
+    Ok(add_members(db, group, &[uid], now).await? > 0)
+}
+
+/// Answer a pending invitation (4.32): the invitee (the caller) accepts or rejects the
+/// invitation of `inviter`; accepting joins (blacklist and capacity checked again). Handled,
+/// expired or absent: 20015.
+pub async fn handle_invitation(state: &AppState, caller: &Caller, group_id: i64, inviter: i64, approval: bool) -> ApiResult<bool> {
+    let uid = caller.user_id()?;
+    let now = state.now_ms();
+    let txn = state.db.begin().await?;
+    let group = load_group(&txn, &caller.app_id, group_id, Need::Live).await?;
+    let inv = group_invitation::Entity::find()
+        .filter(group_invitation::Column::GroupId.eq(group_id))
+        .filter(group_invitation::Column::InviteeId.eq(uid))
+        .filter(group_invitation::Column::InviterId.eq(inviter))
+        .filter(group_invitation::Column::Status.eq(PENDING))
+        .filter(group_invitation::Column::ExpireTime.gt(now))
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::InvitationHandled)?;
+    if approval {
+        join_one(&txn, &group, uid, now).await?;
+    }
+    let mut row: group_invitation::ActiveModel = inv.into();
+    row.status = Set(if approval { AGREED } else { REJECTED });
+    row.updated_at = Set(now);
+    row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// An invitation as invitation_list shows it.
+pub type Invitation = group_invitation::Model;
+
+/// The caller's invitations (4.30): pending ones until they expire, and handled ones, in
+/// the order they were first made (row id), keyset paged.
+pub async fn invitation_list(state: &AppState, caller: &Caller, page: PageRequest) -> ApiResult<Page<Invitation>> {
+    let uid = caller.user_id()?;
+    let now = state.now_ms();
+    let mine = || {
+        group_invitation::Entity::find()
+            .filter(group_invitation::Column::InviteeId.eq(uid))
+            .filter(listed(group_invitation::Column::Status, group_invitation::Column::ExpireTime, now))
+    };
+    let total = mine().count(&state.db).await?;
+    let mut query = mine();
+    if let Some(after) = page.after {
+        query = query.filter(group_invitation::Column::Id.gt(after));
+    }
+    let rows = query.order_by_asc(group_invitation::Column::Id).limit(page.fetch()).all(&state.db).await?;
+    Ok(page.finish(rows, |r| r.id, Some(total as i64)))
+}
+
+/// How an application ended at once.
+pub enum Applied {
+    /// The caller joined.
+    Joined,
+    /// A pending application awaits the owner or an admin.
+    Pending,
+}
+
+/// Apply to join a group (4.10). A chatroom (type 2) and a group with apply_approval 0 take
+/// the caller at once (capacity 20010); apply_approval 1 records a pending application for
+/// the owner and admins; apply_approval 2 refuses with 10010. A member gets 20017, a
+/// blacklisted user 20018.
+pub async fn apply(state: &AppState, caller: &Caller, group_id: i64, reason: Option<String>) -> ApiResult<Applied> {
+    check_reason(&reason)?;
+    let uid = caller.user_id()?;
+    let now = state.now_ms();
+    let txn = state.db.begin().await?;
+    let group = load_group(&txn, &caller.app_id, group_id, Need::Live).await?;
+    if !memberships(&txn, group_id, vec![uid]).await?.is_empty() {
+        return Err(ApiError::AlreadyMember(uid));
+    }
+    if group.r#type != TYPE_CHATROOM && group.apply_approval != APPROVAL_OPEN {
+        if group.apply_approval == APPROVAL_CLOSED {
+            return Err(ApiError::denied("the group accepts no membership applications (apply_approval 2)"));
+        }
+        if blacklisted(&txn, group_id, &[uid]).await?.contains(&uid) {
+            return Err(ApiError::Blacklisted(uid));
+        }
+        let row = group_application::ActiveModel {
+            group_id: Set(group_id),
+            applicant_id: Set(uid),
+            reason: Set(reason),
+            status: Set(PENDING),
+            expire_time: Set(now + PENDING_TTL_MS),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        // applying again renews the application
+        group_application::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([group_application::Column::GroupId, group_application::Column::ApplicantId])
+                    .update_columns([
+                        group_application::Column::Reason,
+                        group_application::Column::Status,
+                        group_application::Column::ExpireTime,
+                        group_application::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        txn.commit().await?;
+        return Ok(Applied::Pending);
+    }
+    if !join_one(&txn, &group, uid, now).await? {
+        return Err(ApiError::AlreadyMember(uid));
+    }
+    txn.commit().await?;
+    Ok(Applied::Joined)
+}
+
+/// Answer a pending application (4.11): the owner or an admin approves or rejects the
+/// application of `applicant`; approval joins it (blacklist 20018, capacity 20010). Handled,
+/// expired or absent: 20014. An applicant that joined meanwhile by another way is a success.
+pub async fn handle_application(state: &AppState, caller: &Caller, group_id: i64, applicant: i64, approval: bool) -> ApiResult<UserOutcome> {
+    let now = state.now_ms();
+    let txn = state.db.begin().await?;
+    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
+    acting.require(Role::Admin)?;
+    let app = group_application::Entity::find()
+        .filter(group_application::Column::GroupId.eq(group_id))
+        .filter(group_application::Column::ApplicantId.eq(applicant))
+        .filter(group_application::Column::Status.eq(PENDING))
+        .filter(group_application::Column::ExpireTime.gt(now))
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::ApplicationHandled)?;
+    if approval {
+        join_one(&txn, &acting.group, applicant, now).await?;
+    }
+    let mut row: group_application::ActiveModel = app.into();
+    row.status = Set(if approval { AGREED } else { REJECTED });
+    row.updated_at = Set(now);
+    row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(UserOutcome::ok(applicant))
+}
+
+/// An application as application_list shows it.
+pub type Application = group_application::Model;
+
+/// The applications to the groups of `group_list` where the caller is owner or admin (4.9;
+/// other groups contribute nothing): pending ones until they expire, and handled ones, in
+/// the order they were first made (row id), keyset paged.
+pub async fn application_list(state: &AppState, caller: &Caller, group_list: &[i64], page: PageRequest) -> ApiResult<Page<Application>> {
+    if group_list.len() > MAX_ID_LIST {
+        return Err(ApiError::bad(format!("group_list may hold at most {MAX_ID_LIST} ids")));
+    }
+    let ids = unique_ids(group_list);
+    let now = state.now_ms();
+    let managed: Vec<i64> = match caller.as_group {
+        Some(g) => {
+            if !ids.contains(&g) {
+                vec![]
+            } else {
+                group::Entity::find()
+                    .select_only()
+                    .column(group::Column::Id)
+                    .filter(group::Column::Id.eq(g))
+                    .filter(group::Column::AppId.eq(caller.app_id.clone()))
+                    .into_tuple::<i64>()
+                    .all(&state.db)
+                    .await?
+            }
+        }
+        None => {
+            let uid = caller.user_id()?;
+            if ids.is_empty() {
+                vec![]
+            } else {
+                group_member::Entity::find()
+                    .select_only()
+                    .column(group_member::Column::GroupId)
+                    .filter(group_member::Column::UserId.eq(uid))
+                    .filter(group_member::Column::GroupId.is_in(ids))
+                    .filter(group_member::Column::Role.gte(Role::Admin.db()))
+                    .into_tuple::<i64>()
+                    .all(&state.db)
+                    .await?
+            }
+        }
+    };
+    if managed.is_empty() {
+        return Ok(page.finish(vec![], |r: &Application| r.id, Some(0)));
+    }
+    let of_groups = || {
+        group_application::Entity::find()
+            .filter(group_application::Column::GroupId.is_in(managed.clone()))
+            .filter(listed(group_application::Column::Status, group_application::Column::ExpireTime, now))
+    };
+    let total = of_groups().count(&state.db).await?;
+    let mut query = of_groups();
+    if let Some(after) = page.after {
+        query = query.filter(group_application::Column::Id.gt(after));
+    }
+    let rows = query.order_by_asc(group_application::Column::Id).limit(page.fetch()).all(&state.db).await?;
+    Ok(page.finish(rows, |r| r.id, Some(total as i64)))
+}
