@@ -78,6 +78,21 @@ pub async fn remove_user_everywhere<C: ConnectionTrait>(db: &C, user_id: i64, no
     Ok(())
 }
 
+/// A new membership row with the defaults of a fresh member.
+pub fn new_member(group_id: i64, user_id: i64, role: Role, now_ms: i64) -> group_member::ActiveModel {
+    group_member::ActiveModel {
+        group_id: Set(group_id),
+        user_id: Set(user_id),
+        role: Set(role.db()),
+        display_name: Set(None),
+        msg_mute_mode: Set(0),
+        msg_push_mode: Set(0),
+        join_time: Set(now_ms),
+        mute_expire_time: Set(0),
+        ..Default::default()
+    }
+}
+
 /// Add `user_ids` to a group as plain members in two statements, whatever their number;
 /// answers how many joined (users already members are skipped by the unique key, also when a
 /// concurrent request added them first). The count update is guarded in the database
@@ -89,17 +104,7 @@ pub async fn add_members<C: ConnectionTrait>(db: &C, group: &group::Model, user_
     if ids.is_empty() {
         return Ok(0);
     }
-    let rows = ids.iter().map(|&u| group_member::ActiveModel {
-        group_id: Set(group.id),
-        user_id: Set(u),
-        role: Set(Role::Member.db()),
-        display_name: Set(None),
-        msg_mute_mode: Set(0),
-        msg_push_mode: Set(0),
-        join_time: Set(now_ms),
-        mute_expire_time: Set(0),
-        ..Default::default()
-    });
+    let rows = ids.iter().map(|&u| new_member(group.id, u, Role::Member, now_ms));
     let added = group_member::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::columns([group_member::Column::GroupId, group_member::Column::UserId]).do_nothing().to_owned(),

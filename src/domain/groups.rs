@@ -90,19 +90,6 @@ fn check_list(field: &str, ids: &[i64]) -> ApiResult<()> {
     Ok(())
 }
 
-fn new_member(group_id: i64, user_id: i64, role: Role, now: i64) -> group_member::ActiveModel {
-    group_member::ActiveModel {
-        group_id: Set(group_id),
-        user_id: Set(user_id),
-        role: Set(role.db()),
-        display_name: Set(None),
-        msg_mute_mode: Set(0),
-        msg_push_mode: Set(0),
-        join_time: Set(now),
-        mute_expire_time: Set(0),
-        ..Default::default()
-    }
-}
 
 /// Create a group (4.16): the caller becomes its owner and first member; the users of
 /// user_list join at once (unknown ids are skipped and logged).
@@ -172,8 +159,8 @@ pub async fn create(state: &AppState, caller: &Caller, req: NewGroup) -> ApiResu
     }
     .insert(&txn)
     .await?;
-    let mut rows = vec![new_member(created.id, owner, Role::Owner, now)];
-    rows.extend(joining.iter().map(|&u| new_member(created.id, u, Role::Member, now)));
+    let mut rows = vec![super::group_members::new_member(created.id, owner, Role::Owner, now)];
+    rows.extend(joining.iter().map(|&u| super::group_members::new_member(created.id, u, Role::Member, now)));
     group_member::Entity::insert_many(rows).exec_without_returning(&txn).await?;
     txn.commit().await?;
     Ok(GroupView { group: created, msg_mute_mode: 0, msg_push_mode: 0 })
