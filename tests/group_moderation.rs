@@ -2,92 +2,9 @@
 //! unban_all) and the blacklist (block, unblock, blocked_list), with their permission matrix.
 mod common;
 
-use common::{Call, START_MS, TestApp};
+use common::groups::{Cast, EVERYONE, as_who, cast, expected};
+use common::{START_MS, TestApp};
 use serde_json::{Value, json};
-
-#[derive(Clone, Copy, Debug)]
-enum Who {
-    Owner,
-    Admin,
-    Member,
-    Outsider,
-    AppAsGroup,
-    AppAsOtherGroup,
-    AppAsMember,
-    AppAsOwner,
-    App,
-}
-
-const EVERYONE: [Who; 9] = [
-    Who::Owner,
-    Who::Admin,
-    Who::Member,
-    Who::Outsider,
-    Who::AppAsGroup,
-    Who::AppAsOtherGroup,
-    Who::AppAsMember,
-    Who::AppAsOwner,
-    Who::App,
-];
-
-struct Cast {
-    gid: i64,
-    other_gid: i64,
-    owner: (i64, String),
-    admin: (i64, String),
-    member: (i64, String),
-    outsider: (i64, String),
-    /// Members without a role in the matrix, for the rules tests.
-    extra: Vec<(i64, String)>,
-}
-
-/// alice owns the group, bob is its admin, carol, erin and frank members, dave an outsider.
-async fn cast(app: &TestApp) -> Cast {
-    let owner = app.user("alice").await;
-    let admin = app.user("bob").await;
-    let member = app.user("carol").await;
-    let outsider = app.user("dave").await;
-    let extra = vec![app.user("erin").await, app.user("frank").await];
-    let r = app
-        .post("/group/create")
-        .token(&owner.1)
-        .json(json!({"name": "g", "user_list": [admin.0, member.0, extra[0].0, extra[1].0]}))
-        .send()
-        .await;
-    let gid = r.ok()["group_id"].as_i64().unwrap();
-    let r = app.post("/group/create").token(&outsider.1).json(json!({"name": "other"})).send().await;
-    let other_gid = r.ok()["group_id"].as_i64().unwrap();
-    let r = app.post("/group/admin/add").token(&owner.1).json(json!({"group_id": gid, "user_list": [admin.0]})).send().await;
-    assert_eq!(r.ok()[0]["result"], "success");
-    Cast { gid, other_gid, owner, admin, member, outsider, extra }
-}
-
-fn as_who<'a>(call: Call<'a>, c: &Cast, who: Who) -> Call<'a> {
-    match who {
-        Who::Owner => call.token(&c.owner.1),
-        Who::Admin => call.token(&c.admin.1),
-        Who::Member => call.token(&c.member.1),
-        Who::Outsider => call.token(&c.outsider.1),
-        Who::AppAsGroup => call.admin().header("group_id", c.gid),
-        Who::AppAsOtherGroup => call.admin().header("group_id", c.other_gid),
-        Who::AppAsMember => call.admin().header("user_id", c.member.0),
-        Who::AppAsOwner => call.admin().header("user_id", c.owner.0),
-        Who::App => call.admin(),
-    }
-}
-
-/// The code each caller gets from an operation needing `rank` (0 member, 1 admin).
-fn expected(who: Who, rank: u8) -> i64 {
-    let denied = [20011, 20012, 20013][rank as usize];
-    match who {
-        Who::Owner | Who::AppAsGroup | Who::AppAsOwner => 200,
-        Who::Admin if rank <= 1 => 200,
-        Who::Member | Who::AppAsMember if rank == 0 => 200,
-        Who::Admin | Who::Member | Who::Outsider | Who::AppAsMember => denied,
-        Who::AppAsOtherGroup => 10010,
-        Who::App => 10002,
-    }
-}
 
 fn results(v: &Value) -> Vec<(i64, String)> {
     v.as_array().unwrap().iter().map(|i| (i["user_id"].as_i64().unwrap(), i["result"].as_str().unwrap().to_owned())).collect()

@@ -3,6 +3,8 @@
 //! a manual clock, and one app with its admin token.
 #![allow(dead_code)]
 
+pub mod groups;
+
 use std::sync::Arc;
 
 use imserver::clock::ManualClock;
