@@ -1,7 +1,7 @@
 # imserver: `make run` starts the server on ./data/imserver.db; `make test` runs every test.
 CARGO ?= cargo
 
-.PHONY: run test openapi release coverage
+.PHONY: run test openapi release coverage bench
 
 ## Build (debug) and start the server on the embedded default: SQLite under ./data, 127.0.0.1:8080.
 run:
@@ -10,6 +10,11 @@ run:
 ## Every test: unit, integration (SQLite; PostgreSQL too when TEST_DATABASE_URL is set), spec drift.
 test:
 	$(CARGO) test --workspace
+
+## Benchmarks (release build): membership at scale — member_list page on 100,000 vs 100
+## members, invite of 500 users (BENCH_DATABASE_URL=postgres://... for PostgreSQL).
+bench:
+	$(CARGO) bench --bench membership
 
 ## Regenerate openapi/openapi.json and openapi/openapi.yaml from the code.
 openapi:
