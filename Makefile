@@ -1,15 +1,21 @@
 # imserver: `make run` starts the server on ./data/imserver.db; `make test` runs every test.
 CARGO ?= cargo
 
-.PHONY: run test openapi release coverage bench
+.PHONY: run test gate openapi release coverage bench
 
 ## Build (debug) and start the server on the embedded default: SQLite under ./data, 127.0.0.1:8080.
 run:
 	$(CARGO) run --bin imserver -- serve
 
-## Every test: unit, integration (SQLite; PostgreSQL too when TEST_DATABASE_URL is set), spec drift.
+## Every test: unit, integration (SQLite; PostgreSQL too when TEST_DATABASE_URL is set), spec drift,
+## then the gatekeepers (real clients against a real server, see `make gate`).
 test:
 	$(CARGO) test --workspace
+	tests/gate/run_all.sh
+
+## Only the gatekeepers; CHECKS="sdk lint" picks checks by name (tests/gate/check_*).
+gate:
+	tests/gate/run_all.sh $(CHECKS)
 
 ## Benchmarks (release build): membership at scale — member_list page on 100,000 vs 100
 ## members, invite of 500 users (BENCH_DATABASE_URL=postgres://... for PostgreSQL).
