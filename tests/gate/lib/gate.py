@@ -125,7 +125,7 @@ class Server:
     def start(self, timeout=60):
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen([binary(), *self._args, "serve"], env=self._env,
-                                     stdout=subprocess.PIPE, stderr=self._log, text=True)
+                                     stdout=subprocess.PIPE, stderr=self._log)
         deadline = time.monotonic() + timeout
         banner = []
         # The first start on an empty database prints the app and its admin token on stdout.
@@ -133,7 +133,10 @@ class Server:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise GateError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}")
-            chunk = self.proc.stdout.read()
+            try:
+                chunk = os.read(self.proc.stdout.fileno(), 65536).decode(errors="replace")
+            except BlockingIOError:
+                chunk = ""
             if chunk:
                 banner.append(chunk)
                 self._log.write(chunk)
@@ -167,7 +170,7 @@ class Server:
             with contextlib.suppress(Exception):
                 rest = self.proc.stdout.read()
                 if rest:
-                    self._log.write(rest)
+                    self._log.write(rest.decode(errors="replace"))
             self.proc.stdout.close()
         if getattr(self, "_log", None):
             self._log.close()
