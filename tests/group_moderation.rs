@@ -93,12 +93,14 @@ db_test!(ban_mutes_members_until_expiry_or_unban, |app: TestApp| async move {
         vec![(carol, "success".into()), (bob, "success".into()), (alice, "fail".into()), (dave, "fail".into())]
     );
     assert!(items[0]["reason"].is_null());
+    assert_eq!(items[2]["reason"], "you cannot mute yourself");
     assert!(items[3]["reason"].as_str().unwrap().contains("not a member"));
     // an admin mutes plain members only
     let r = app.post("/group/ban").token(&c.admin.1).json(json!({"group_id": c.gid, "user_list": [erin, bob, alice], "duration": 1})).send().await;
     let items = r.ok().clone();
     assert_eq!(results(&items), vec![(erin, "success".into()), (bob, "fail".into()), (alice, "fail".into())]);
-    assert!(items[1]["reason"].as_str().unwrap().contains("owner"));
+    assert_eq!(items[1]["reason"], "you cannot mute yourself");
+    assert!(items[2]["reason"].as_str().unwrap().contains("owner"));
 
     let r = app.get("/group/banned_list").token(&c.member.1).query("group_id", c.gid).send().await;
     let list = r.ok().clone();
@@ -243,6 +245,8 @@ db_test!(block_removes_members_and_bars_them, |app: TestApp| async move {
         results(&items),
         vec![(carol, "success".into()), (dave, "success".into()), (bob, "fail".into()), (alice, "fail".into()), (999_999, "fail".into())]
     );
+    assert_eq!(items[2]["reason"], "you cannot blacklist yourself");
+    assert!(items[3]["reason"].as_str().unwrap().contains("owner"));
     assert!(items[4]["reason"].as_str().unwrap().contains("does not exist"));
     // carol left the group; dave was never in it
     assert_eq!(count(&app, &c).await, 4);

@@ -81,8 +81,8 @@ pub async fn block(state: &AppState, caller: &Caller, group_id: i64, user_list: 
             continue;
         }
         if let Some(role) = roles.get(&uid) {
-            if let Err(e) = acting.may_act_on(*role) {
-                outcomes.push(UserOutcome::fail(uid, e.to_string()));
+            if let Err(reason) = acting.check_target(uid, *role, "blacklist") {
+                outcomes.push(UserOutcome::fail(uid, reason));
                 continue;
             }
             leaving.push(uid);

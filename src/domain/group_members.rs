@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::auth::Caller;
-use super::group_roles::{Acting, Need, Role, acting_member, memberships};
+use super::group_roles::{Need, Role, acting_member, memberships};
 use super::groups::{MAX_ID_LIST, UserOutcome, unique_ids};
 use super::paging::{Page, PageRequest};
 use crate::entity::{group, group_member};
@@ -192,11 +192,6 @@ fn check_list(ids: &[i64]) -> ApiResult<()> {
     Ok(())
 }
 
-/// Whether the acting caller is `uid` itself.
-fn is_self(acting: &Acting, uid: i64) -> bool {
-    acting.user_id == Some(uid)
-}
-
 /// Kick members out (4.33): the owner kicks anyone but itself, admins plain members only.
 /// Each user succeeds or fails on its own; one transaction, a constant number of statements.
 pub async fn kick(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<UserOutcome>> {
@@ -212,13 +207,12 @@ pub async fn kick(state: &AppState, caller: &Caller, group_id: i64, user_list: &
     for uid in ids {
         let outcome = match roles.get(&uid) {
             None => UserOutcome::fail(uid, ApiError::NotMember(uid).to_string()),
-            Some(_) if is_self(&acting, uid) => UserOutcome::fail(uid, "you cannot kick yourself; use /group/leave"),
-            Some(&role) => match acting.may_act_on(role) {
+            Some(&role) => match acting.check_target(uid, role, "kick") {
                 Ok(()) => {
                     leaving.push(uid);
                     UserOutcome::ok(uid)
                 }
-                Err(e) => UserOutcome::fail(uid, e.to_string()),
+                Err(reason) => UserOutcome::fail(uid, reason),
             },
         };
         outcomes.push(outcome);

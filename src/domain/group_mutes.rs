@@ -63,8 +63,9 @@ async fn change_mutes(state: &AppState, caller: &Caller, group_id: i64, user_lis
             outcomes.push(UserOutcome::fail(uid, ApiError::NotMember(uid).to_string()));
             continue;
         };
-        if let Err(e) = acting.may_act_on(Role::from_db(m.role)) {
-            outcomes.push(UserOutcome::fail(uid, e.to_string()));
+        let verb = if change == Change::Unmute { "unmute" } else { "mute" };
+        if let Err(reason) = acting.check_target(uid, Role::from_db(m.role), verb) {
+            outcomes.push(UserOutcome::fail(uid, reason));
             continue;
         }
         if change == Change::Unmute && m.mute_expire_time <= now {

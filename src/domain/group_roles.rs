@@ -97,6 +97,15 @@ impl Acting {
         }
     }
 
+    /// The per-user check of a batch action (`verb`: kick, mute, ...) on member `uid` of rank
+    /// `target`: never on oneself, else `may_act_on`. The error is the user's failure reason.
+    pub fn check_target(&self, uid: i64, target: Role, verb: &str) -> Result<(), String> {
+        if self.user_id == Some(uid) {
+            return Err(format!("you cannot {verb} yourself"));
+        }
+        self.may_act_on(target).map_err(|e| e.to_string())
+    }
+
     /// Member modes as the caller sees them (0 when it is not a member).
     pub fn modes(&self) -> (i32, i32) {
         self.member.as_ref().map(|m| (m.msg_mute_mode, m.msg_push_mode)).unwrap_or((0, 0))
