@@ -44,14 +44,22 @@ db_test!(a_signed_code_lets_a_user_join, |app: TestApp| async move {
     assert_eq!(r.ok()["group_id"], gid);
     assert_eq!(members_of(&app, gid).await, HashSet::from([alice, bob, carol]));
     app.post("/group/qrcode/invite").token(&tc).json(json!({"qr_info": qr})).send().await.err(20017);
-    // member_invite off: only the owner and admins sign; codes signed before still work
+    // member_invite off: only the owner and admins sign, and a plain member's codes stop working
     app.put("/group/settings/allow_member_invitation").token(&ta).json(json!({"group_id": gid, "value": false})).send().await.ok();
+    app.post("/group/qrcode/invite").token(&td).json(json!({"qr_info": qr})).send().await.err(20024);
     app.get("/group/qrcode/sign").token(&tb).query("group_id", gid).send().await.err(20012);
     let by_owner = sign(&app, &ta, gid).await;
     let r = app.get("/group/qrcode/sign").admin().header("group_id", gid).query("group_id", gid).send().await;
     assert!(r.ok()["qr_info"].as_str().unwrap().contains(&alice.to_string()));
     app.post("/group/qrcode/invite").token(&td).json(json!({"qr_info": by_owner})).send().await.ok();
     assert!(members_of(&app, gid).await.contains(&dan));
+    // a code whose inviter has left the group stops working
+    app.put("/group/settings/allow_member_invitation").token(&ta).json(json!({"group_id": gid, "value": true})).send().await.ok();
+    let by_dan = sign(&app, &td, gid).await;
+    app.delete("/group/leave").token(&td).query("group_id", gid).send().await.ok();
+    let (_fay, tf) = app.user("fay").await;
+    app.post("/group/qrcode/invite").token(&tf).json(json!({"qr_info": by_dan})).send().await.err(20024);
+    assert!(!members_of(&app, gid).await.contains(&dan));
     // the secret is made once and kept
     let n: i64 = app
         .state
@@ -65,7 +73,7 @@ db_test!(a_signed_code_lets_a_user_join, |app: TestApp| async move {
     assert_eq!(n, 1);
     // the group is full
     let (erin, te) = app.user("erin").await;
-    app.state.db.execute_unprepared(&format!("UPDATE groups SET capacity = 4 WHERE id = {gid}")).await.unwrap();
+    app.state.db.execute_unprepared(&format!("UPDATE groups SET capacity = 3 WHERE id = {gid}")).await.unwrap();
     app.post("/group/qrcode/invite").token(&te).json(json!({"qr_info": by_owner})).send().await.err(20010);
     assert!(!members_of(&app, gid).await.contains(&erin));
     app.post("/group/qrcode/invite").admin().json(json!({"qr_info": by_owner})).send().await.err(10002);

@@ -76,7 +76,8 @@ fn parse(qr: &str) -> Option<(i64, i64, i64, &str)> {
     Some((gid, inviter, exp, sig))
 }
 
-/// Join the group of a QR code (4.40): tampered or foreign codes 20024, expired ones 20025;
+/// Join the group of a QR code (4.40): tampered or foreign codes 20024, expired ones 20025,
+/// codes whose inviter may no longer invite (left, or member_invite now off) 20024;
 /// then a member gets 20017, a blacklisted user 20018, a full group 20010. Answers the group id.
 pub async fn join(state: &AppState, caller: &Caller, qr_info: &str) -> ApiResult<i64> {
     let uid = caller.user_id()?;
@@ -91,8 +92,16 @@ pub async fn join(state: &AppState, caller: &Caller, qr_info: &str) -> ApiResult
         return Err(ApiError::QrExpired);
     }
     let group = load_group(&txn, &caller.app_id, group_id, Need::Live).await?;
-    if !memberships(&txn, group_id, vec![uid]).await?.is_empty() {
+    let found = memberships(&txn, group_id, vec![uid, inviter]).await?;
+    if found.iter().any(|m| m.user_id == uid) {
         return Err(ApiError::AlreadyMember(uid));
+    }
+    // A code is only as good as its inviter's right to invite now: it stops working when the
+    // inviter has left the group, or is a plain member and member_invite was turned off.
+    let inviter_role = found.iter().find(|m| m.user_id == inviter).map(|m| Role::from_db(m.role));
+    let needed = if group.member_invite { Role::Member } else { Role::Admin };
+    if !inviter_role.is_some_and(|r| r >= needed) {
+        return Err(ApiError::QrInvalid);
     }
     if blacklisted(&txn, group_id, &[uid]).await?.contains(&uid) {
         return Err(ApiError::Blacklisted(uid));
