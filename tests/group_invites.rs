@@ -63,6 +63,7 @@ db_test!(invite_joins_at_once_or_leaves_a_pending_invitation, |app: TestApp| asy
     assert!(reason(&data, 2).contains("already a member"), "{data:?}");
     assert!(reason(&data, 3).contains("does not exist"), "{data:?}");
     assert!(data[0]["reason"].is_null());
+    assert_eq!(data[1]["reason"], imserver::domain::group_invites::PENDING_NOTE);
     // dan joined; carol has an invitation
     assert_eq!(members_of(&app, gid).await, HashSet::from([alice, bob, dan]));
     let r = app.get("/group/invitation_list").token(&tc).send().await;

@@ -49,6 +49,9 @@ fn listed(status: impl ColumnTrait, expire: impl ColumnTrait, now: i64) -> Condi
 /// (20012 otherwise). Each invitee succeeds or fails on its own: unknown user (10000),
 /// already a member (20017), blacklisted (20018), capacity reached (20010). An invitee whose
 /// group_confirm setting is on gets a pending invitation; the others join at once.
+/// The `reason` of an invitee that confirms invitations: invited, not yet a member.
+pub const PENDING_NOTE: &str = "invitation sent: the user joins when it accepts (invite/handle)";
+
 pub async fn invite(
     state: &AppState,
     caller: &Caller,
@@ -110,7 +113,7 @@ pub async fn invite(
             UserOutcome::fail(uid, ApiError::Blacklisted(uid).to_string())
         } else if confirm.contains(&uid) {
             pending.push(uid);
-            UserOutcome::ok(uid)
+            UserOutcome::ok_pending(uid, PENDING_NOTE)
         } else if room > 0 {
             room -= 1;
             joining.push(uid);

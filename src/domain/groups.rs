@@ -56,6 +56,12 @@ impl UserOutcome {
         UserOutcome { user_id, success: true, reason: None }
     }
 
+    /// Success that is not yet the final state (an invitation waiting for the invitee's
+    /// confirmation): `note` says so in `reason`.
+    pub fn ok_pending(user_id: i64, note: &str) -> Self {
+        UserOutcome { user_id, success: true, reason: Some(note.to_owned()) }
+    }
+
     pub fn fail(user_id: i64, reason: impl Into<String>) -> Self {
         UserOutcome { user_id, success: false, reason: Some(reason.into()) }
     }
