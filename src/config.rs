@@ -6,39 +6,39 @@ use crate::crypto::PasswordParams;
 #[derive(Args, Clone, Debug)]
 pub struct Config {
     /// Database URL: sqlite://PATH?mode=rwc or postgres://USER@HOST/DB
-    #[arg(long, env = "IMSERVER_DATABASE_URL", default_value = "sqlite://data/imserver.db?mode=rwc")]
+    #[arg(long, global = true, env = "IMSERVER_DATABASE_URL", default_value = "sqlite://data/imserver.db?mode=rwc")]
     pub database_url: String,
 
     /// Largest number of pooled database connections (SQLite uses one).
-    #[arg(long, env = "IMSERVER_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    #[arg(long, global = true, env = "IMSERVER_DB_MAX_CONNECTIONS", default_value_t = 10)]
     pub db_max_connections: u32,
 
     /// Address the HTTP server listens on.
-    #[arg(long, env = "IMSERVER_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, global = true, env = "IMSERVER_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
 
     /// Lifetime of a user access-token, in seconds (admin tokens never expire).
-    #[arg(long, env = "IMSERVER_TOKEN_TTL_SECS", default_value_t = 7 * 24 * 3600)]
+    #[arg(long, global = true, env = "IMSERVER_TOKEN_TTL_SECS", default_value_t = 7 * 24 * 3600)]
     pub token_ttl_secs: i64,
 
     /// argon2id memory cost in KiB.
-    #[arg(long, env = "IMSERVER_ARGON2_MEMORY_KIB", default_value_t = 19 * 1024)]
+    #[arg(long, global = true, env = "IMSERVER_ARGON2_MEMORY_KIB", default_value_t = 19 * 1024)]
     pub argon2_memory_kib: u32,
 
     /// argon2id time cost (iterations).
-    #[arg(long, env = "IMSERVER_ARGON2_ITERATIONS", default_value_t = 2)]
+    #[arg(long, global = true, env = "IMSERVER_ARGON2_ITERATIONS", default_value_t = 2)]
     pub argon2_iterations: u32,
 
     /// argon2id parallelism (lanes).
-    #[arg(long, env = "IMSERVER_ARGON2_PARALLELISM", default_value_t = 1)]
+    #[arg(long, global = true, env = "IMSERVER_ARGON2_PARALLELISM", default_value_t = 1)]
     pub argon2_parallelism: u32,
 
     /// Log filter, as RUST_LOG (e.g. info, imserver=debug).
-    #[arg(long, env = "IMSERVER_LOG", default_value = "info")]
+    #[arg(long, global = true, env = "IMSERVER_LOG", default_value = "info")]
     pub log: String,
 
     /// Log format: text or json.
-    #[arg(long, env = "IMSERVER_LOG_FORMAT", default_value = "text")]
+    #[arg(long, global = true, env = "IMSERVER_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
 }
 

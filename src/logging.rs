@@ -9,7 +9,14 @@ const REQUEST_ID: &str = "x-request-id";
 
 pub fn init(filter: &str, format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    // Logs go to stderr (stdout carries what a command prints: the first-start banner, app
+    // tokens, spec paths); colours only on a terminal, and never with NO_COLOR set.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(colour);
     let _ = if format == "json" { builder.json().try_init() } else { builder.try_init() };
 }
 
