@@ -17,7 +17,7 @@ def main():
     with gate.Server("swagger") as srv:
         user = srv.register_user("swagger_user")
         env = dict(os.environ, GATE_BASE=srv.base, GATE_APP_ID=srv.app_id, GATE_TOKEN=user.token,
-                   GATE_SHOTS=shots, GATE_GROUP_NAME=name)
+                   GATE_ADMIN_TOKEN=srv.admin_token, GATE_USER_ID=str(user.user_id), GATE_SHOTS=shots, GATE_GROUP_NAME=name)
         proc = subprocess.run(["node", os.path.join(HERE, "swagger.mjs")], env=env, cwd=HERE,
                               stdout=subprocess.PIPE, text=True, timeout=300)
         if proc.returncode != 0:
@@ -28,16 +28,16 @@ def main():
         if seen["page_errors"]:
             errors.append(f"JavaScript errors in Swagger UI: {seen['page_errors']}")
         # Swagger UI sent both headers the way the spec declares them.
-        for r in seen["requests"]:
-            if r["app_id"] != srv.app_id or not r["has_token"]:
-                errors.append(f"Swagger UI sent {r}: expected app_id {srv.app_id} and the access-token")
-        sent = {(r["method"], r["url"]) for r in seen["requests"]}
-        for want in (("GET", "/user/profile"), ("POST", "/group/create")):
-            if want not in sent:
-                errors.append(f"Swagger UI never sent {want}: {sent}")
-        prof = seen["profile"]["envelope"]["data"]
-        if (prof["user_id"], prof["username"]) != (user.user_id, user.username):
-            errors.append(f"GET /user/profile showed {prof}, expected user {user}")
+        sent = [(r["method"], r["url"], r["app_id"], r["token"], r["user_id"]) for r in seen["requests"]]
+        want = [("GET", "/user/profile", srv.app_id, "user", None),
+                ("POST", "/group/create", srv.app_id, "user", None),
+                ("GET", "/user/profile", srv.app_id, "admin", str(user.user_id))]
+        if sent != want:
+            errors.append(f"Swagger UI sent {sent}, expected {want}")
+        for key in ("profile", "admin_profile"):
+            prof = seen[key]["envelope"]["data"]
+            if (prof["user_id"], prof["username"]) != (user.user_id, user.username):
+                errors.append(f"GET /user/profile ({key}) showed {prof}, expected user {user}")
         # The group made through Swagger UI exists, owned by the user, as the API reads it back.
         created = seen["create"]["envelope"]["data"]
         info = srv.call("GET", "/group/info?" + urllib.parse.urlencode({"group_id": created["group_id"]}),
@@ -46,7 +46,8 @@ def main():
             errors.append(f"the group made in Swagger UI reads back as {info}")
         for e in errors:
             print("FAIL", e)
-        print(f"swagger ui: GET /user/profile and POST /group/create answered 200/200 in chromium; "
+        print(f"swagger ui: GET /user/profile and POST /group/create (user token), GET /user/profile "
+              f"(admin token + user_id) answered 200/200 in chromium; "
               f"screenshots in {shots}")
         return 1 if errors else 0
 
