@@ -5,9 +5,12 @@
 //!   `post_group_member_list`). One handler reached by PUT and POST is two operations, so the id
 //!   is derived per method and stays unique; it is the name client generators give the call.
 //! - a nullable reference (`Option<T>` of an object, as the envelope's `data`) is written
-//!   `{type, nullable: true, allOf: [{$ref}]}`: poem-openapi emits it without `type` (OpenAPI 3.0
-//!   ignores `nullable` without a sibling `type`, so a strict validator would refuse `data: null`).
-use std::collections::{BTreeMap, HashMap};
+//!   `{nullable: true, allOf: [{$ref}]}`: "the referenced schema or null". poem-openapi repeats
+//!   the description and `nullable` as a second `allOf` member, which client generators turn into
+//!   an anonymous copy of the referenced model (openapi-python-client: `EnvelopeProfileDataType1`
+//!   instead of `Profile`). No `type` beside it: with one, openapi-python-client drops the null
+//!   and its client fails on every error envelope (`data: null`); see tests/gate/lint/redocly.yaml.
+use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use poem::http::Method;
@@ -47,19 +50,12 @@ impl<T: OpenApi> OpenApi for SpecConventions<T> {
 
     fn register(registry: &mut Registry) {
         T::register(registry);
-        let types: BTreeMap<String, &'static str> =
-            registry.schemas.iter().map(|(name, s)| (name.clone(), s.ty)).collect();
         for schema in registry.schemas.values_mut() {
             for (_, prop) in schema.properties.iter_mut() {
                 let MetaSchemaRef::Inline(prop) = prop else { continue };
-                let Some(MetaSchemaRef::Reference(target)) = prop.all_of.first() else { continue };
-                let ty = types.get(target).copied().unwrap_or_default();
-                if !prop.nullable || !prop.ty.is_empty() || ty.is_empty() {
-                    continue;
+                if prop.nullable && matches!(prop.all_of.first(), Some(MetaSchemaRef::Reference(_))) {
+                    prop.all_of.retain(|s| matches!(s, MetaSchemaRef::Reference(_)));
                 }
-                prop.ty = ty;
-                // poem-openapi repeats the description and `nullable` as a second allOf member.
-                prop.all_of.retain(|s| matches!(s, MetaSchemaRef::Reference(_)));
             }
         }
     }
