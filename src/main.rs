@@ -109,7 +109,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Migrate { action } => {
             let db = state::open_pool(&config.database_url, 1, None).await.map_err(|e| e.to_string())?;
             match action {
-                MigrateAction::Up => Migrator::up(&db, None).await.map_err(|e| e.to_string())?,
+                MigrateAction::Up => state::migrate(&db).await.map_err(|e| e.to_string())?,
                 MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await.map_err(|e| e.to_string())?,
                 MigrateAction::Status => {
                     Migrator::install(&db).await.map_err(|e| e.to_string())?;

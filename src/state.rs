@@ -2,7 +2,7 @@
 use std::sync::Arc;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 
 use crate::clock::SharedClock;
 use crate::config::Settings;
@@ -24,9 +24,27 @@ impl AppState {
 /// Connect to `url` (creating the directory of a SQLite file) and apply pending migrations.
 pub async fn connect(url: &str, max_connections: u32, schema: Option<&str>) -> Result<DatabaseConnection, DbErr> {
     let db = open_pool(url, max_connections, schema).await?;
-    Migrator::up(&db, None).await?;
+    migrate(&db).await?;
     Ok(db)
 }
+
+/// Apply pending migrations. On PostgreSQL they run in one transaction holding an advisory lock
+/// (one per schema), so instances starting together on one database migrate one after the
+/// other: the first creates the tables, the others then find nothing pending. (Without it both
+/// create `seaql_migrations` and the tables at once and one start fails.)
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Migrator::up(db, None).await;
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared(MIGRATION_LOCK_SQL).await?;
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
+}
+
+/// Held until the migration transaction ends; keyed by the schema the connection works in.
+const MIGRATION_LOCK_SQL: &str =
+    "SELECT pg_advisory_xact_lock(hashtext('imserver.migrate.' || coalesce(current_schema(), '')))";
 
 /// Connect to `url` without touching the schema.
 pub async fn open_pool(url: &str, max_connections: u32, schema: Option<&str>) -> Result<DatabaseConnection, DbErr> {

@@ -264,6 +264,31 @@ db_test!(unknown_routes_and_methods_do_not_500, |app: TestApp| async move {
     assert!(r.err(10002).contains("exceeds"));
 });
 
+/// Two instances starting together on one empty PostgreSQL database: both migrate (one after the
+/// other, under the advisory lock) and both come up. Several rounds, as the race is a matter of timing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_connects_on_one_postgres_schema_both_migrate() {
+    use sea_orm::ConnectionTrait;
+    let Some(url) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else { return };
+    let admin = sea_orm::Database::connect(url.as_str()).await.expect("postgres");
+    for _ in 0..3 {
+        let schema = format!("imtest_{}", imserver::crypto::new_id(12));
+        admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("create schema");
+        let (a, b) = tokio::join!(
+            imserver::state::connect(&url, 2, Some(&schema)),
+            imserver::state::connect(&url, 2, Some(&schema))
+        );
+        let (a, b) = (a.expect("first instance migrates"), b.expect("second instance migrates"));
+        let pending = |db: sea_orm::DatabaseConnection| async move {
+            use migration::MigratorTrait;
+            migration::Migrator::get_pending_migrations(&db).await.expect("status").len()
+        };
+        assert_eq!(pending(a).await, 0);
+        assert_eq!(pending(b).await, 0);
+    }
+    admin.close().await.ok();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_start_creates_one_app_with_a_working_admin_token() {
     for backend in common::backends() {

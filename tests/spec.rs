@@ -38,3 +38,30 @@ fn every_operation_documents_the_identity_headers() {
         }
     }
 }
+
+#[test]
+fn every_operation_has_a_unique_operation_id_from_method_and_path() {
+    use poem::http::Method;
+    use imserver::api::spec::operation_id;
+    assert_eq!(operation_id(&Method::GET, "/user/profile"), "get_user_profile");
+    assert_eq!(operation_id(&Method::POST, "/user/register/v2"), "post_user_register_v2");
+    assert_eq!(operation_id(&Method::DELETE, "/group/{id}/x"), "delete_group_id_x");
+    let spec: serde_json::Value = serde_json::from_str(&imserver::api::spec_json(&AppState::offline())).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            assert_eq!(id, operation_id(&method.to_uppercase().parse().unwrap(), path));
+            assert!(seen.insert(id.to_owned()), "operationId {id} repeats");
+        }
+    }
+}
+
+#[test]
+fn nullable_references_are_the_reference_or_null() {
+    let spec: serde_json::Value = serde_json::from_str(&imserver::api::spec_json(&AppState::offline())).unwrap();
+    let data = &spec["components"]["schemas"]["Envelope_Profile"]["properties"]["data"];
+    assert!(data.get("type").is_none(), "a type beside the allOf makes openapi-python-client drop null");
+    assert_eq!(data["nullable"], true);
+    assert_eq!(data["allOf"], serde_json::json!([{"$ref": "#/components/schemas/Profile"}]));
+}

@@ -12,6 +12,7 @@ pub mod group_members;
 pub mod group_moderation;
 pub mod group_qrcode;
 pub mod group_settings;
+pub mod spec;
 pub mod system;
 pub mod token;
 pub mod user_admin;
@@ -25,7 +26,7 @@ use poem::endpoint::make_sync;
 use poem::middleware::{AddData, CatchPanic};
 use poem::web::Redirect;
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, get};
-use poem_openapi::{OpenApiService, Tags};
+use poem_openapi::{ContactObject, LicenseObject, OpenApiService, ServerObject, Tags};
 
 use crate::error::ERROR_CODES;
 use crate::state::State;
@@ -66,13 +67,14 @@ pub type GroupApis = (
     group_qrcode::GroupQrcodeApi,
 );
 
-/// Every API of the server, with the identity headers documented on each operation.
+/// Every API of the server, with the identity headers documented on each operation and the
+/// spec conventions (operationIds, nullable references) of `spec`.
 /// (A tuple holds at most 16 APIs: areas are grouped in nested tuples.)
-pub type Apis = auth::IdentityHeaders<(system::SystemApi, UserApis, GroupApis)>;
+pub type Apis = spec::SpecConventions<auth::IdentityHeaders<(system::SystemApi, UserApis, GroupApis)>>;
 
 pub fn apis(state: &State) -> Apis {
     let s = || state.clone();
-    auth::IdentityHeaders((
+    spec::SpecConventions(auth::IdentityHeaders((
         system::SystemApi(s()),
         (
             token::TokenApi(s()),
@@ -94,7 +96,7 @@ pub fn apis(state: &State) -> Apis {
             group_invites::GroupInvitesApi(s()),
             group_qrcode::GroupQrcodeApi(s()),
         ),
-    ))
+    )))
 }
 
 fn description() -> String {
@@ -116,7 +118,12 @@ fn description() -> String {
 }
 
 pub fn service(state: &State) -> OpenApiService<Apis, ()> {
-    OpenApiService::new(apis(state), "imserver", env!("CARGO_PKG_VERSION")).description(description())
+    OpenApiService::new(apis(state), "imserver", env!("CARGO_PKG_VERSION"))
+        .description(description())
+        // Relative: the spec is served by the server it describes, wherever it listens.
+        .server(ServerObject::new("/").description("The server that serves this document"))
+        .license(LicenseObject::new(env!("CARGO_PKG_LICENSE")).url("https://opensource.org/licenses/MIT"))
+        .contact(ContactObject::new().name("imserver maintainers"))
 }
 
 /// The spec as committed under openapi/ (server-independent).
