@@ -1,14 +1,10 @@
 //! The envelope `{code, message, data}` (plus `cursor`, `total`, `version` on paged lists),
 //! and the one place where errors become envelopes.
-use std::borrow::Cow;
-
 use poem::Error;
 use poem_openapi::error::AuthorizationError;
 use poem_openapi::payload::Json;
-use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
-use poem_openapi::types::{ParseFromJSON, ParseResult, ToJSON, Type};
+use poem_openapi::types::{ParseFromJSON, ToJSON};
 use poem_openapi::{ApiResponse, Object};
-use serde_json::Value;
 
 use crate::domain::paging::Page;
 use crate::error::{ApiError, ApiResult};
@@ -27,70 +23,12 @@ pub struct Envelope<T: ParseFromJSON + ToJSON + Send + Sync> {
     pub message: Option<String>,
     /// Result data
     #[oai(nullable)]
-    pub data: Nullable<T>,
+    pub data: Option<T>,
 }
 
 impl<T: ParseFromJSON + ToJSON + Send + Sync> EnvelopeBody for Envelope<T> {
     fn failure(code: i32, message: String) -> Self {
-        Envelope { code, message: Some(message), data: Nullable(None) }
-    }
-}
-
-/// `data` of an envelope: an `Option<T>` (null on errors) whose schema names T itself,
-/// `{nullable: true, allOf: [{$ref: T}]}`. A plain `Option<T>` field with `nullable` makes
-/// poem-openapi emit `allOf: [{$ref: T}, {nullable: true}]`, which SDK generators turn into a new
-/// anonymous type per envelope (openapi-python-client: `EnvelopeProfileDataType1`, a copy of
-/// `Profile`) instead of T. On the wire it is exactly `Option<T>`.
-pub struct Nullable<T>(pub Option<T>);
-
-impl<T: Type> Type for Nullable<T> {
-    const IS_REQUIRED: bool = false;
-    type RawValueType = T::RawValueType;
-    type RawElementValueType = T::RawElementValueType;
-
-    fn name() -> Cow<'static, str> {
-        format!("nullable_{}", T::name()).into()
-    }
-
-    fn schema_ref() -> MetaSchemaRef {
-        let nullable = MetaSchema { nullable: true, ..MetaSchema::ANY };
-        match T::schema_ref() {
-            MetaSchemaRef::Reference(name) => {
-                MetaSchemaRef::Inline(Box::new(MetaSchema { all_of: vec![MetaSchemaRef::Reference(name)], ..nullable }))
-            }
-            inline => inline.merge(nullable),
-        }
-    }
-
-    fn register(registry: &mut Registry) {
-        T::register(registry);
-    }
-
-    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-        self.0.as_ref().and_then(Type::as_raw_value)
-    }
-
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-        match &self.0 {
-            Some(value) => value.raw_element_iter(),
-            None => Box::new(std::iter::empty()),
-        }
-    }
-
-    fn is_none(&self) -> bool {
-        self.0.is_none()
-    }
-}
-
-impl<T: ParseFromJSON> ParseFromJSON for Nullable<T> {
-    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
-        Option::<T>::parse_from_json(value).map(Nullable).map_err(poem_openapi::types::ParseError::propagate)
-    }
-}
-
-impl<T: ToJSON> ToJSON for Nullable<T> {
-    fn to_json(&self) -> Option<Value> {
-        self.0.to_json()
+        Envelope { code, message: Some(message), data: None }
     }
 }
 
@@ -152,7 +90,7 @@ impl<B: EnvelopeBody> Reply<B> {
 impl<T: ParseFromJSON + ToJSON + Send + Sync> From<ApiResult<T>> for R<T> {
     fn from(result: ApiResult<T>) -> Self {
         match result {
-            Ok(data) => Reply::Ok(Json(Envelope { code: 200, message: None, data: Nullable(Some(data)) })),
+            Ok(data) => Reply::Ok(Json(Envelope { code: 200, message: None, data: Some(data) })),
             Err(err) => Reply::error(err),
         }
     }

@@ -6,7 +6,7 @@ use poem_openapi::{Object, OpenApi};
 use super::ApiTags;
 use super::auth::Caller;
 use super::body::JsonBody;
-use super::envelope::{Envelope, Nullable, R, Reply};
+use super::envelope::{Envelope, R, Reply};
 use crate::domain::group_announcements;
 use crate::entity::group_announcement;
 use crate::state::State;
@@ -111,7 +111,7 @@ impl GroupAnnouncementsApi {
     ) -> R<Announcement> {
         match group_announcements::last(&self.0, &caller, group_id.0).await {
             Ok(Some(a)) => Ok(Announcement::from(a)).into(),
-            Ok(None) => Reply::Ok(Json(Envelope { code: 200, message: None, data: Nullable(None) })),
+            Ok(None) => Reply::Ok(Json(Envelope { code: 200, message: None, data: None })),
             Err(e) => Reply::error(e),
         }
     }
