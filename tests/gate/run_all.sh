@@ -2,7 +2,8 @@
 # Gatekeepers: real clients (schemathesis, linters, a generated SDK, a browser, two instances)
 # against a real imserver process. Runs every executable tests/gate/check_* in name order, on a
 # fresh SQLite file; a check whose text holds the line "# gate: also-on-postgres" runs a second
-# time on a fresh PostgreSQL database when TEST_DATABASE_URL is set.
+# time on a fresh PostgreSQL database when TEST_DATABASE_URL is set; one holding
+# "# gate: postgres-only" runs only then (and is skipped, saying so, without it).
 #   tests/gate/run_all.sh            every check
 #   tests/gate/run_all.sh sdk lint   the checks whose names contain "sdk" or "lint"
 # Artifacts and logs: tests/gate/out/ (GATE_OUT). Tool caches: ~/.cache/imserver-gate (GATE_CACHE).
@@ -41,6 +42,14 @@ run_one() { # name, database
 for check in tests/gate/check_*; do
   [ -x "$check" ] || continue
   if [ ${#ONLY[@]} -gt 0 ] && ! wanted "$(basename "$check")" "${ONLY[@]}"; then continue; fi
+  if grep -q '^# gate: postgres-only' "$check"; then
+    if [ -n "${TEST_DATABASE_URL:-}" ]; then
+      run_one "$check" "$TEST_DATABASE_URL"
+    else
+      echo "== gate: $(basename "$check") skipped: it needs PostgreSQL (TEST_DATABASE_URL)"
+    fi
+    continue
+  fi
   run_one "$check" sqlite
   if [ -n "${TEST_DATABASE_URL:-}" ] && grep -q '^# gate: also-on-postgres' "$check"; then
     run_one "$check" "$TEST_DATABASE_URL"
