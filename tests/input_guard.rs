@@ -94,3 +94,14 @@ db_test!(unknown_routes_and_methods_answer_the_envelope, |app: TestApp| async mo
     assert_eq!((r.status, r.code()), (405, 405), "{:?}", r.body);
     assert_eq!(r.headers.get("allow").unwrap(), "GET, HEAD, POST, PUT");
 });
+
+db_test!(a_description_as_long_as_the_api_accepts_is_stored, |app: TestApp| async move {
+    // users.description was varchar(1024) under a 4096-character limit: a 500 on PostgreSQL
+    let (_, token) = app.user("alice").await;
+    let long = "é".repeat(4096);
+    app.put("/user/profile").token(&token).json(json!({"description": long})).send().await.ok();
+    let profile = app.get("/user/profile").token(&token).send().await;
+    assert_eq!(profile.ok()["description"], json!(long));
+    let r = app.put("/user/profile").token(&token).json(json!({"description": "é".repeat(4097)})).send().await;
+    assert!(r.err(10002).contains("description"), "{:?}", r.body);
+});
