@@ -75,6 +75,8 @@ pub struct CodeRow {
 /// The documented error table (README, spec description and `x-error-codes`).
 pub const ERROR_CODES: &[CodeRow] = &[
     CodeRow { code: 200, meaning: "success" },
+    CodeRow { code: 404, meaning: "no such route (HTTP 404)" },
+    CodeRow { code: 405, meaning: "method not allowed on this route (HTTP 405; the Allow header lists the methods)" },
     CodeRow { code: 10000, meaning: "user does not exist" },
     CodeRow { code: 10002, meaning: "bad request parameter (the message names the field)" },
     CodeRow { code: 10003, meaning: "missing access-token" },

@@ -7,6 +7,7 @@ mod m20261123_000002_groups;
 mod m20261123_000003_membership;
 mod m20261123_000004_moderation;
 mod m20261123_000005_push;
+mod m20261125_000006_user_description;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_membership::Migration),
             Box::new(m20261123_000004_moderation::Migration),
             Box::new(m20261123_000005_push::Migration),
+            Box::new(m20261125_000006_user_description::Migration),
         ]
     }
 }

@@ -1,8 +1,15 @@
 //! `JsonBody<T>`: a JSON request body like poem-openapi's `Json<T>` (same spec), whose errors
-//! name the field at fault (poem-openapi's own messages lose it for missing or mistyped fields).
+//! name the field at fault. Before poem-openapi parses the value, it is checked against T's
+//! registered schema: every present field must have its documented JSON type (poem-openapi's
+//! String would silently take numbers and booleans), required fields must be present, and no
+//! string may hold U+0000 (PostgreSQL text refuses it). Each failure is a 10002 naming the field
+//! by its path (`user_list[3]`, `items[0].nick_name`).
+//!
+//! An absent body (no bytes) of an operation whose body fields are all optional is read as
+//! `{}`; the spec marks such bodies not required.
 use poem::{Request, RequestBody};
 use poem_openapi::payload::Json;
-use poem_openapi::registry::{MetaRequest, MetaSchemaRef, Registry};
+use poem_openapi::registry::{MetaRequest, MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 use serde_json::Value;
@@ -10,6 +17,15 @@ use serde_json::Value;
 use crate::error::ApiError;
 
 pub struct JsonBody<T>(pub T);
+
+/// True when T is an object whose fields are all optional (an absent body means `{}`).
+fn all_optional<T: Type>() -> bool {
+    let mut registry = Registry::new();
+    T::register(&mut registry);
+    let root = T::schema_ref();
+    let Some(schema) = resolve(&registry, &root) else { return false };
+    schema.ty == "object" && schema.required.is_empty() && !schema.properties.is_empty()
+}
 
 impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync> ApiExtractor<'a> for JsonBody<T> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
@@ -21,7 +37,11 @@ impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync> ApiExtractor<'a> for Js
     }
 
     fn request_meta() -> Option<MetaRequest> {
-        <Json<T> as ApiExtractor>::request_meta()
+        let mut meta = <Json<T> as ApiExtractor>::request_meta()?;
+        if all_optional::<T>() {
+            meta.required = false;
+        }
+        Some(meta)
     }
 
     async fn from_request(
@@ -29,72 +49,134 @@ impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync> ApiExtractor<'a> for Js
         body: &mut RequestBody,
         _opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
-        let is_json = req.content_type().is_some_and(|ct| {
-            let ct = ct.to_ascii_lowercase();
-            ct.starts_with("application/json") || (ct.starts_with("application/") && ct.contains("+json"))
-        });
-        if !is_json {
-            return Err(ApiError::bad("the request body must be JSON (content-type: application/json)").into());
-        }
         let bytes = body.take()?.into_bytes_limit(super::MAX_BODY_BYTES).await.map_err(|e| match e {
             poem::error::ReadBodyError::PayloadTooLarge => {
                 ApiError::bad(format!("the request body exceeds {} bytes", super::MAX_BODY_BYTES))
             }
             other => ApiError::bad(format!("reading the body: {other}")),
         })?;
-        let value: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::bad(format!("the body is not valid JSON: {e}")))?;
-        // poem-openapi's String also takes numbers and booleans; a string body must be a string.
-        if &*T::name() == "string" && !value.is_string() {
-            return Err(ApiError::bad("the body must be a JSON string").into());
+        let value: Value = if bytes.is_empty() && all_optional::<T>() {
+            Value::Object(Default::default())
+        } else if bytes.is_empty() {
+            return Err(ApiError::bad("the request body is required (JSON)").into());
+        } else {
+            let is_json = req.content_type().is_some_and(|ct| {
+                let ct = ct.to_ascii_lowercase();
+                ct.starts_with("application/json") || (ct.starts_with("application/") && ct.contains("+json"))
+            });
+            if !is_json {
+                return Err(ApiError::bad("the request body must be JSON (content-type: application/json)").into());
+            }
+            serde_json::from_slice(&bytes).map_err(|e| ApiError::bad(format!("the body is not valid JSON: {e}")))?
+        };
+        let mut registry = Registry::new();
+        T::register(&mut registry);
+        if let Err(msg) = check(&registry, &T::schema_ref(), &value, "") {
+            return Err(ApiError::bad(msg).into());
         }
-        match T::parse_from_json(Some(value.clone())) {
+        match T::parse_from_json(Some(value)) {
             Ok(v) => Ok(JsonBody(v)),
-            Err(err) => Err(ApiError::bad(explain::<T>(&value, err.into_message())).into()),
+            // Types and presence are checked above; what is left are poem-openapi's validators
+            // (lengths, ranges), whose messages name the field.
+            Err(err) => Err(ApiError::bad(err.into_message().replace("parse request payload error: ", "")).into()),
         }
     }
 }
 
-/// Find the field that a parse error is about, from T's registered schema.
-fn explain<T: Type>(value: &Value, fallback: String) -> String {
-    let Value::Object(map) = value else {
-        return match &*T::name() {
-            "string" => "the body must be a JSON string".into(),
-            _ => "the body must be a JSON object".into(),
-        };
-    };
-    let mut registry = Registry::new();
-    T::register(&mut registry);
-    let Some(schema) = registry.schemas.get(&*T::name()) else {
-        return fallback;
-    };
-    for name in &schema.required {
-        if map.get(*name).is_none_or(Value::is_null) {
-            return format!("field `{name}` is required");
-        }
+fn resolve<'r>(registry: &'r Registry, schema: &'r MetaSchemaRef) -> Option<&'r MetaSchema> {
+    match schema {
+        MetaSchemaRef::Inline(s) => Some(s),
+        MetaSchemaRef::Reference(name) => registry.schemas.get(name),
     }
-    for (name, prop) in &schema.properties {
-        let Some(given) = map.get(*name) else { continue };
-        if given.is_null() {
-            continue;
-        }
-        let expected = match prop {
-            MetaSchemaRef::Inline(s) => s.ty,
-            MetaSchemaRef::Reference(_) => "object",
-        };
-        let fits = match expected {
-            "string" => given.is_string(),
-            "integer" => given.as_i64().is_some(),
-            "number" => given.is_number(),
-            "boolean" => given.is_boolean(),
-            "array" => given.is_array(),
-            "object" => given.is_object(),
-            _ => true,
-        };
-        if !fits {
-            return format!("field `{name}` must be of type {expected}");
-        }
+}
+
+fn name(path: &str) -> String {
+    if path.is_empty() { "the body".into() } else { format!("field `{path}`") }
+}
+
+fn join(path: &str, field: &str) -> String {
+    if path.is_empty() { field.to_owned() } else { format!("{path}.{field}") }
+}
+
+/// Check `value` against `schema`: JSON types, required fields and U+0000, recursively.
+fn check(registry: &Registry, schema: &MetaSchemaRef, value: &Value, path: &str) -> Result<(), String> {
+    let Some(s) = resolve(registry, schema) else { return Ok(()) };
+    for part in &s.all_of {
+        check(registry, part, value, path)?;
     }
-    let fallback = fallback.replace("parse request payload error: ", "");
-    // poem-openapi names the field in validator failures; anything else is reported as is.
-    fallback
+    if value.is_null() {
+        // Absent and null optional fields are handled by the parent; a null where a value
+        // is required is refused there, and a top-level null here.
+        return if path.is_empty() && !s.nullable { Err(format!("{} must be a JSON {}", name(path), json_type(s))) } else { Ok(()) };
+    }
+    let fits = match s.ty {
+        "string" => value.is_string(),
+        "integer" => match s.format {
+            Some("int32") => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+            Some("uint32") => value.as_u64().is_some_and(|n| u32::try_from(n).is_ok()),
+            Some("uint64") => value.as_u64().is_some(),
+            _ => value.as_i64().is_some(),
+        },
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        _ => true,
+    };
+    if !fits {
+        return Err(match (s.ty, s.format) {
+            ("integer", Some(f @ ("int32" | "int64" | "uint32" | "uint64"))) if value.is_number() => {
+                format!("{} must be an integer in the range of {f}", name(path))
+            }
+            _ => format!("{} must be of type {}", name(path), json_type(s)),
+        });
+    }
+    match value {
+        Value::String(text) if text.contains('\0') => Err(format!("{} must not contain U+0000", name(path))),
+        Value::Array(items) => {
+            if let Some(item_schema) = &s.items {
+                for (i, item) in items.iter().enumerate() {
+                    let item_path = format!("{}[{i}]", if path.is_empty() { "body" } else { path });
+                    if item.is_null() && !resolve(registry, item_schema).is_some_and(|x| x.nullable) {
+                        return Err(format!("{} must not be null", name(&item_path)));
+                    }
+                    check(registry, item_schema, item, &item_path)?;
+                }
+            }
+            Ok(())
+        }
+        Value::Object(map) => {
+            for field in &s.required {
+                if map.get(*field).is_none_or(Value::is_null) {
+                    return Err(format!("{} is required", name(&join(path, field))));
+                }
+            }
+            for (field, prop) in &s.properties {
+                if let Some(given) = map.get(*field) {
+                    check(registry, prop, given, &join(path, field))?;
+                }
+            }
+            if let Some(extra) = &s.additional_properties {
+                for (key, given) in map {
+                    if !s.properties.iter().any(|(f, _)| f == key) {
+                        check(registry, extra, given, &join(path, key))?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn json_type(s: &MetaSchema) -> &'static str {
+    match s.ty {
+        "integer" => "integer",
+        "number" => "number",
+        "boolean" => "boolean",
+        "array" => "array",
+        "object" => "object",
+        "string" => "string",
+        _ => "value",
+    }
 }

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod body;
 pub mod envelope;
+pub mod fallback;
 pub mod group_admins;
 pub mod group_announcements;
 pub mod group_files;
@@ -141,12 +142,14 @@ pub fn app(state: State) -> impl Endpoint {
     let json = service.spec();
     let yaml = service.spec_yaml();
     let ui = service.swagger_ui();
+    let allowed = fallback::Allowed::of::<Apis>();
     Route::new()
         .nest("/", service)
         .at("/openapi.json", get(make_sync(move |_| json.clone())).with(poem::middleware::SetHeader::new().overriding("content-type", "application/json")))
         .at("/openapi.yaml", get(make_sync(move |_| yaml.clone())).with(poem::middleware::SetHeader::new().overriding("content-type", "application/yaml")))
         .nest("/swagger", ui)
         .around(redirect_root)
+        .around(move |next, req| fallback::fallbacks(next, req, allowed.clone()))
         .with(AddData::new(state))
         .with(CatchPanic::new().with_handler(panic_reply))
         .around(crate::logging::request_log)

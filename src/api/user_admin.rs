@@ -156,7 +156,7 @@ impl UserAdminApi {
     /// settings, push tags and group memberships (the member counts follow). A user that owns
     /// a live group is refused with 20004 until it transfers or destroys its groups. With a user
     /// token, password is required (10002 when absent, 11001 when wrong); an app admin token
-    /// names the user with the user_id header and needs no password (send `{}`).
+    /// names the user with the user_id header and needs no password (the body may be left out).
     #[oai(path = "/user/delete", method = "delete", method = "post")]
     async fn delete(&self, caller: Caller, body: JsonBody<DeleteUserReq>) -> R<bool> {
         users::delete_user(&self.0, &caller, body.0.password).await.into()

@@ -196,9 +196,10 @@ impl<'a> Call<'a> {
         }
         let resp = req.send().await;
         let status = resp.0.status().as_u16();
+        let headers = resp.0.headers().clone();
         let text = resp.0.into_body().into_string().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Answer { status, body }
+        Answer { status, body, headers }
     }
 }
 
@@ -215,6 +216,7 @@ fn urlencode(v: &str) -> String {
 pub struct Answer {
     pub status: u16,
     pub body: Value,
+    pub headers: poem::http::HeaderMap,
 }
 
 impl Answer {

@@ -21,6 +21,7 @@ import re
 import secrets
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -147,9 +148,24 @@ class Server:
             if m_app and m_tok:
                 self.app_id, self.admin_token = m_app.group(1), m_tok.group(1)
             if self._ready() and (self.app_id or "First start" not in text):
+                self._drain_stdout()
                 return self
             time.sleep(0.05)
         raise GateError(f"{self.name} not ready within {timeout}s; see {self.log_path}")
+
+    def _drain_stdout(self):
+        """Copy the server's stdout (its log lines) to the log file for the rest of its life: an
+        undrained pipe fills after ~64 KiB of logs and then blocks every request of the server."""
+        os.set_blocking(self.proc.stdout.fileno(), True)
+
+        def pump(fd=self.proc.stdout.fileno(), log=self._log):
+            with contextlib.suppress(OSError, ValueError):
+                while chunk := os.read(fd, 65536):
+                    log.write(chunk.decode(errors="replace"))
+                    log.flush()
+
+        self._pump = threading.Thread(target=pump, name=f"{self.name}-stdout", daemon=True)
+        self._pump.start()
 
     def _ready(self):
         try:
@@ -166,12 +182,16 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc and self.proc.stdout:
+        if getattr(self, "_pump", None):
+            self._pump.join(timeout=5)
+        elif self.proc and self.proc.stdout:
             with contextlib.suppress(Exception):
                 rest = self.proc.stdout.read()
                 if rest:
                     self._log.write(rest.decode(errors="replace"))
-            self.proc.stdout.close()
+        if self.proc and self.proc.stdout:
+            with contextlib.suppress(Exception):
+                self.proc.stdout.close()
         if getattr(self, "_log", None):
             self._log.close()
         if self._drop:
