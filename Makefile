@@ -1,7 +1,7 @@
 # imserver: `make run` starts the server on ./data/imserver.db; `make test` runs every test.
 CARGO ?= cargo
 
-.PHONY: run test gate e2e openapi release coverage bench
+.PHONY: run test gate e2e fuzz openapi release coverage bench
 
 ## Build (debug) and start the server on the embedded default: SQLite under ./data, 127.0.0.1:8080.
 run:
@@ -16,6 +16,10 @@ test:
 ## Only the gatekeepers; CHECKS="sdk lint" picks checks by name (tests/gate/check_*).
 gate:
 	tests/gate/run_all.sh $(CHECKS)
+
+## schemathesis over every operation (SQLite; PostgreSQL too with TEST_DATABASE_URL).
+fuzz:
+	tests/gate/run_all.sh schemathesis
 
 ## Swagger UI in chromium only (screenshots in tests/gate/out/swagger/).
 e2e:
