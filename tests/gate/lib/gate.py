@@ -21,6 +21,7 @@ import re
 import secrets
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -147,9 +148,25 @@ class Server:
             if m_app and m_tok:
                 self.app_id, self.admin_token = m_app.group(1), m_tok.group(1)
             if self._ready() and (self.app_id or "First start" not in text):
+                self._drainer = threading.Thread(target=self._drain, daemon=True)
+                self._drainer.start()
                 return self
             time.sleep(0.05)
         raise GateError(f"{self.name} not ready within {timeout}s; see {self.log_path}")
+
+    def _drain(self):
+        """Copy the server's stdout (its request log) to the log file while it runs: a pipe
+        nobody reads fills after 64 KiB and the server then blocks on its next log line."""
+        fd = self.proc.stdout.fileno()
+        os.set_blocking(fd, True)
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self._log.write(chunk.decode(errors="replace"))
 
     def _ready(self):
         try:
@@ -166,8 +183,12 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if getattr(self, "_drainer", None):
+            self._drainer.join(timeout=10)
+            self._drainer = None
         if self.proc and self.proc.stdout:
             with contextlib.suppress(Exception):
+                os.set_blocking(self.proc.stdout.fileno(), False)
                 rest = self.proc.stdout.read()
                 if rest:
                     self._log.write(rest.decode(errors="replace"))
