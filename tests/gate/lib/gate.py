@@ -167,6 +167,7 @@ class Server:
             if not chunk:
                 return
             self._log.write(chunk.decode(errors="replace"))
+            self._log.flush()
 
     def _ready(self):
         try:
