@@ -25,9 +25,11 @@ fuzz:
 e2e:
 	tests/gate/run_all.sh swagger
 
-## Benchmarks (release build): membership at scale — member_list page on 100,000 vs 100
-## members, invite of 500 users (BENCH_DATABASE_URL=postgres://... for PostgreSQL).
+## Benchmarks (release build): HTTP with wrk (benches/http) on SQLite and, with BENCH_DATABASE_URL
+## or TEST_DATABASE_URL, PostgreSQL; then membership in-process. BENCH_ARGS="--record BENCHMARKS.md" records.
 bench:
+	$(CARGO) build --release --bin imserver
+	benches/http/run.sh $(BENCH_ARGS)
 	$(CARGO) bench --bench membership
 
 ## Regenerate openapi/openapi.json and openapi/openapi.yaml from the code.

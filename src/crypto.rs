@@ -54,10 +54,10 @@ impl PasswordParams {
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 
-    /// Hash on a blocking thread: argon2 is deliberately slow.
+    /// Hash on a blocking thread: argon2 is deliberately slow (and holds `memory_kib` while it runs).
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {
         let argon = self.argon2()?;
-        tokio::task::spawn_blocking(move || {
+        limited(move || {
             let bytes: [u8; 16] = rand::rng().random();
             let salt = SaltString::encode_b64(&bytes).map_err(|e| ApiError::Internal(e.to_string()))?;
             argon
@@ -65,11 +65,10 @@ impl PasswordParams {
                 .map(|h| h.to_string())
                 .map_err(|e| ApiError::Internal(format!("argon2: {e}")))
         })
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .await?
     }
 
-    /// Hash many passwords, spread over the blocking pool.
+    /// Hash many passwords, spread over the argon2 slots (at most one per CPU at a time).
     pub async fn hash_all(&self, passwords: Vec<String>) -> Result<Vec<String>, ApiError> {
         let mut handles = Vec::with_capacity(passwords.len());
         for p in passwords {
@@ -85,7 +84,7 @@ impl PasswordParams {
 
     /// True when `password` matches the stored PHC string (the check is constant time).
     pub async fn verify(&self, password: String, phc: String) -> Result<bool, ApiError> {
-        tokio::task::spawn_blocking(move || {
+        limited(move || {
             let Ok(parsed) = PasswordHash::new(&phc) else {
                 return false;
             };
@@ -93,8 +92,42 @@ impl PasswordParams {
             Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
         })
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))
     }
+}
+
+/// How many argon2 computations may run at once in the process: one per CPU. Each holds its
+/// memory cost (19 MiB by default) for its whole run, so an unbounded number (a batch of 1000
+/// registrations, a burst of logins) would take the blocking pool's 512 threads times that
+/// much memory without finishing any sooner on this many cores.
+pub fn argon2_slots() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+static ARGON2_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(argon2_slots()));
+
+#[cfg(test)]
+static RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+#[cfg(test)]
+static PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Run one argon2 computation on a blocking thread once a slot is free.
+async fn limited<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    let _slot = ARGON2_SLOTS.acquire().await.map_err(|e| ApiError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        #[cfg(test)]
+        {
+            use std::sync::atomic::Ordering::SeqCst;
+            let now = RUNNING.fetch_add(1, SeqCst) + 1;
+            PEAK.fetch_max(now, SeqCst);
+        }
+        let out = work();
+        #[cfg(test)]
+        RUNNING.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        out
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 #[cfg(test)]
@@ -108,6 +141,18 @@ mod tests {
         assert!(h.starts_with("$argon2id$"));
         assert!(p.verify("secret1".into(), h.clone()).await.unwrap());
         assert!(!p.verify("secret2".into(), h).await.unwrap());
+    }
+
+    /// A batch of hashes (POST /user/register/batch of 1000) runs at most one argon2 per CPU
+    /// at a time, so its memory is bounded by the core count, not by the batch size.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn argon2_runs_at_most_one_per_cpu() {
+        let p = PasswordParams { memory_kib: 1024, iterations: 1, parallelism: 1 };
+        let hashes = p.hash_all((0..64).map(|i| format!("password{i}")).collect()).await.unwrap();
+        assert_eq!(hashes.len(), 64);
+        assert!(p.verify("password7".into(), hashes[7].clone()).await.unwrap());
+        let peak = PEAK.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(peak >= 1 && peak <= argon2_slots(), "peak {peak} concurrent argon2 runs, slots {}", argon2_slots());
     }
 
     #[test]

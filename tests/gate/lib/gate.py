@@ -154,7 +154,7 @@ class Server:
         raise GateError(f"{self.name} not ready within {timeout}s; see {self.log_path}")
 
     def _drain_stdout(self):
-        """Copy the server's stdout (its log lines) to the log file for the rest of its life: an
+        """Copy the server's stdout (its banner; logs go to stderr) to the log file for the rest of its life: an
         undrained pipe fills after ~64 KiB of logs and then blocks every request of the server."""
         os.set_blocking(self.proc.stdout.fileno(), True)
 
