@@ -291,9 +291,13 @@ db_test!(transfer_hands_over_and_keeps_the_old_owner_as_member, |app: TestApp| a
     let r = app.put("/group/transfer").token(&ta).json(json!({"group_id": gid, "new_owner": carol})).send().await;
     r.err(20005);
     app.put("/group/transfer").token(&ta).json(json!({"group_id": gid, "new_owner": alice})).send().await.err(10002);
+    // bob is muted; as the owner nobody could unmute him, so the transfer ends his mute
+    app.post("/group/ban").token(&ta).json(json!({"group_id": gid, "user_list": [bob], "duration": 10})).send().await.ok();
     let r = app.put("/group/transfer").token(&ta).json(json!({"group_id": gid, "new_owner": bob})).send().await;
     let d = r.ok();
     assert_eq!((d["user_id"].as_i64(), d["result"].as_str()), (Some(bob), Some("success")));
+    let muted = app.get("/group/banned_list").token(&tb).query("group_id", gid).send().await;
+    assert_eq!(muted.ok(), &json!([]));
     let i = info(&app, &ta, gid).await;
     assert_eq!((i["owner_id"].as_i64(), i["count"].as_i64()), (Some(bob), Some(2)));
     // the old owner is a plain member now

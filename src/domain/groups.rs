@@ -342,6 +342,13 @@ pub async fn transfer(state: &AppState, caller: &Caller, group_id: i64, new_owne
             group_member::Column::Role,
             Expr::case(group_member::Column::UserId.eq(new_owner), Role::Owner.db()).finally(Role::Member.db()).into(),
         )
+        // the owner cannot be muted (nobody ranks above it to unmute it): a mute ends with the transfer
+        .col_expr(
+            group_member::Column::MuteExpireTime,
+            Expr::case(group_member::Column::UserId.eq(new_owner), 0i64)
+                .finally(Expr::col(group_member::Column::MuteExpireTime))
+                .into(),
+        )
         .filter(group_member::Column::GroupId.eq(group_id))
         .filter(group_member::Column::UserId.is_in([old_owner, new_owner]))
         .exec(&txn)
