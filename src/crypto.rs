@@ -68,12 +68,20 @@ impl PasswordParams {
         .await?
     }
 
-    /// Hash many passwords, spread over the argon2 slots (at most one per CPU at a time).
+    /// Hash many passwords, spread over the argon2 slots but for one: a batch runs in the batch
+    /// lane (`batch_lane_slots`), so a login or a single registration arriving meanwhile waits
+    /// for at most one hash, not behind the whole batch (tokio's semaphore is first come, first
+    /// served).
     pub async fn hash_all(&self, passwords: Vec<String>) -> Result<Vec<String>, ApiError> {
         let mut handles = Vec::with_capacity(passwords.len());
         for p in passwords {
             let me = self.clone();
-            handles.push(tokio::spawn(async move { me.hash(p).await }));
+            handles.push(tokio::spawn(async move {
+                let _lane = BATCH_LANE.acquire().await.map_err(|e| ApiError::Internal(e.to_string()))?;
+                #[cfg(test)]
+                let _count = BatchCount::enter();
+                me.hash(p).await
+            }));
         }
         let mut out = Vec::with_capacity(handles.len());
         for h in handles {
@@ -105,6 +113,40 @@ pub fn argon2_slots() -> usize {
 
 static ARGON2_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> =
     std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(argon2_slots()));
+
+/// How many of the argon2 slots batches may hold at once: all but one (one with one CPU).
+pub fn batch_lane_slots() -> usize {
+    argon2_slots().saturating_sub(1).max(1)
+}
+
+static BATCH_LANE: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(batch_lane_slots()));
+
+#[cfg(test)]
+static BATCH_RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+#[cfg(test)]
+static BATCH_PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts the batch hashes in flight (tests only).
+#[cfg(test)]
+struct BatchCount;
+
+#[cfg(test)]
+impl BatchCount {
+    fn enter() -> Self {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = BATCH_RUNNING.fetch_add(1, SeqCst) + 1;
+        BATCH_PEAK.fetch_max(now, SeqCst);
+        BatchCount
+    }
+}
+
+#[cfg(test)]
+impl Drop for BatchCount {
+    fn drop(&mut self) {
+        BATCH_RUNNING.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
 
 #[cfg(test)]
 static RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -153,6 +195,10 @@ mod tests {
         assert!(p.verify("password7".into(), hashes[7].clone()).await.unwrap());
         let peak = PEAK.load(std::sync::atomic::Ordering::SeqCst);
         assert!(peak >= 1 && peak <= argon2_slots(), "peak {peak} concurrent argon2 runs, slots {}", argon2_slots());
+        // and a batch leaves a slot free for single logins (when there are two CPUs or more)
+        let batch_peak = BATCH_PEAK.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(batch_peak >= 1 && batch_peak <= batch_lane_slots(), "batch peak {batch_peak}, lane {}", batch_lane_slots());
+        assert!(batch_lane_slots() < argon2_slots() || argon2_slots() == 1);
     }
 
     #[test]
