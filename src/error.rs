@@ -30,6 +30,8 @@ pub enum ApiError {
     BadPushMode(i32),
     #[error("the group owner cannot leave the group; transfer ownership first")]
     OwnerCannotLeave,
+    #[error("the user owns live groups {0}; transfer or destroy them first")]
+    OwnsLiveGroups(String),
     #[error("transfer target {0} is not a member of the group")]
     TransferTargetNotMember(i64),
     #[error("group member limit {0} reached")]
@@ -88,7 +90,7 @@ pub const ERROR_CODES: &[CodeRow] = &[
     CodeRow { code: 20001, meaning: "group does not exist" },
     CodeRow { code: 20002, meaning: "not a group member" },
     CodeRow { code: 20003, meaning: "bad msg_push_mode" },
-    CodeRow { code: 20004, meaning: "the owner cannot leave the group" },
+    CodeRow { code: 20004, meaning: "the owner cannot leave the group, nor be deleted while it owns a live group" },
     CodeRow { code: 20005, meaning: "transfer target is not a member" },
     CodeRow { code: 20010, meaning: "group member limit reached" },
     CodeRow { code: 20011, meaning: "needs group member permission" },
@@ -122,7 +124,7 @@ impl ApiError {
             GroupNotFound(_) => 20001,
             NotMember(_) => 20002,
             BadPushMode(_) => 20003,
-            OwnerCannotLeave => 20004,
+            OwnerCannotLeave | OwnsLiveGroups(_) => 20004,
             TransferTargetNotMember(_) => 20005,
             GroupFull(_) => 20010,
             NeedsMember => 20011,

@@ -56,7 +56,8 @@ pub async fn remove_user_everywhere<C: ConnectionTrait>(db: &C, user_id: i64, no
         .all(db)
         .await?;
     if !owned_live.is_empty() {
-        return Err(crate::error::ApiError::OwnerCannotLeave);
+        let ids: Vec<String> = owned_live.iter().map(i64::to_string).collect();
+        return Err(crate::error::ApiError::OwnsLiveGroups(ids.join(", ")));
     }
     let groups: Vec<i64> = group_member::Entity::find()
         .select_only()
