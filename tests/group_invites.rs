@@ -403,3 +403,29 @@ db_test!(blacklisted_users_cannot_be_invited_apply_or_join_by_qr_code, |app: Tes
     app.post("/group/qrcode/invite").token(&bad_token).json(json!({"qr_info": qr_info})).send().await.ok();
     assert!(members_of(&app, gid).await.contains(&bad));
 });
+
+db_test!(joining_or_being_blacklisted_closes_pending_invitations_and_applications, |app: TestApp| async move {
+    let (alice, ta) = app.user("alice").await;
+    let (gina, tg) = app.user("gina").await;
+    let (dave, tdv) = app.user("dave").await;
+    let gid = new_group(&app, &ta, &[]).await; // apply_approval 1 by default
+    // gina's application is pending; then the group opens and she joins by applying again
+    assert_eq!(app.post("/group/apply").token(&tg).json(json!({"group_id": gid})).send().await.ok()["reason"], "pending approval");
+    app.post("/group/settings/require_admin_approval").token(&ta).json(json!({"group_id": gid, "apply_approval": 0})).send().await.ok();
+    assert!(app.post("/group/apply").token(&tg).json(json!({"group_id": gid})).send().await.ok()["reason"].is_null());
+    assert!(members_of(&app, gid).await.contains(&gina));
+    // her first application is closed as agreed, and cannot be approved again
+    let r = app.post("/group/application_list").token(&ta).json(json!({"group_list": [gid]})).send().await;
+    assert_eq!(r.ok()[0]["applicant_id"], gina);
+    assert_eq!(r.ok()[0]["status"], 1);
+    app.put("/group/apply/handle").token(&ta).json(json!({"group_id": gid, "user_id": gina, "approval": true})).send().await.err(20014);
+    // dave confirms invitations: invited, pending; blacklisted, his invitation is rejected
+    confirm_invitations(&app, dave).await;
+    let r = app.post("/group/invite").token(&ta).json(json!({"group_id": gid, "user_list": [dave]})).send().await;
+    assert_eq!(r.ok()[0]["reason"], group_invites::PENDING_NOTE);
+    app.post("/group/block").token(&ta).json(json!({"group_id": gid, "user_list": [dave]})).send().await.ok();
+    let r = app.get("/group/invitation_list").token(&tdv).send().await;
+    assert_eq!(r.ok()[0]["status"], 2);
+    let r = app.put("/group/invite/handle").token(&tdv).json(json!({"group_id": gid, "user_id": alice, "approval": true})).send().await;
+    r.err(20015);
+});

@@ -3,7 +3,7 @@
 //! runs in one transaction with a constant number of statements, whatever the list length.
 use std::collections::HashSet;
 
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionTrait,
@@ -49,6 +49,32 @@ fn listed(status: impl ColumnTrait, expire: impl ColumnTrait, now: i64) -> Condi
 /// (20012 otherwise). Each invitee succeeds or fails on its own: unknown user (10000),
 /// already a member (20017), blacklisted (20018), capacity reached (20010). An invitee whose
 /// group_confirm setting is on gets a pending invitation; the others join at once.
+/// Close the pending invitations and applications of `user_ids` in a group, as `status`
+/// (AGREED when they joined by whatever path, REJECTED when they were blacklisted), so that
+/// none stays pending for a user it no longer applies to. Two statements, whatever the count.
+pub async fn close_pending<C: ConnectionTrait>(db: &C, group_id: i64, user_ids: &[i64], status: i32, now: i64) -> ApiResult<()> {
+    if user_ids.is_empty() {
+        return Ok(());
+    }
+    group_invitation::Entity::update_many()
+        .col_expr(group_invitation::Column::Status, Expr::value(status))
+        .col_expr(group_invitation::Column::UpdatedAt, Expr::value(now))
+        .filter(group_invitation::Column::GroupId.eq(group_id))
+        .filter(group_invitation::Column::InviteeId.is_in(user_ids.to_vec()))
+        .filter(group_invitation::Column::Status.eq(PENDING))
+        .exec(db)
+        .await?;
+    group_application::Entity::update_many()
+        .col_expr(group_application::Column::Status, Expr::value(status))
+        .col_expr(group_application::Column::UpdatedAt, Expr::value(now))
+        .filter(group_application::Column::GroupId.eq(group_id))
+        .filter(group_application::Column::ApplicantId.is_in(user_ids.to_vec()))
+        .filter(group_application::Column::Status.eq(PENDING))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// The `reason` of an invitee that confirms invitations: invited, not yet a member.
 pub const PENDING_NOTE: &str = "invitation sent: the user joins when it accepts (invite/handle)";
 

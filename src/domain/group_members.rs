@@ -127,6 +127,7 @@ pub async fn add_members<C: ConnectionTrait>(db: &C, group: &group::Model, user_
     if fitted == 0 {
         return Err(ApiError::GroupFull(group.capacity));
     }
+    super::group_invites::close_pending(db, group.id, &ids, super::group_invites::AGREED, now_ms).await?;
     Ok(added)
 }
 
