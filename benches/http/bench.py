@@ -30,8 +30,6 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from urllib.parse import quote
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -63,24 +61,7 @@ class BenchError(AssertionError):
 
 # -- HTTP (stdlib; longer timeouts than gate.Server.call for the argon2-bound batch) -----------
 def call(srv, method, path, body=None, token=None, headers=None, timeout=600):
-    h = {"app_id": srv.app_id}
-    if token:
-        h["access-token"] = token
-    h.update(headers or {})
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        h["content-type"] = "application/json"
-    req = urllib.request.Request(srv.base + path, data=data, method=method, headers=h)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            status, raw = r.status, r.read()
-    except urllib.error.HTTPError as e:
-        status, raw = e.code, e.read()
-    try:
-        env = json.loads(raw)
-    except ValueError:
-        env = raw.decode(errors="replace")
+    status, env = srv.request(method, path, body, token, headers, timeout=timeout)
     if status != 200 or not isinstance(env, dict) or env.get("code") != 200:
         raise BenchError(f"{method} {path}: HTTP {status}, {str(env)[:400]}")
     return env

@@ -210,7 +210,7 @@ class Server:
         self.stop()
 
     # -- HTTP ------------------------------------------------------------------------------
-    def request(self, method, path, body=None, token=None, headers=None, app_id=None):
+    def request(self, method, path, body=None, token=None, headers=None, app_id=None, timeout=30):
         """(HTTP status, parsed JSON or raw text) of one call; app_id defaults to the server's app."""
         h = {"app_id": app_id or self.app_id or ""}
         if token:
@@ -222,7 +222,7 @@ class Server:
             h["content-type"] = "application/json"
         req = urllib.request.Request(self.base + path, data=data, method=method, headers=h)
         try:
-            with urllib.request.urlopen(req, timeout=30) as r:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
                 status, raw = r.status, r.read()
         except urllib.error.HTTPError as e:
             status, raw = e.code, e.read()
