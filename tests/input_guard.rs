@@ -105,3 +105,19 @@ db_test!(a_description_as_long_as_the_api_accepts_is_stored, |app: TestApp| asyn
     let r = app.put("/user/profile").token(&token).json(json!({"description": "é".repeat(4097)})).send().await;
     assert!(r.err(10002).contains("description"), "{:?}", r.body);
 });
+
+db_test!(bounds_and_missing_parameters_are_said_in_words, |app: TestApp| async move {
+    let (_alice, ta) = app.user("alice").await;
+    let r = app.post("/user/register/v2").json(json!({"username": "ab", "password": "secret12"})).send().await;
+    assert_eq!(r.err(10002), "field `username` must be 3 to 64 characters");
+    let r = app.post("/group/create").token(&ta).json(json!({"name": "x".repeat(129)})).send().await;
+    assert_eq!(r.err(10002), "field `name` must be 1 to 128 characters");
+    let r = app.post("/group/ban").token(&ta).json(json!({"group_id": 1, "user_list": [1], "duration": -5})).send().await;
+    assert_eq!(r.err(10002), "field `duration` must be between 1 and 525600");
+    let r = app.get("/group/info").token(&ta).send().await;
+    assert_eq!(r.err(10002), "parameter `group_id` is required");
+    let r = app.get("/group/info").token(&ta).query("group_id", "abc").send().await;
+    assert_eq!(r.err(10002), "parameter `group_id` must be an integer (int64)");
+    let r = app.put("/user/nickname").token(&ta).send().await;
+    assert_eq!(r.err(10002), "parameter `nick_name` is required");
+});

@@ -131,6 +131,9 @@ fn check(registry: &Registry, schema: &MetaSchemaRef, value: &Value, path: &str)
             _ => format!("{} must be of type {}", name(path), json_type(s)),
         });
     }
+    if let Some(rule) = out_of_bounds(s, value) {
+        return Err(format!("{} {rule}", name(path)));
+    }
     match value {
         Value::String(text) if text.contains('\0') => Err(format!("{} must not contain U+0000", name(path))),
         Value::Array(items) => {
@@ -167,6 +170,54 @@ fn check(registry: &Registry, schema: &MetaSchemaRef, value: &Value, path: &str)
         }
         _ => Ok(()),
     }
+}
+
+/// The documented bounds (lengths, ranges, item counts, enumerations) that `value` breaks, in
+/// words; checked here so that the message names the field instead of poem-openapi's
+/// `failed to parse "Req": ... minLength(3)`.
+fn out_of_bounds(s: &MetaSchema, value: &Value) -> Option<String> {
+    fn span(what: &str, min: Option<usize>, max: Option<usize>) -> String {
+        match (min, max) {
+            (Some(a), Some(b)) => format!("must be {a} to {b} {what}"),
+            (Some(a), None) => format!("must be at least {a} {what}"),
+            (None, Some(b)) => format!("must be at most {b} {what}"),
+            (None, None) => String::new(),
+        }
+    }
+    fn num(x: f64) -> String {
+        if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { x.to_string() }
+    }
+    match value {
+        Value::String(text) => {
+            let n = text.chars().count();
+            let short = s.min_length.is_some_and(|m| n < m);
+            let long = s.max_length.is_some_and(|m| n > m);
+            (short || long).then(|| span("characters", s.min_length, s.max_length))
+        }
+        Value::Array(items) => {
+            let few = s.min_items.is_some_and(|m| items.len() < m);
+            let many = s.max_items.is_some_and(|m| items.len() > m);
+            (few || many).then(|| span("items", s.min_items, s.max_items))
+        }
+        Value::Number(n) => {
+            let x = n.as_f64()?;
+            let low = s.minimum.is_some_and(|m| if s.exclusive_minimum == Some(true) { x <= m } else { x < m });
+            let high = s.maximum.is_some_and(|m| if s.exclusive_maximum == Some(true) { x >= m } else { x > m });
+            (low || high).then(|| match (s.minimum, s.maximum) {
+                (Some(a), Some(b)) => format!("must be between {} and {}", num(a), num(b)),
+                (Some(a), None) => format!("must be {} {}", if s.exclusive_minimum == Some(true) { ">" } else { ">=" }, num(a)),
+                (None, Some(b)) => format!("must be {} {}", if s.exclusive_maximum == Some(true) { "<" } else { "<=" }, num(b)),
+                (None, None) => String::new(),
+            })
+        }
+        _ => None,
+    }
+    .or_else(|| {
+        (!s.enum_items.is_empty() && !s.enum_items.contains(value)).then(|| {
+            let allowed: Vec<String> = s.enum_items.iter().map(Value::to_string).collect();
+            format!("must be one of {}", allowed.join(", "))
+        })
+    })
 }
 
 fn json_type(s: &MetaSchema) -> &'static str {

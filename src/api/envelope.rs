@@ -127,8 +127,25 @@ pub fn bad_request<B: EnvelopeBody>(err: Error) -> Reply<B> {
     if err.is::<AuthorizationError>() {
         return Reply::error(ApiError::MissingToken);
     }
+    if let Some(p) = err.downcast_ref::<poem_openapi::error::ParseParamError>() {
+        return Reply::error(ApiError::BadRequest(param_message(p.name, &p.reason)));
+    }
     if err.status().is_client_error() {
         return Reply::error(ApiError::BadRequest(err.to_string()));
     }
     Reply::error(ApiError::Internal(err.to_string()))
+}
+
+/// A parameter error in words: "parameter `group_id` is required", "... must be an integer
+/// (int64)", instead of poem-openapi's `Type "integer_int64" expects an input value`.
+fn param_message(name: &str, reason: &str) -> String {
+    if reason.contains("expects an input value") {
+        return format!("parameter `{name}` is required");
+    }
+    let ty = reason.split('"').nth(1).unwrap_or("");
+    match ty.split_once('_') {
+        Some(("integer", f)) => format!("parameter `{name}` must be an integer ({f})"),
+        _ if ty == "boolean" => format!("parameter `{name}` must be true or false"),
+        _ => format!("parameter `{name}`: {reason}"),
+    }
 }
