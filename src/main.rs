@@ -146,7 +146,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
                 AppAction::Revoke { token } => {
                     let revoked = apps::revoke_admin_token(&st, &token).await.map_err(|e| e.to_string())?;
-                    println!("{}", if revoked { "revoked" } else { "no such live token" });
+                    if !revoked {
+                        return Err("no such live admin token".into());
+                    }
+                    println!("revoked");
                 }
             }
             Ok(())

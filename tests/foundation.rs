@@ -329,3 +329,12 @@ db_test!(every_answer_carries_a_request_id, |app: TestApp| async move {
     let resp = app.client.get("/health").send().await;
     resp.assert_header_exist("x-request-id");
 });
+
+db_test!(an_app_needs_a_name_and_a_non_empty_secret, |app: TestApp| async move {
+    use imserver::domain::apps::create_app;
+    for (name, secret) in [("", None), ("   ", None), ("ok", Some(String::new()))] {
+        let e = create_app(&app.state, name, secret).await.err().expect("refused");
+        assert_eq!(e.code(), 10002, "{name:?}");
+    }
+    assert!(create_app(&app.state, &"n".repeat(128), None).await.is_ok());
+});

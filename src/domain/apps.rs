@@ -27,6 +27,13 @@ pub async fn require_app(state: &AppState, app_id: Option<&str>) -> ApiResult<ap
 }
 
 pub async fn create_app(state: &AppState, name: &str, register_secret: Option<String>) -> ApiResult<NewApp> {
+    let n = name.trim().chars().count();
+    if n == 0 || n > 128 || name.contains('\0') {
+        return Err(ApiError::bad("the app name must be 1 to 128 characters"));
+    }
+    if register_secret.as_deref().is_some_and(|s| s.is_empty()) {
+        return Err(ApiError::bad("the registration secret must not be empty"));
+    }
     let txn = state.db.begin().await?;
     let new = insert_app(state, &txn, name, register_secret).await?;
     txn.commit().await?;
