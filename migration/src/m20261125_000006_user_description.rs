@@ -14,33 +14,21 @@ enum Users {
     Description,
 }
 
+/// Give users.description the type `column` (PostgreSQL only).
+async fn retype_description(manager: &SchemaManager<'_>, column: &mut ColumnDef) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    manager.alter_table(Table::alter().table(Users::Table).modify_column(column.null()).to_owned()).await
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DatabaseBackend::Postgres {
-            return Ok(());
-        }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .modify_column(ColumnDef::new(Users::Description).text().null())
-                    .to_owned(),
-            )
-            .await
+        retype_description(manager, ColumnDef::new(Users::Description).text()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DatabaseBackend::Postgres {
-            return Ok(());
-        }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .modify_column(ColumnDef::new(Users::Description).string_len(1024).null())
-                    .to_owned(),
-            )
-            .await
+        retype_description(manager, ColumnDef::new(Users::Description).string_len(1024)).await
     }
 }

@@ -7,6 +7,10 @@
 //!
 //! An absent body (no bytes) of an operation whose body fields are all optional is read as
 //! `{}`; the spec marks such bodies not required.
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
+
 use poem::{Request, RequestBody};
 use poem_openapi::payload::Json;
 use poem_openapi::registry::{MetaRequest, MetaSchema, MetaSchemaRef, Registry};
@@ -19,15 +23,26 @@ use crate::error::ApiError;
 pub struct JsonBody<T>(pub T);
 
 /// True when T is an object whose fields are all optional (an absent body means `{}`).
-fn all_optional<T: Type>() -> bool {
-    let mut registry = Registry::new();
-    T::register(&mut registry);
+fn all_optional<T: Type + 'static>() -> bool {
+    let registry = schemas_of::<T>();
     let root = T::schema_ref();
     let Some(schema) = resolve(&registry, &root) else { return false };
     schema.ty == "object" && schema.required.is_empty() && !schema.properties.is_empty()
 }
 
-impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync> ApiExtractor<'a> for JsonBody<T> {
+/// T's registered schemas, built once per body type rather than on every request.
+fn schemas_of<T: Type + 'static>() -> Arc<Registry> {
+    static CACHE: LazyLock<RwLock<HashMap<TypeId, Arc<Registry>>>> = LazyLock::new(Default::default);
+    let key = TypeId::of::<T>();
+    if let Some(found) = CACHE.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        return found.clone();
+    }
+    let mut registry = Registry::new();
+    T::register(&mut registry);
+    CACHE.write().unwrap_or_else(PoisonError::into_inner).entry(key).or_insert_with(|| Arc::new(registry)).clone()
+}
+
+impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync + 'static> ApiExtractor<'a> for JsonBody<T> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
     type ParamType = ();
     type ParamRawType = ();
@@ -69,15 +84,14 @@ impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync> ApiExtractor<'a> for Js
             }
             serde_json::from_slice(&bytes).map_err(|e| ApiError::bad(format!("the body is not valid JSON: {e}")))?
         };
-        let mut registry = Registry::new();
-        T::register(&mut registry);
+        let registry = schemas_of::<T>();
         if let Err(msg) = check(&registry, &T::schema_ref(), &value, "") {
             return Err(ApiError::bad(msg).into());
         }
         match T::parse_from_json(Some(value)) {
             Ok(v) => Ok(JsonBody(v)),
-            // Types and presence are checked above; what is left are poem-openapi's validators
-            // (lengths, ranges), whose messages name the field.
+            // Types, presence and bounds are checked above; what is left are poem-openapi's
+            // other validators (patterns), whose messages name the field.
             Err(err) => Err(ApiError::bad(err.into_message().replace("parse request payload error: ", "")).into()),
         }
     }

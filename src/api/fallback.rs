@@ -49,7 +49,8 @@ pub fn envelope(status: StatusCode, code: i32, message: String) -> Response {
 
 /// The name of the first query parameter whose (percent-decoded) name or value holds U+0000.
 fn nul_query_param(query: &str) -> Option<String> {
-    query.split('&').find(|pair| pair.to_ascii_lowercase().contains("%00")).map(|pair| {
+    // ("%00" has no letters: no case folding needed, nothing allocated on the common path)
+    query.split('&').find(|pair| pair.contains("%00")).map(|pair| {
         let raw = pair.split('=').next().unwrap_or_default();
         percent_decode(raw).replace('\0', "\\u0000")
     })
@@ -60,9 +61,7 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = (bytes[i] == b'%' && i + 2 < bytes.len() + 1)
-            .then(|| s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()))
-            .flatten();
+        let hex = (bytes[i] == b'%').then(|| s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())).flatten();
         match (hex, bytes[i]) {
             (Some(b), _) => {
                 out.push(b);

@@ -100,7 +100,7 @@ pub async fn join(state: &AppState, caller: &Caller, qr_info: &str) -> ApiResult
     // inviter has left the group, or is a plain member and member_invite was turned off.
     let inviter_role = found.iter().find(|m| m.user_id == inviter).map(|m| Role::from_db(m.role));
     let needed = if group.member_invite { Role::Member } else { Role::Admin };
-    if !inviter_role.is_some_and(|r| r >= needed) {
+    if inviter_role.is_none_or(|r| r < needed) {
         return Err(ApiError::QrInvalid);
     }
     if blacklisted(&txn, group_id, &[uid]).await?.contains(&uid) {
