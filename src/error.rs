@@ -46,6 +46,8 @@ pub enum ApiError {
     ApplicationHandled,
     #[error("invitation expired or already handled")]
     InvitationHandled,
+    #[error("the invitation is void: its inviter {0} may no longer invite to the group")]
+    InvitationVoid(i64),
     #[error("user {0} is already a member of the group")]
     AlreadyMember(i64),
     #[error("user {0} is blacklisted in the group")]
@@ -64,6 +66,10 @@ pub enum ApiError {
     AppNotFound(String),
     #[error("database error")]
     Database(#[from] DbErr),
+    /// A race that a new attempt resolves (domain::tx retries it; answered only when every
+    /// attempt met it).
+    #[error("the database was busy with concurrent changes ({0}); try again")]
+    Contended(&'static str),
     #[error("internal error")]
     Internal(String),
 }
@@ -97,7 +103,7 @@ pub const ERROR_CODES: &[CodeRow] = &[
     CodeRow { code: 20012, meaning: "needs group admin permission" },
     CodeRow { code: 20013, meaning: "needs group owner permission" },
     CodeRow { code: 20014, meaning: "application expired or handled" },
-    CodeRow { code: 20015, meaning: "invitation expired or handled" },
+    CodeRow { code: 20015, meaning: "invitation expired, handled, or void (its inviter may no longer invite)" },
     CodeRow { code: 20017, meaning: "already a member" },
     CodeRow { code: 20018, meaning: "blacklisted in the group" },
     CodeRow { code: 20020, meaning: "announcement does not exist" },
@@ -120,7 +126,7 @@ impl ApiError {
             InvalidToken(_) => 10008,
             NoPermission(_) => 10010,
             WrongPassword => 11001,
-            Database(_) => 20000,
+            Database(_) | Contended(_) => 20000,
             GroupNotFound(_) => 20001,
             NotMember(_) => 20002,
             BadPushMode(_) => 20003,
@@ -131,7 +137,7 @@ impl ApiError {
             NeedsAdmin => 20012,
             NeedsOwner => 20013,
             ApplicationHandled => 20014,
-            InvitationHandled => 20015,
+            InvitationHandled | InvitationVoid(_) => 20015,
             AlreadyMember(_) => 20017,
             Blacklisted(_) => 20018,
             AnnouncementNotFound(_) => 20020,
@@ -146,7 +152,7 @@ impl ApiError {
 
     /// Faults of the server (HTTP 500) rather than of the request.
     pub fn is_fault(&self) -> bool {
-        matches!(self, ApiError::Database(_) | ApiError::Internal(_))
+        matches!(self, ApiError::Database(_) | ApiError::Contended(_) | ApiError::Internal(_))
     }
 
     pub fn bad(msg: impl Into<String>) -> Self {

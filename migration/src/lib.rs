@@ -8,6 +8,7 @@ mod m20261123_000003_membership;
 mod m20261123_000004_moderation;
 mod m20261123_000005_push;
 mod m20261125_000006_user_description;
+mod m20261201_000007_group_count_check;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_moderation::Migration),
             Box::new(m20261123_000005_push::Migration),
             Box::new(m20261125_000006_user_description::Migration),
+            Box::new(m20261201_000007_group_count_check::Migration),
         ]
     }
 }

@@ -1,8 +1,9 @@
 //! Apps and their admin tokens; the first-start bootstrap.
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::auth::ADMIN_TOKEN_PREFIX;
+use super::tx;
 use crate::crypto::{new_id, new_token, sha256_hex};
 use crate::entity::{admin_token, app, server_meta};
 use crate::error::{ApiError, ApiResult};
@@ -34,10 +35,7 @@ pub async fn create_app(state: &AppState, name: &str, register_secret: Option<St
     if register_secret.as_deref().is_some_and(|s| s.is_empty()) {
         return Err(ApiError::bad("the registration secret must not be empty"));
     }
-    let txn = state.db.begin().await?;
-    let new = insert_app(state, &txn, name, register_secret).await?;
-    txn.commit().await?;
-    Ok(new)
+    tx::transaction!(state, |txn| { insert_app(state, txn, name, register_secret.clone()).await })
 }
 
 async fn insert_app<C: sea_orm::ConnectionTrait>(
@@ -93,20 +91,18 @@ async fn insert_admin_token<C: sea_orm::ConnectionTrait>(state: &AppState, db: &
 /// On the first start of an empty database (no app yet), create the default app. Exactly one
 /// instance wins the bootstrap marker, so several instances starting together create one app.
 pub async fn bootstrap(state: &AppState) -> ApiResult<Option<NewApp>> {
-    let txn = state.db.begin().await?;
-    let inserted = server_meta::Entity::insert(server_meta::ActiveModel {
-        key: Set("bootstrapped".into()),
-        value: Set(state.now_ms().to_string()),
+    tx::transaction!(state, |txn| {
+        let inserted = server_meta::Entity::insert(server_meta::ActiveModel {
+            key: Set("bootstrapped".into()),
+            value: Set(state.now_ms().to_string()),
+        })
+        .on_conflict(OnConflict::column(server_meta::Column::Key).do_nothing().to_owned())
+        .exec_without_returning(txn)
+        .await?;
+        let has_apps = app::Entity::find().one(txn).await?.is_some();
+        if inserted == 0 || has_apps {
+            return Ok(None);
+        }
+        Ok(Some(insert_app(state, txn, "default", None).await?))
     })
-    .on_conflict(OnConflict::column(server_meta::Column::Key).do_nothing().to_owned())
-    .exec_without_returning(&txn)
-    .await?;
-    let has_apps = app::Entity::find().one(&txn).await?.is_some();
-    if inserted == 0 || has_apps {
-        txn.commit().await?;
-        return Ok(None);
-    }
-    let new = insert_app(state, &txn, "default", None).await?;
-    txn.commit().await?;
-    Ok(Some(new))
 }

@@ -45,13 +45,18 @@ impl Caller {
         self.kind == TokenKind::Admin
     }
 
-    /// Operations reserved to the app admin token.
+    /// Operations reserved to the app admin token, app-wide: a `group_id` header narrows an
+    /// admin token to that one group, so it is refused here too (10010).
     pub fn require_admin(&self) -> ApiResult<()> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            Err(ApiError::denied("this operation needs an app admin token"))
+        if !self.is_admin() {
+            return Err(ApiError::denied("this operation needs an app admin token"));
         }
+        if let Some(g) = self.as_group {
+            return Err(ApiError::denied(format!(
+                "the group_id header limits this admin token to group {g}; call app-wide operations without it"
+            )));
+        }
+        Ok(())
     }
 
     /// The user the operation acts as; an admin token must name one with the user_id header.

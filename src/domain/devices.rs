@@ -1,9 +1,10 @@
 //! A user's devices: listing, removing, kicking (ending sessions), binding push tokens, and
 //! the online status.
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::auth::Caller;
+use super::tx;
 use super::sessions::end_sessions;
 use crate::entity::device;
 use crate::error::{ApiError, ApiResult};
@@ -46,27 +47,27 @@ pub async fn remove(state: &AppState, caller: &Caller, device_sn: i32) -> ApiRes
 /// session included). The devices and their push bindings stay.
 pub async fn kick(state: &AppState, caller: &Caller, device_sn: Option<i32>) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
-    let txn = state.db.begin().await?;
-    match device_sn {
-        None => {
-            end_sessions(&txn, vec![user_id], None).await?;
+    tx::transaction!(state, |txn| {
+        match device_sn {
+            None => {
+                end_sessions(txn, vec![user_id], None).await?;
+            }
+            Some(sn) => {
+                let found = device::Entity::find()
+                    .filter(device::Column::UserId.eq(user_id))
+                    .filter(device::Column::DeviceSn.eq(sn))
+                    .one(txn)
+                    .await?
+                    .ok_or_else(|| no_device(sn))?;
+                device::Entity::update_many()
+                    .col_expr(device::Column::TokenHash, Expr::value(Option::<String>::None))
+                    .filter(device::Column::Id.eq(found.id))
+                    .exec(txn)
+                    .await?;
+            }
         }
-        Some(sn) => {
-            let found = device::Entity::find()
-                .filter(device::Column::UserId.eq(user_id))
-                .filter(device::Column::DeviceSn.eq(sn))
-                .one(&txn)
-                .await?
-                .ok_or_else(|| no_device(sn))?;
-            device::Entity::update_many()
-                .col_expr(device::Column::TokenHash, Expr::value(Option::<String>::None))
-                .filter(device::Column::Id.eq(found.id))
-                .exec(&txn)
-                .await?;
-        }
-    }
-    txn.commit().await?;
-    Ok(true)
+        Ok(true)
+    })
 }
 
 /// Bind a push token (and the certificate name of its notifier) to a device of the acting user.

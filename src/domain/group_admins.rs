@@ -2,10 +2,11 @@
 //! queries whatever the length of the list.
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use sea_orm::sea_query::Expr;
 
 use super::auth::Caller;
+use super::tx;
 use super::group_roles::{Need, Role, acting_member, memberships};
 use super::groups::{MAX_ID_LIST, UserOutcome, unique_ids};
 use crate::entity::group_member;
@@ -25,40 +26,40 @@ async fn change_roles(state: &AppState, caller: &Caller, group_id: i64, user_lis
         return Err(ApiError::bad(format!("user_list may hold at most {MAX_ID_LIST} ids")));
     }
     let ids = unique_ids(user_list);
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(Role::Owner)?;
-    let roles: HashMap<i64, Role> = memberships(&txn, group_id, ids.clone())
-        .await?
-        .into_iter()
-        .map(|m| (m.user_id, Role::from_db(m.role)))
-        .collect();
-    let mut outcomes = Vec::with_capacity(ids.len());
-    let mut changed = Vec::new();
-    for uid in ids {
-        let outcome = match (roles.get(&uid), change) {
-            (None, _) => UserOutcome::fail(uid, ApiError::NotMember(uid).to_string()),
-            (Some(Role::Owner), _) => UserOutcome::fail(uid, "the user is the group owner"),
-            (Some(Role::Admin), Change::Promote) => UserOutcome::fail(uid, "the user is already an admin"),
-            (Some(Role::Member), Change::Demote) => UserOutcome::fail(uid, "the user is not an admin"),
-            (Some(_), _) => {
-                changed.push(uid);
-                UserOutcome::ok(uid)
-            }
-        };
-        outcomes.push(outcome);
-    }
-    if !changed.is_empty() {
-        let role = if change == Change::Promote { Role::Admin } else { Role::Member };
-        group_member::Entity::update_many()
-            .col_expr(group_member::Column::Role, Expr::value(role.db()))
-            .filter(group_member::Column::GroupId.eq(group_id))
-            .filter(group_member::Column::UserId.is_in(changed))
-            .exec(&txn)
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(outcomes)
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(Role::Owner)?;
+        let roles: HashMap<i64, Role> = memberships(txn, group_id, ids.clone())
+            .await?
+            .into_iter()
+            .map(|m| (m.user_id, Role::from_db(m.role)))
+            .collect();
+        let mut outcomes = Vec::with_capacity(ids.len());
+        let mut changed = Vec::new();
+        for &uid in &ids {
+            let outcome = match (roles.get(&uid), change) {
+                (None, _) => UserOutcome::fail(uid, ApiError::NotMember(uid).to_string()),
+                (Some(Role::Owner), _) => UserOutcome::fail(uid, "the user is the group owner"),
+                (Some(Role::Admin), Change::Promote) => UserOutcome::fail(uid, "the user is already an admin"),
+                (Some(Role::Member), Change::Demote) => UserOutcome::fail(uid, "the user is not an admin"),
+                (Some(_), _) => {
+                    changed.push(uid);
+                    UserOutcome::ok(uid)
+                }
+            };
+            outcomes.push(outcome);
+        }
+        if !changed.is_empty() {
+            let role = if change == Change::Promote { Role::Admin } else { Role::Member };
+            group_member::Entity::update_many()
+                .col_expr(group_member::Column::Role, Expr::value(role.db()))
+                .filter(group_member::Column::GroupId.eq(group_id))
+                .filter(group_member::Column::UserId.is_in(changed))
+                .exec(txn)
+                .await?;
+        }
+        Ok(outcomes)
+    })
 }
 
 pub async fn add(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<UserOutcome>> {

@@ -1,8 +1,9 @@
 //! Group announcements: owner and admins publish (each edit is a new announcement) and
 //! delete; members read one, the latest, or all of them newest first.
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::auth::Caller;
+use super::tx;
 use super::group_roles::{Need, Role, acting_member};
 use crate::entity::group_announcement;
 use crate::error::{ApiError, ApiResult};
@@ -25,21 +26,21 @@ fn check_len(field: &str, value: &str, max: usize) -> ApiResult<()> {
 pub async fn publish(state: &AppState, caller: &Caller, group_id: i64, title: String, content: String) -> ApiResult<group_announcement::Model> {
     check_len("title", &title, TITLE_MAX)?;
     check_len("content", &content, CONTENT_MAX)?;
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(Role::Admin)?;
-    let row = group_announcement::ActiveModel {
-        group_id: Set(group_id),
-        author: Set(acting.user_id.unwrap_or(APP_ADMIN_AUTHOR)),
-        title: Set(title),
-        content: Set(content),
-        created_at: Set(state.now_ms()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(Role::Admin)?;
+        let row = group_announcement::ActiveModel {
+            group_id: Set(group_id),
+            author: Set(acting.user_id.unwrap_or(APP_ADMIN_AUTHOR)),
+            title: Set(title.clone()),
+            content: Set(content.clone()),
+            created_at: Set(state.now_ms()),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        Ok(row)
+    })
 }
 
 async fn find<C: sea_orm::ConnectionTrait>(db: &C, group_id: i64, announcement_id: i64) -> ApiResult<group_announcement::Model> {
@@ -81,11 +82,11 @@ pub async fn list(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult
 
 /// Delete an announcement (4.5): owner and admins; answers the deleted announcement.
 pub async fn delete(state: &AppState, caller: &Caller, group_id: i64, announcement_id: i64) -> ApiResult<group_announcement::Model> {
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(Role::Admin)?;
-    let row = find(&txn, group_id, announcement_id).await?;
-    group_announcement::Entity::delete_by_id(row.id).exec(&txn).await?;
-    txn.commit().await?;
-    Ok(row)
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(Role::Admin)?;
+        let row = find(txn, group_id, announcement_id).await?;
+        group_announcement::Entity::delete_by_id(row.id).exec(txn).await?;
+        Ok(row)
+    })
 }

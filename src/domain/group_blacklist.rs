@@ -4,9 +4,10 @@
 //! `blocked_among`). Unblock removes the entry only.
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::auth::Caller;
+use super::tx;
 use super::group_members::remove_members;
 use super::group_roles::{Need, Role, acting_member, memberships};
 use super::groups::{MAX_ID_LIST, UserOutcome, unique_ids};
@@ -48,61 +49,61 @@ pub async fn block(state: &AppState, caller: &Caller, group_id: i64, user_list: 
     check_list(user_list)?;
     let ids = unique_ids(user_list);
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(Role::Admin)?;
-    let roles: HashMap<i64, Role> =
-        memberships(&txn, group_id, ids.clone()).await?.into_iter().map(|m| (m.user_id, Role::from_db(m.role))).collect();
-    let known: HashSet<i64> = if ids.is_empty() {
-        HashSet::new()
-    } else {
-        user::Entity::find()
-            .select_only()
-            .column(user::Column::Id)
-            .filter(user::Column::AppId.eq(caller.app_id.clone()))
-            .filter(user::Column::Id.is_in(ids.clone()))
-            .into_tuple::<i64>()
-            .all(&txn)
-            .await?
-            .into_iter()
-            .collect()
-    };
-    let already = blocked_among(&txn, group_id, &ids).await?;
-    let mut outcomes = Vec::with_capacity(ids.len());
-    let mut blocked = Vec::new();
-    let mut leaving = Vec::new();
-    for uid in ids {
-        if !known.contains(&uid) {
-            outcomes.push(UserOutcome::fail(uid, ApiError::UserNotFound(uid.to_string()).to_string()));
-            continue;
-        }
-        if already.contains(&uid) {
-            outcomes.push(UserOutcome::fail(uid, "the user is already blacklisted"));
-            continue;
-        }
-        if let Some(role) = roles.get(&uid) {
-            if let Err(reason) = acting.check_target(uid, *role, "blacklist") {
-                outcomes.push(UserOutcome::fail(uid, reason));
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(Role::Admin)?;
+        let roles: HashMap<i64, Role> =
+            memberships(txn, group_id, ids.clone()).await?.into_iter().map(|m| (m.user_id, Role::from_db(m.role))).collect();
+        let known: HashSet<i64> = if ids.is_empty() {
+            HashSet::new()
+        } else {
+            user::Entity::find()
+                .select_only()
+                .column(user::Column::Id)
+                .filter(user::Column::AppId.eq(caller.app_id.clone()))
+                .filter(user::Column::Id.is_in(ids.clone()))
+                .into_tuple::<i64>()
+                .all(txn)
+                .await?
+                .into_iter()
+                .collect()
+        };
+        let already = blocked_among(txn, group_id, &ids).await?;
+        let mut outcomes = Vec::with_capacity(ids.len());
+        let mut blocked = Vec::new();
+        let mut leaving = Vec::new();
+        for &uid in &ids {
+            if !known.contains(&uid) {
+                outcomes.push(UserOutcome::fail(uid, ApiError::UserNotFound(uid.to_string()).to_string()));
                 continue;
             }
-            leaving.push(uid);
+            if already.contains(&uid) {
+                outcomes.push(UserOutcome::fail(uid, "the user is already blacklisted"));
+                continue;
+            }
+            if let Some(role) = roles.get(&uid) {
+                if let Err(reason) = acting.check_target(uid, *role, "blacklist") {
+                    outcomes.push(UserOutcome::fail(uid, reason));
+                    continue;
+                }
+                leaving.push(uid);
+            }
+            blocked.push(uid);
+            outcomes.push(UserOutcome::ok(uid));
         }
-        blocked.push(uid);
-        outcomes.push(UserOutcome::ok(uid));
-    }
-    if !blocked.is_empty() {
-        let rows = blocked.iter().map(|&uid| group_blacklist::ActiveModel {
-            group_id: Set(group_id),
-            user_id: Set(uid),
-            created_at: Set(now),
-            ..Default::default()
-        });
-        group_blacklist::Entity::insert_many(rows).exec(&txn).await?;
-        remove_members(&txn, group_id, &leaving, now).await?;
-        super::group_invites::close_pending(&txn, group_id, &blocked, super::group_invites::REJECTED, now).await?;
-    }
-    txn.commit().await?;
-    Ok(outcomes)
+        if !blocked.is_empty() {
+            let rows = blocked.iter().map(|&uid| group_blacklist::ActiveModel {
+                group_id: Set(group_id),
+                user_id: Set(uid),
+                created_at: Set(now),
+                ..Default::default()
+            });
+            group_blacklist::Entity::insert_many(rows).exec(txn).await?;
+            remove_members(txn, group_id, &leaving, now).await?;
+            super::group_invites::close_pending(txn, group_id, &blocked, super::group_invites::REJECTED, now).await?;
+        }
+        Ok(outcomes)
+    })
 }
 
 /// Take users off the blacklist (4.52): owner and admins. Users not on it fail; the entry
@@ -110,29 +111,29 @@ pub async fn block(state: &AppState, caller: &Caller, group_id: i64, user_list: 
 pub async fn unblock(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<UserOutcome>> {
     check_list(user_list)?;
     let ids = unique_ids(user_list);
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(Role::Admin)?;
-    let listed = blocked_among(&txn, group_id, &ids).await?;
-    let mut outcomes = Vec::with_capacity(ids.len());
-    let mut removed = Vec::new();
-    for uid in ids {
-        if listed.contains(&uid) {
-            removed.push(uid);
-            outcomes.push(UserOutcome::ok(uid));
-        } else {
-            outcomes.push(UserOutcome::fail(uid, "the user is not blacklisted"));
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(Role::Admin)?;
+        let listed = blocked_among(txn, group_id, &ids).await?;
+        let mut outcomes = Vec::with_capacity(ids.len());
+        let mut removed = Vec::new();
+        for &uid in &ids {
+            if listed.contains(&uid) {
+                removed.push(uid);
+                outcomes.push(UserOutcome::ok(uid));
+            } else {
+                outcomes.push(UserOutcome::fail(uid, "the user is not blacklisted"));
+            }
         }
-    }
-    if !removed.is_empty() {
-        group_blacklist::Entity::delete_many()
-            .filter(group_blacklist::Column::GroupId.eq(group_id))
-            .filter(group_blacklist::Column::UserId.is_in(removed))
-            .exec(&txn)
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(outcomes)
+        if !removed.is_empty() {
+            group_blacklist::Entity::delete_many()
+                .filter(group_blacklist::Column::GroupId.eq(group_id))
+                .filter(group_blacklist::Column::UserId.is_in(removed))
+                .exec(txn)
+                .await?;
+        }
+        Ok(outcomes)
+    })
 }
 
 /// The blacklist of a group (4.15), oldest entry first, for its members; three queries.

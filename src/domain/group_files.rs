@@ -2,10 +2,11 @@
 //! them). Members upload, read and list; the uploader, admins and the owner rename and delete.
 use std::collections::HashMap;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use validator::ValidateUrl;
 
 use super::auth::Caller;
+use super::tx;
 use super::group_roles::{Acting, Need, Role, acting_member};
 use crate::entity::group_file;
 use crate::error::{ApiError, ApiResult};
@@ -66,24 +67,24 @@ pub async fn upload(state: &AppState, caller: &Caller, group_id: i64, file: NewF
     }
     check_url(&file.url)?;
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(Role::Member)?;
-    let row = group_file::ActiveModel {
-        group_id: Set(group_id),
-        uploader: Set(acting.user_id.unwrap_or(APP_ADMIN_UPLOADER)),
-        name: Set(file.name),
-        size: Set(file.size),
-        r#type: Set(file.r#type),
-        url: Set(file.url),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(Role::Member)?;
+        let row = group_file::ActiveModel {
+            group_id: Set(group_id),
+            uploader: Set(acting.user_id.unwrap_or(APP_ADMIN_UPLOADER)),
+            name: Set(file.name.clone()),
+            size: Set(file.size),
+            r#type: Set(file.r#type.clone()),
+            url: Set(file.url.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        Ok(row)
+    })
 }
 
 /// One shared file (4.19), for members; 20022 when absent.
@@ -116,23 +117,23 @@ fn may_change(acting: &Acting, file: &group_file::Model) -> bool {
 /// Rename a shared file (4.22): its uploader, admins and the owner (20023 otherwise).
 pub async fn rename(state: &AppState, caller: &Caller, group_id: i64, file_id: i64, name: String) -> ApiResult<bool> {
     check_name(&name)?;
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(Role::Member)?;
-    let file = group_file::Entity::find_by_id(file_id)
-        .filter(group_file::Column::GroupId.eq(group_id))
-        .one(&txn)
-        .await?
-        .ok_or(ApiError::FileNotFound(file_id))?;
-    if !may_change(&acting, &file) {
-        return Err(ApiError::FileNoPermission(file_id));
-    }
-    let mut f: group_file::ActiveModel = file.into();
-    f.name = Set(name);
-    f.updated_at = Set(state.now_ms());
-    f.update(&txn).await?;
-    txn.commit().await?;
-    Ok(true)
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(Role::Member)?;
+        let file = group_file::Entity::find_by_id(file_id)
+            .filter(group_file::Column::GroupId.eq(group_id))
+            .one(txn)
+            .await?
+            .ok_or(ApiError::FileNotFound(file_id))?;
+        if !may_change(&acting, &file) {
+            return Err(ApiError::FileNoPermission(file_id));
+        }
+        let mut f: group_file::ActiveModel = file.into();
+        f.name = Set(name.clone());
+        f.updated_at = Set(state.now_ms());
+        f.update(txn).await?;
+        Ok(true)
+    })
 }
 
 /// The outcome of file/delete on one file.
@@ -149,43 +150,43 @@ pub async fn delete(state: &AppState, caller: &Caller, group_id: i64, file_list:
         return Err(ApiError::bad(format!("file_list may hold at most {MAX_FILE_LIST} ids")));
     }
     let ids = super::groups::unique_ids(file_list);
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(Role::Member)?;
-    let files: HashMap<i64, group_file::Model> = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        group_file::Entity::find()
-            .filter(group_file::Column::GroupId.eq(group_id))
-            .filter(group_file::Column::Id.is_in(ids.clone()))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|f| (f.id, f))
-            .collect()
-    };
-    let mut outcomes = Vec::with_capacity(ids.len());
-    let mut gone = Vec::new();
-    for id in ids {
-        let (success, reason) = match files.get(&id) {
-            None => (false, Some(ApiError::FileNotFound(id).to_string())),
-            Some(f) if !may_change(&acting, f) => (false, Some(ApiError::FileNoPermission(id).to_string())),
-            Some(_) => {
-                gone.push(id);
-                (true, None)
-            }
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(Role::Member)?;
+        let files: HashMap<i64, group_file::Model> = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            group_file::Entity::find()
+                .filter(group_file::Column::GroupId.eq(group_id))
+                .filter(group_file::Column::Id.is_in(ids.clone()))
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|f| (f.id, f))
+                .collect()
         };
-        outcomes.push(FileOutcome { file_id: id, success, reason });
-    }
-    if !gone.is_empty() {
-        group_file::Entity::delete_many()
-            .filter(group_file::Column::GroupId.eq(group_id))
-            .filter(group_file::Column::Id.is_in(gone))
-            .exec(&txn)
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(outcomes)
+        let mut outcomes = Vec::with_capacity(ids.len());
+        let mut gone = Vec::new();
+        for &id in &ids {
+            let (success, reason) = match files.get(&id) {
+                None => (false, Some(ApiError::FileNotFound(id).to_string())),
+                Some(f) if !may_change(&acting, f) => (false, Some(ApiError::FileNoPermission(id).to_string())),
+                Some(_) => {
+                    gone.push(id);
+                    (true, None)
+                }
+            };
+            outcomes.push(FileOutcome { file_id: id, success, reason });
+        }
+        if !gone.is_empty() {
+            group_file::Entity::delete_many()
+                .filter(group_file::Column::GroupId.eq(group_id))
+                .filter(group_file::Column::Id.is_in(gone))
+                .exec(txn)
+                .await?;
+        }
+        Ok(outcomes)
+    })
 }
 
 #[cfg(test)]

@@ -5,16 +5,17 @@ use std::collections::HashSet;
 
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::auth::Caller;
 use super::group_members::{add_members, blacklisted};
-use super::group_roles::{Need, Role, acting_member, load_group, memberships};
+use super::group_roles::{Acting, Need, Role, acting_member, load_group, memberships};
+use super::tx::{self, Alive};
 use super::groups::{MAX_ID_LIST, TYPE_CHATROOM, UserOutcome, unique_ids};
 use super::paging::{Page, PageRequest};
-use crate::entity::{group, group_application, group_invitation, group_member, user, user_setting};
+use crate::entity::{group, group_application, group_invitation, group_member, user_setting};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -45,10 +46,6 @@ fn listed(status: impl ColumnTrait, expire: impl ColumnTrait, now: i64) -> Condi
     Condition::any().add(status.ne(PENDING)).add(expire.gt(now))
 }
 
-/// Invite users (4.31). The owner and admins always; members when member_invite is true
-/// (20012 otherwise). Each invitee succeeds or fails on its own: unknown user (10000),
-/// already a member (20017), blacklisted (20018), capacity reached (20010). An invitee whose
-/// group_confirm setting is on gets a pending invitation; the others join at once.
 /// Close the pending invitations and applications of `user_ids` in a group, as `status`
 /// (AGREED when they joined by whatever path, REJECTED when they were blacklisted), so that
 /// none stays pending for a user it no longer applies to. Two statements, whatever the count.
@@ -75,9 +72,33 @@ pub async fn close_pending<C: ConnectionTrait>(db: &C, group_id: i64, user_ids: 
     Ok(())
 }
 
+/// Close every pending invitation to `user_id` and application of it (REJECTED): the user is
+/// being deleted. Two statements.
+pub async fn close_pending_of_user<C: ConnectionTrait>(db: &C, user_id: i64, now: i64) -> ApiResult<()> {
+    group_invitation::Entity::update_many()
+        .col_expr(group_invitation::Column::Status, Expr::value(REJECTED))
+        .col_expr(group_invitation::Column::UpdatedAt, Expr::value(now))
+        .filter(group_invitation::Column::InviteeId.eq(user_id))
+        .filter(group_invitation::Column::Status.eq(PENDING))
+        .exec(db)
+        .await?;
+    group_application::Entity::update_many()
+        .col_expr(group_application::Column::Status, Expr::value(REJECTED))
+        .col_expr(group_application::Column::UpdatedAt, Expr::value(now))
+        .filter(group_application::Column::ApplicantId.eq(user_id))
+        .filter(group_application::Column::Status.eq(PENDING))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// The `reason` of an invitee that confirms invitations: invited, not yet a member.
 pub const PENDING_NOTE: &str = "invitation sent: the user joins when it accepts (invite/handle)";
 
+/// Invite users (4.31). The owner and admins always; members when member_invite is true
+/// (20012 otherwise). Each invitee succeeds or fails on its own: unknown user (10000),
+/// already a member (20017), blacklisted (20018), capacity reached (20010). An invitee whose
+/// group_confirm setting is on gets a pending invitation; the others join at once.
 pub async fn invite(
     state: &AppState,
     caller: &Caller,
@@ -91,27 +112,21 @@ pub async fn invite(
     check_reason(&reason)?;
     let ids = unique_ids(user_list);
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(if acting.group.member_invite { Role::Member } else { Role::Admin })?;
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(invite_rank(&acting.group))?;
+        invite_among(txn, &acting, &ids, &reason, now).await
+    })
+}
+
+/// The per-user decisions and writes of `invite`, in the caller's transaction.
+async fn invite_among(txn: &DatabaseTransaction, acting: &Acting, ids: &[i64], reason: &Option<String>, now: i64) -> ApiResult<Vec<UserOutcome>> {
+    let group_id = acting.group.id;
     // an admin token acting by group_id invites in the owner's name
     let inviter = acting.user_id.unwrap_or(acting.group.owner_id);
-    let known: HashSet<i64> = if ids.is_empty() {
-        HashSet::new()
-    } else {
-        user::Entity::find()
-            .select_only()
-            .column(user::Column::Id)
-            .filter(user::Column::AppId.eq(caller.app_id.clone()))
-            .filter(user::Column::Id.is_in(ids.clone()))
-            .into_tuple::<i64>()
-            .all(&txn)
-            .await?
-            .into_iter()
-            .collect()
-    };
-    let members: HashSet<i64> = memberships(&txn, group_id, ids.clone()).await?.into_iter().map(|m| m.user_id).collect();
-    let blocked = blacklisted(&txn, group_id, &ids).await?;
+    let members: HashSet<i64> = memberships(txn, group_id, ids.to_vec()).await?.into_iter().map(|m| m.user_id).collect();
+    let known = tx::lock_users(txn, &acting.group.app_id, ids, Alive::Exists).await?;
+    let blocked = blacklisted(txn, group_id, ids).await?;
     let confirm: HashSet<i64> = if known.is_empty() {
         HashSet::new()
     } else {
@@ -121,7 +136,7 @@ pub async fn invite(
             .filter(user_setting::Column::UserId.is_in(known.iter().copied().collect::<Vec<_>>()))
             .filter(user_setting::Column::GroupConfirm.eq(true))
             .into_tuple::<i64>()
-            .all(&txn)
+            .all(txn)
             .await?
             .into_iter()
             .collect()
@@ -130,7 +145,7 @@ pub async fn invite(
     let mut outcomes = Vec::with_capacity(ids.len());
     let mut joining = Vec::new();
     let mut pending = Vec::new();
-    for uid in ids {
+    for &uid in ids {
         let outcome = if !known.contains(&uid) {
             UserOutcome::fail(uid, ApiError::UserNotFound(uid.to_string()).to_string())
         } else if members.contains(&uid) {
@@ -149,7 +164,7 @@ pub async fn invite(
         };
         outcomes.push(outcome);
     }
-    add_members(&txn, &acting.group, &joining, now).await?;
+    add_members(txn, &acting.group, &joining, now).await?;
     if !pending.is_empty() {
         let rows = pending.iter().map(|&u| group_invitation::ActiveModel {
             group_id: Set(group_id),
@@ -178,17 +193,31 @@ pub async fn invite(
                 ])
                 .to_owned(),
             )
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await?;
     }
-    txn.commit().await?;
     Ok(outcomes)
 }
 
+/// The rank a member needs to invite: any member when member_invite is on, else admin. An
+/// invitation or a QR code is only as good as its inviter's right to invite when it is used.
+pub fn invite_rank(group: &group::Model) -> Role {
+    if group.member_invite { Role::Member } else { Role::Admin }
+}
+
+/// Whether `inviter` may still invite to the locked `group` (a member of `invite_rank`).
+pub async fn may_still_invite<C: ConnectionTrait>(db: &C, group: &group::Model, inviter: i64) -> ApiResult<bool> {
+    let role = memberships(db, group.id, vec![inviter]).await?.first().map(|m| Role::from_db(m.role));
+    Ok(role.is_some_and(|r| r >= invite_rank(group)))
+}
+
 /// Join `uid` into the locked live `group` for an accepted invitation, an approved or open
-/// application or a QR code: blacklist (20018) and capacity (20010) checked; answers false
-/// when it already was a member.
-async fn join_one<C: ConnectionTrait>(db: &C, group: &group::Model, uid: i64, now: i64) -> ApiResult<bool> {
+/// application or a QR code: the user locked and enabled (10000), blacklist (20018) and
+/// capacity (20010) checked; answers false when it already was a member.
+pub async fn join_one<C: ConnectionTrait>(db: &C, group: &group::Model, uid: i64, now: i64) -> ApiResult<bool> {
+    if tx::lock_users(db, &group.app_id, &[uid], Alive::Enabled).await?.is_empty() {
+        return Err(ApiError::UserNotFound(uid.to_string()));
+    }
     if blacklisted(db, group.id, &[uid]).await?.contains(&uid) {
         return Err(ApiError::Blacklisted(uid));
     }
@@ -197,30 +226,40 @@ async fn join_one<C: ConnectionTrait>(db: &C, group: &group::Model, uid: i64, no
 
 /// Answer a pending invitation (4.32): the invitee (the caller) accepts or rejects the
 /// invitation of `inviter`; accepting joins (blacklist and capacity checked again). Handled,
-/// expired or absent: 20015.
+/// expired or absent: 20015. An invitee that was disabled or deleted meanwhile gets 10000, and
+/// an inviter that may no longer invite (it left, or member_invite was turned off for plain
+/// members) voids its invitation (20015); both close the invitation.
 pub async fn handle_invitation(state: &AppState, caller: &Caller, group_id: i64, inviter: i64, approval: bool) -> ApiResult<bool> {
     let uid = caller.user_id()?;
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
-    let group = load_group(&txn, &caller.app_id, group_id, Need::Live).await?;
-    let inv = group_invitation::Entity::find()
-        .filter(group_invitation::Column::GroupId.eq(group_id))
-        .filter(group_invitation::Column::InviteeId.eq(uid))
-        .filter(group_invitation::Column::InviterId.eq(inviter))
-        .filter(group_invitation::Column::Status.eq(PENDING))
-        .filter(group_invitation::Column::ExpireTime.gt(now))
-        .one(&txn)
-        .await?
-        .ok_or(ApiError::InvitationHandled)?;
-    if approval {
-        join_one(&txn, &group, uid, now).await?;
-    }
-    let mut row: group_invitation::ActiveModel = inv.into();
-    row.status = Set(if approval { AGREED } else { REJECTED });
-    row.updated_at = Set(now);
-    row.update(&txn).await?;
-    txn.commit().await?;
-    Ok(true)
+    tx::transaction!(state, |txn| {
+        let group = load_group(txn, &caller.app_id, group_id, Need::Live).await?;
+        let inv = group_invitation::Entity::find()
+            .filter(group_invitation::Column::GroupId.eq(group_id))
+            .filter(group_invitation::Column::InviteeId.eq(uid))
+            .filter(group_invitation::Column::InviterId.eq(inviter))
+            .filter(group_invitation::Column::Status.eq(PENDING))
+            .filter(group_invitation::Column::ExpireTime.gt(now))
+            .one(txn)
+            .await?
+            .ok_or(ApiError::InvitationHandled)?;
+        let refused = if !approval {
+            None
+        } else if !may_still_invite(txn, &group, inviter).await? {
+            Some(ApiError::InvitationVoid(inviter))
+        } else {
+            match join_one(txn, &group, uid, now).await {
+                Ok(_) => None,
+                Err(e @ ApiError::UserNotFound(_)) => Some(e),
+                Err(e) => return Err(e),
+            }
+        };
+        let mut row: group_invitation::ActiveModel = inv.into();
+        row.status = Set(if approval && refused.is_none() { AGREED } else { REJECTED });
+        row.updated_at = Set(now);
+        row.update(txn).await?;
+        Ok(refused.map_or(Ok(true), Err))
+    })?
 }
 
 /// An invitation as invitation_list shows it.
@@ -261,22 +300,30 @@ pub async fn apply(state: &AppState, caller: &Caller, group_id: i64, reason: Opt
     check_reason(&reason)?;
     let uid = caller.user_id()?;
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
-    let group = load_group(&txn, &caller.app_id, group_id, Need::Live).await?;
-    if !memberships(&txn, group_id, vec![uid]).await?.is_empty() {
-        return Err(ApiError::AlreadyMember(uid));
-    }
-    if group.r#type != TYPE_CHATROOM && group.apply_approval != APPROVAL_OPEN {
+    tx::transaction!(state, |txn| {
+        let group = load_group(txn, &caller.app_id, group_id, Need::Live).await?;
+        if !memberships(txn, group_id, vec![uid]).await?.is_empty() {
+            return Err(ApiError::AlreadyMember(uid));
+        }
+        if group.r#type == TYPE_CHATROOM || group.apply_approval == APPROVAL_OPEN {
+            return match join_one(txn, &group, uid, now).await? {
+                true => Ok(Applied::Joined),
+                false => Err(ApiError::AlreadyMember(uid)),
+            };
+        }
         if group.apply_approval == APPROVAL_CLOSED {
             return Err(ApiError::denied("the group accepts no membership applications (apply_approval 2)"));
         }
-        if blacklisted(&txn, group_id, &[uid]).await?.contains(&uid) {
+        if tx::lock_users(txn, &caller.app_id, &[uid], Alive::Enabled).await?.is_empty() {
+            return Err(ApiError::UserNotFound(uid.to_string()));
+        }
+        if blacklisted(txn, group_id, &[uid]).await?.contains(&uid) {
             return Err(ApiError::Blacklisted(uid));
         }
         let row = group_application::ActiveModel {
             group_id: Set(group_id),
             applicant_id: Set(uid),
-            reason: Set(reason),
+            reason: Set(reason.clone()),
             status: Set(PENDING),
             expire_time: Set(now + PENDING_TTL_MS),
             created_at: Set(now),
@@ -295,43 +342,44 @@ pub async fn apply(state: &AppState, caller: &Caller, group_id: i64, reason: Opt
                     ])
                     .to_owned(),
             )
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await?;
-        txn.commit().await?;
-        return Ok(Applied::Pending);
-    }
-    if !join_one(&txn, &group, uid, now).await? {
-        return Err(ApiError::AlreadyMember(uid));
-    }
-    txn.commit().await?;
-    Ok(Applied::Joined)
+        Ok(Applied::Pending)
+    })
 }
 
 /// Answer a pending application (4.11): the owner or an admin approves or rejects the
-/// application of `applicant`; approval joins it (blacklist 20018, capacity 20010). Handled,
-/// expired or absent: 20014. An applicant that joined meanwhile by another way is a success.
+/// application of `applicant`; approval joins it (blacklist 20018, capacity 20010). An
+/// applicant that was deleted or disabled meanwhile: 10000, and its application is closed.
+/// Handled, expired or absent: 20014. An applicant that joined meanwhile by another way is a
+/// success.
 pub async fn handle_application(state: &AppState, caller: &Caller, group_id: i64, applicant: i64, approval: bool) -> ApiResult<UserOutcome> {
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(Role::Admin)?;
-    let app = group_application::Entity::find()
-        .filter(group_application::Column::GroupId.eq(group_id))
-        .filter(group_application::Column::ApplicantId.eq(applicant))
-        .filter(group_application::Column::Status.eq(PENDING))
-        .filter(group_application::Column::ExpireTime.gt(now))
-        .one(&txn)
-        .await?
-        .ok_or(ApiError::ApplicationHandled)?;
-    if approval {
-        join_one(&txn, &acting.group, applicant, now).await?;
-    }
-    let mut row: group_application::ActiveModel = app.into();
-    row.status = Set(if approval { AGREED } else { REJECTED });
-    row.updated_at = Set(now);
-    row.update(&txn).await?;
-    txn.commit().await?;
-    Ok(UserOutcome::ok(applicant))
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(Role::Admin)?;
+        let gone = tx::lock_users(txn, &caller.app_id, &[applicant], Alive::Enabled).await?.is_empty();
+        if gone {
+            close_pending(txn, group_id, &[applicant], REJECTED, now).await?;
+            return Ok(Err(ApiError::UserNotFound(applicant.to_string())));
+        }
+        let app = group_application::Entity::find()
+            .filter(group_application::Column::GroupId.eq(group_id))
+            .filter(group_application::Column::ApplicantId.eq(applicant))
+            .filter(group_application::Column::Status.eq(PENDING))
+            .filter(group_application::Column::ExpireTime.gt(now))
+            .one(txn)
+            .await?
+            .ok_or(ApiError::ApplicationHandled)?;
+        if approval {
+            join_one(txn, &acting.group, applicant, now).await?;
+        }
+        let mut row: group_application::ActiveModel = app.into();
+        row.status = Set(if approval { AGREED } else { REJECTED });
+        row.updated_at = Set(now);
+        row.update(txn).await?;
+        Ok(Ok(UserOutcome::ok(applicant)))
+    })?
 }
 
 /// An application as application_list shows it.

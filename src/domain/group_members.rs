@@ -6,15 +6,15 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::auth::Caller;
-use super::group_roles::{Need, Role, acting_member, memberships};
+use super::group_roles::{Acting, Need, Role, acting_member, memberships};
+use super::tx;
 use super::groups::{MAX_ID_LIST, UserOutcome, unique_ids};
 use super::paging::{Page, PageRequest};
-use crate::entity::{group, group_member};
+use crate::entity::{group, group_member, user};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -42,41 +42,62 @@ pub async fn remove_members<C: ConnectionTrait>(db: &C, group_id: i64, user_ids:
     Ok(removed)
 }
 
-/// Take a user out of every group it belongs to (its account is being deleted), in three
-/// statements whatever the number of groups. A user that owns a live group is refused (20004):
-/// its groups are transferred or destroyed first.
-pub async fn remove_user_everywhere<C: ConnectionTrait>(db: &C, user_id: i64, now_ms: i64) -> ApiResult<()> {
-    use sea_orm::QuerySelect;
-    let owned_live = group::Entity::find()
+/// The groups (dead or alive) that `user_id` is a member of, ascending (one query).
+pub async fn groups_of<C: ConnectionTrait>(db: &C, user_id: i64) -> ApiResult<Vec<i64>> {
+    Ok(group_member::Entity::find()
+        .select_only()
+        .column(group_member::Column::GroupId)
+        .filter(group_member::Column::UserId.eq(user_id))
+        .order_by_asc(group_member::Column::GroupId)
+        .into_tuple::<i64>()
+        .all(db)
+        .await?)
+}
+
+/// Take a user out of every group it belongs to (its account is being deleted), as the lock
+/// order wants it: the user's groups are locked first (ascending id), then the user row. A
+/// user that owns a live group is refused (20004): its groups are transferred or destroyed
+/// first. Answers the locked user row. Call inside the deletion's transaction; it then
+/// deletes the user row itself.
+///
+/// Every change of a group's members holds that group's lock, and every join locks the
+/// joining user (`tx::lock_users`) after its group, so once both locks are held nothing can
+/// change the user's memberships: a join that committed between the first read and the user
+/// lock shows up in the second read, and the attempt starts again (`ApiError::Contended`).
+pub async fn remove_user_everywhere<C: ConnectionTrait>(db: &C, app_id: &str, user_id: i64, now_ms: i64) -> ApiResult<user::Model> {
+    let before = groups_of(db, user_id).await?;
+    tx::lock_groups(db, &before).await?;
+    let account = tx::lock_user_for_update(db, app_id, user_id).await?;
+    let groups = groups_of(db, user_id).await?;
+    if groups.iter().any(|g| before.binary_search(g).is_err()) {
+        return Err(ApiError::Contended("the user joined a group during its deletion"));
+    }
+    let owned_live: Vec<String> = group::Entity::find()
         .select_only()
         .column(group::Column::Id)
         .filter(group::Column::OwnerId.eq(user_id))
         .filter(group::Column::Status.eq(super::group_roles::STATUS_NORMAL))
+        .order_by_asc(group::Column::Id)
         .into_tuple::<i64>()
         .all(db)
-        .await?;
+        .await?
+        .iter()
+        .map(i64::to_string)
+        .collect();
     if !owned_live.is_empty() {
-        let ids: Vec<String> = owned_live.iter().map(i64::to_string).collect();
-        return Err(crate::error::ApiError::OwnsLiveGroups(ids.join(", ")));
+        return Err(ApiError::OwnsLiveGroups(owned_live.join(", ")));
     }
-    let groups: Vec<i64> = group_member::Entity::find()
-        .select_only()
-        .column(group_member::Column::GroupId)
-        .filter(group_member::Column::UserId.eq(user_id))
-        .into_tuple::<i64>()
-        .all(db)
-        .await?;
-    if groups.is_empty() {
-        return Ok(());
+    if !groups.is_empty() {
+        group_member::Entity::delete_many().filter(group_member::Column::UserId.eq(user_id)).exec(db).await?;
+        group::Entity::update_many()
+            .col_expr(group::Column::Count, Expr::col(group::Column::Count).sub(1))
+            .col_expr(group::Column::UpdatedAt, Expr::value(now_ms))
+            .filter(group::Column::Id.is_in(groups))
+            .exec(db)
+            .await?;
     }
-    group_member::Entity::delete_many().filter(group_member::Column::UserId.eq(user_id)).exec(db).await?;
-    group::Entity::update_many()
-        .col_expr(group::Column::Count, Expr::col(group::Column::Count).sub(1))
-        .col_expr(group::Column::UpdatedAt, Expr::value(now_ms))
-        .filter(group::Column::Id.is_in(groups))
-        .exec(db)
-        .await?;
-    Ok(())
+    super::group_invites::close_pending_of_user(db, user_id, now_ms).await?;
+    Ok(account)
 }
 
 /// A new membership row with the defaults of a fresh member.
@@ -199,14 +220,21 @@ fn check_list(ids: &[i64]) -> ApiResult<()> {
 pub async fn kick(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<UserOutcome>> {
     check_list(user_list)?;
     let ids = unique_ids(user_list);
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(Role::Admin)?;
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(Role::Admin)?;
+        kick_among(txn, &acting, &ids, state.now_ms()).await
+    })
+}
+
+/// The per-user decisions and the removal of `kick`, in the caller's transaction.
+async fn kick_among(txn: &DatabaseTransaction, acting: &Acting, ids: &[i64], now: i64) -> ApiResult<Vec<UserOutcome>> {
+    let group_id = acting.group.id;
     let roles: HashMap<i64, Role> =
-        memberships(&txn, group_id, ids.clone()).await?.into_iter().map(|m| (m.user_id, Role::from_db(m.role))).collect();
+        memberships(txn, group_id, ids.to_vec()).await?.into_iter().map(|m| (m.user_id, Role::from_db(m.role))).collect();
     let mut outcomes = Vec::with_capacity(ids.len());
     let mut leaving = Vec::new();
-    for uid in ids {
+    for &uid in ids {
         let outcome = match roles.get(&uid) {
             None => UserOutcome::fail(uid, ApiError::NotMember(uid).to_string()),
             Some(&role) => match acting.check_target(uid, role, "kick") {
@@ -219,20 +247,19 @@ pub async fn kick(state: &AppState, caller: &Caller, group_id: i64, user_list: &
         };
         outcomes.push(outcome);
     }
-    remove_members(&txn, group_id, &leaving, state.now_ms()).await?;
-    txn.commit().await?;
+    remove_members(txn, group_id, &leaving, now).await?;
     Ok(outcomes)
 }
 
 /// Leave a group (4.34): members and admins; the owner gets 20004 (transfer first).
 pub async fn leave(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<bool> {
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    let me = acting.own_membership()?;
-    if Role::from_db(me.role) == Role::Owner {
-        return Err(ApiError::OwnerCannotLeave);
-    }
-    remove_members(&txn, group_id, &[me.user_id], state.now_ms()).await?;
-    txn.commit().await?;
-    Ok(true)
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let me = acting.own_membership()?;
+        if Role::from_db(me.role) == Role::Owner {
+            return Err(ApiError::OwnerCannotLeave);
+        }
+        remove_members(txn, group_id, &[me.user_id], state.now_ms()).await?;
+        Ok(true)
+    })
 }

@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::auth::Caller;
+use super::tx;
 use super::group_roles::{Need, Role, acting_member, memberships};
 use super::groups::{MAX_ID_LIST, UserOutcome, unique_ids};
 use super::paging::{Page, PageRequest};
@@ -51,44 +52,44 @@ async fn change_mutes(state: &AppState, caller: &Caller, group_id: i64, user_lis
     check_list(user_list)?;
     let ids = unique_ids(user_list);
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(Role::Admin)?;
-    let targets: HashMap<i64, group_member::Model> =
-        memberships(&txn, group_id, ids.clone()).await?.into_iter().map(|m| (m.user_id, m)).collect();
-    let mut outcomes = Vec::with_capacity(ids.len());
-    let mut changed = Vec::new();
-    for uid in ids {
-        let Some(m) = targets.get(&uid) else {
-            outcomes.push(UserOutcome::fail(uid, ApiError::NotMember(uid).to_string()));
-            continue;
-        };
-        let verb = if change == Change::Unmute { "unmute" } else { "mute" };
-        if let Err(reason) = acting.check_target(uid, Role::from_db(m.role), verb) {
-            outcomes.push(UserOutcome::fail(uid, reason));
-            continue;
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(Role::Admin)?;
+        let targets: HashMap<i64, group_member::Model> =
+            memberships(txn, group_id, ids.clone()).await?.into_iter().map(|m| (m.user_id, m)).collect();
+        let mut outcomes = Vec::with_capacity(ids.len());
+        let mut changed = Vec::new();
+        for &uid in &ids {
+            let Some(m) = targets.get(&uid) else {
+                outcomes.push(UserOutcome::fail(uid, ApiError::NotMember(uid).to_string()));
+                continue;
+            };
+            let verb = if change == Change::Unmute { "unmute" } else { "mute" };
+            if let Err(reason) = acting.check_target(uid, Role::from_db(m.role), verb) {
+                outcomes.push(UserOutcome::fail(uid, reason));
+                continue;
+            }
+            if change == Change::Unmute && m.mute_expire_time <= now {
+                outcomes.push(UserOutcome::fail(uid, "the user is not muted"));
+                continue;
+            }
+            changed.push(uid);
+            outcomes.push(UserOutcome::ok(uid));
         }
-        if change == Change::Unmute && m.mute_expire_time <= now {
-            outcomes.push(UserOutcome::fail(uid, "the user is not muted"));
-            continue;
+        if !changed.is_empty() {
+            let until = match change {
+                Change::Mute(until) => until,
+                Change::Unmute => 0,
+            };
+            group_member::Entity::update_many()
+                .col_expr(group_member::Column::MuteExpireTime, Expr::value(until))
+                .filter(group_member::Column::GroupId.eq(group_id))
+                .filter(group_member::Column::UserId.is_in(changed))
+                .exec(txn)
+                .await?;
         }
-        changed.push(uid);
-        outcomes.push(UserOutcome::ok(uid));
-    }
-    if !changed.is_empty() {
-        let until = match change {
-            Change::Mute(until) => until,
-            Change::Unmute => 0,
-        };
-        group_member::Entity::update_many()
-            .col_expr(group_member::Column::MuteExpireTime, Expr::value(until))
-            .filter(group_member::Column::GroupId.eq(group_id))
-            .filter(group_member::Column::UserId.is_in(changed))
-            .exec(&txn)
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(outcomes)
+        Ok(outcomes)
+    })
 }
 
 /// Mute members for `duration` minutes (4.12); a new mute replaces a running one.
@@ -136,15 +137,15 @@ pub async fn unban_all(state: &AppState, caller: &Caller, group_id: i64) -> ApiR
 }
 
 async fn set_group_ban(state: &AppState, caller: &Caller, group_id: i64, until: i64) -> ApiResult<()> {
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(Role::Admin)?;
-    let mut g: group::ActiveModel = acting.group.into();
-    g.ban_expire_time = Set(until);
-    g.updated_at = Set(state.now_ms());
-    g.update(&txn).await?;
-    txn.commit().await?;
-    Ok(())
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(Role::Admin)?;
+        let mut g: group::ActiveModel = acting.group.into();
+        g.ban_expire_time = Set(until);
+        g.updated_at = Set(state.now_ms());
+        g.update(txn).await?;
+        Ok(())
+    })
 }
 
 /// Whether a group-wide mute runs at `now_ms` (for the messaging side to come).

@@ -2,11 +2,12 @@
 //! inviter and the expiry, signed with HMAC-SHA256 under a server secret kept in
 //! `server_meta` (generated on first use, shared by every instance of the database).
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
 use super::auth::Caller;
-use super::group_members::{add_members, blacklisted};
-use super::group_roles::{Need, Role, acting_member, load_group, memberships};
+use super::group_invites::{invite_rank, join_one, may_still_invite};
+use super::group_roles::{Need, acting_member, load_group, memberships};
+use super::tx;
 use crate::crypto::{ct_eq, hmac_sha256_hex, new_token};
 use crate::entity::server_meta;
 use crate::error::{ApiError, ApiResult};
@@ -52,7 +53,7 @@ pub async fn sign(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult
     if acting.group.status != super::group_roles::STATUS_NORMAL {
         return Err(ApiError::GroupNotFound(group_id));
     }
-    acting.require(if acting.group.member_invite { Role::Member } else { Role::Admin })?;
+    acting.require(invite_rank(&acting.group))?;
     let inviter = acting.user_id.unwrap_or(acting.group.owner_id);
     let create_at = state.now_ms();
     let expire_at = create_at + QR_TTL_MS;
@@ -82,33 +83,26 @@ fn parse(qr: &str) -> Option<(i64, i64, i64, &str)> {
 pub async fn join(state: &AppState, caller: &Caller, qr_info: &str) -> ApiResult<i64> {
     let uid = caller.user_id()?;
     let (group_id, inviter, expire_at, sig) = parse(qr_info).ok_or(ApiError::QrInvalid)?;
-    let txn = state.db.begin().await?;
-    let expected = signature(&secret(&txn).await?, &caller.app_id, group_id, inviter, expire_at);
-    if !ct_eq(&expected, sig) {
-        return Err(ApiError::QrInvalid);
-    }
-    let now = state.now_ms();
-    if now >= expire_at {
-        return Err(ApiError::QrExpired);
-    }
-    let group = load_group(&txn, &caller.app_id, group_id, Need::Live).await?;
-    let found = memberships(&txn, group_id, vec![uid, inviter]).await?;
-    if found.iter().any(|m| m.user_id == uid) {
-        return Err(ApiError::AlreadyMember(uid));
-    }
-    // A code is only as good as its inviter's right to invite now: it stops working when the
-    // inviter has left the group, or is a plain member and member_invite was turned off.
-    let inviter_role = found.iter().find(|m| m.user_id == inviter).map(|m| Role::from_db(m.role));
-    let needed = if group.member_invite { Role::Member } else { Role::Admin };
-    if inviter_role.is_none_or(|r| r < needed) {
-        return Err(ApiError::QrInvalid);
-    }
-    if blacklisted(&txn, group_id, &[uid]).await?.contains(&uid) {
-        return Err(ApiError::Blacklisted(uid));
-    }
-    if add_members(&txn, &group, &[uid], now).await? == 0 {
-        return Err(ApiError::AlreadyMember(uid));
-    }
-    txn.commit().await?;
-    Ok(group_id)
+    tx::transaction!(state, |txn| {
+        let expected = signature(&secret(txn).await?, &caller.app_id, group_id, inviter, expire_at);
+        if !ct_eq(&expected, sig) {
+            return Err(ApiError::QrInvalid);
+        }
+        if state.now_ms() >= expire_at {
+            return Err(ApiError::QrExpired);
+        }
+        let group = load_group(txn, &caller.app_id, group_id, Need::Live).await?;
+        if !memberships(txn, group_id, vec![uid]).await?.is_empty() {
+            return Err(ApiError::AlreadyMember(uid));
+        }
+        // A code is only as good as its inviter's right to invite now: it stops working when the
+        // inviter has left the group, or is a plain member and member_invite was turned off.
+        if !may_still_invite(txn, &group, inviter).await? {
+            return Err(ApiError::QrInvalid);
+        }
+        if !join_one(txn, &group, uid, state.now_ms()).await? {
+            return Err(ApiError::AlreadyMember(uid));
+        }
+        Ok(group_id)
+    })
 }

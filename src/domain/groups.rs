@@ -5,12 +5,13 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
-    TransactionTrait, JoinType,
+    DatabaseTransaction, JoinType,
 };
 
 use super::auth::Caller;
+use super::tx::{self, Alive};
 use super::group_roles::{Acting, Need, Role, STATUS_DISSOLVED, STATUS_NORMAL, acting_member, memberships, viewing_member};
-use crate::entity::{group, group_member, user};
+use crate::entity::{group, group_member};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -119,34 +120,43 @@ pub async fn create(state: &AppState, caller: &Caller, req: NewGroup) -> ApiResu
     check_list("user_list", &req.user_list)?;
     let wanted: Vec<i64> = unique_ids(&req.user_list).into_iter().filter(|&u| u != owner).collect();
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
-    let known: HashSet<i64> = if wanted.is_empty() {
-        HashSet::new()
-    } else {
-        user::Entity::find()
-            .select_only()
-            .column(user::Column::Id)
-            .filter(user::Column::AppId.eq(caller.app_id.clone()))
-            .filter(user::Column::Id.is_in(wanted.clone()))
-            .into_tuple::<i64>()
-            .all(&txn)
-            .await?
-            .into_iter()
-            .collect()
-    };
-    let (joining, skipped): (Vec<i64>, Vec<i64>) = wanted.into_iter().partition(|u| known.contains(u));
-    if !skipped.is_empty() {
-        tracing::info!(?skipped, "group create: unknown user ids in user_list skipped");
-    }
+    tx::transaction!(state, |txn| {
+        // the owner and the members, locked: a deletion of any of them waits, or went first
+        let mut everyone = wanted.clone();
+        everyone.push(owner);
+        let known = tx::lock_users(txn, &caller.app_id, &everyone, Alive::Exists).await?;
+        if !known.contains(&owner) {
+            return Err(ApiError::UserNotFound(owner.to_string()));
+        }
+        let (joining, skipped): (Vec<i64>, Vec<i64>) = wanted.iter().partition(|u| known.contains(u));
+        if !skipped.is_empty() {
+            tracing::info!(?skipped, "group create: unknown user ids in user_list skipped");
+        }
+        create_with(txn, caller, &req, kind, capacity, owner, &joining, now).await
+    })
+}
+
+/// The group row and its member rows of `create` (after its checks and locks).
+#[allow(clippy::too_many_arguments)]
+async fn create_with(
+    txn: &DatabaseTransaction,
+    caller: &Caller,
+    req: &NewGroup,
+    kind: i32,
+    capacity: i64,
+    owner: i64,
+    joining: &[i64],
+    now: i64,
+) -> ApiResult<GroupView> {
     let count = 1 + joining.len() as i64;
     if count > capacity {
         return Err(ApiError::GroupFull(capacity));
     }
     let created = group::ActiveModel {
         app_id: Set(caller.app_id.clone()),
-        name: Set(req.name),
-        avatar: Set(req.avatar),
-        description: Set(req.description),
+        name: Set(req.name.clone()),
+        avatar: Set(req.avatar.clone()),
+        description: Set(req.description.clone()),
         ext: Set(None),
         r#type: Set(kind),
         owner_id: Set(owner),
@@ -163,12 +173,11 @@ pub async fn create(state: &AppState, caller: &Caller, req: NewGroup) -> ApiResu
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let mut rows = vec![super::group_members::new_member(created.id, owner, Role::Owner, now)];
     rows.extend(joining.iter().map(|&u| super::group_members::new_member(created.id, u, Role::Member, now)));
-    group_member::Entity::insert_many(rows).exec_without_returning(&txn).await?;
-    txn.commit().await?;
+    group_member::Entity::insert_many(rows).exec_without_returning(txn).await?;
     Ok(GroupView { group: created, msg_mute_mode: 0, msg_push_mode: 0 })
 }
 
@@ -219,15 +228,15 @@ pub async fn info_batch(state: &AppState, caller: &Caller, group_ids: &[i64]) ->
 /// Dissolve a group (4.17, owner): status 1; it stays readable by id and leaves every
 /// member's group list; no further change is accepted (20001).
 pub async fn destroy(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<bool> {
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(Role::Owner)?;
-    let mut g: group::ActiveModel = acting.group.into();
-    g.status = Set(STATUS_DISSOLVED);
-    g.updated_at = Set(state.now_ms());
-    g.update(&txn).await?;
-    txn.commit().await?;
-    Ok(true)
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(Role::Owner)?;
+        let mut g: group::ActiveModel = acting.group.into();
+        g.status = Set(STATUS_DISSOLVED);
+        g.updated_at = Set(state.now_ms());
+        g.update(txn).await?;
+        Ok(true)
+    })
 }
 
 /// A change of group information (4.25, 4.27-4.29).
@@ -245,20 +254,20 @@ pub async fn update_info(state: &AppState, caller: &Caller, group_id: i64, chang
         InfoChange::Avatar(v) => check_len("value", v, 0, AVATAR_MAX)?,
         InfoChange::Description(v) | InfoChange::Ext(v) => check_len("value", v, 0, TEXT_MAX)?,
     }
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(if acting.group.member_modify { Role::Member } else { Role::Admin })?;
-    let mut g: group::ActiveModel = acting.group.into();
-    match change {
-        InfoChange::Name(v) => g.name = Set(Some(v)),
-        InfoChange::Avatar(v) => g.avatar = Set(Some(v)),
-        InfoChange::Description(v) => g.description = Set(Some(v)),
-        InfoChange::Ext(v) => g.ext = Set(Some(v)),
-    }
-    g.updated_at = Set(state.now_ms());
-    g.update(&txn).await?;
-    txn.commit().await?;
-    Ok(true)
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(if acting.group.member_modify { Role::Member } else { Role::Admin })?;
+        let mut g: group::ActiveModel = acting.group.into();
+        match &change {
+            InfoChange::Name(v) => g.name = Set(Some(v.clone())),
+            InfoChange::Avatar(v) => g.avatar = Set(Some(v.clone())),
+            InfoChange::Description(v) => g.description = Set(Some(v.clone())),
+            InfoChange::Ext(v) => g.ext = Set(Some(v.clone())),
+        }
+        g.updated_at = Set(state.now_ms());
+        g.update(txn).await?;
+        Ok(true)
+    })
 }
 
 /// A change of group settings (4.43, 4.44, 4.46-4.48).
@@ -277,21 +286,21 @@ pub async fn update_setting(state: &AppState, caller: &Caller, group_id: i64, ch
             return Err(ApiError::bad(format!("apply_approval must be 0-2, got {v}")));
         }
     }
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(Role::Admin)?;
-    let mut g: group::ActiveModel = acting.group.into();
-    match change {
-        SettingChange::MemberInvite(v) => g.member_invite = Set(v),
-        SettingChange::MemberModify(v) => g.member_modify = Set(v),
-        SettingChange::ReadAck(v) => g.read_ack = Set(v),
-        SettingChange::HistoryVisible(v) => g.history_visible = Set(v),
-        SettingChange::ApplyApproval(v) => g.apply_approval = Set(v),
-    }
-    g.updated_at = Set(state.now_ms());
-    g.update(&txn).await?;
-    txn.commit().await?;
-    Ok(true)
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(Role::Admin)?;
+        let mut g: group::ActiveModel = acting.group.into();
+        match change {
+            SettingChange::MemberInvite(v) => g.member_invite = Set(v),
+            SettingChange::MemberModify(v) => g.member_modify = Set(v),
+            SettingChange::ReadAck(v) => g.read_ack = Set(v),
+            SettingChange::HistoryVisible(v) => g.history_visible = Set(v),
+            SettingChange::ApplyApproval(v) => g.apply_approval = Set(v),
+        }
+        g.updated_at = Set(state.now_ms());
+        g.update(txn).await?;
+        Ok(true)
+    })
 }
 
 /// A change of the caller's own per-member settings (4.18, 4.37, 4.38).
@@ -311,31 +320,39 @@ pub async fn update_own_member(state: &AppState, caller: &Caller, group_id: i64,
         MemberChange::PushMode(v) if !(0..=4).contains(v) => return Err(ApiError::BadPushMode(*v)),
         _ => {}
     }
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    let mut m: group_member::ActiveModel = acting.own_membership()?.clone().into();
-    match change {
-        MemberChange::DisplayName(v) => m.display_name = Set(Some(v)),
-        MemberChange::MuteMode(v) => m.msg_mute_mode = Set(v),
-        MemberChange::PushMode(v) => m.msg_push_mode = Set(v),
-    }
-    let m = m.update(&txn).await?;
-    txn.commit().await?;
-    Ok(GroupView { group: acting.group, msg_mute_mode: m.msg_mute_mode, msg_push_mode: m.msg_push_mode })
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let mut m: group_member::ActiveModel = acting.own_membership()?.clone().into();
+        match &change {
+            MemberChange::DisplayName(v) => m.display_name = Set(Some(v.clone())),
+            MemberChange::MuteMode(v) => m.msg_mute_mode = Set(*v),
+            MemberChange::PushMode(v) => m.msg_push_mode = Set(*v),
+        }
+        let m = m.update(txn).await?;
+        Ok(GroupView { group: acting.group, msg_mute_mode: m.msg_mute_mode, msg_push_mode: m.msg_push_mode })
+    })
 }
 
 /// Hand the group to another member (4.50, owner). The old owner stays as a plain member.
 pub async fn transfer(state: &AppState, caller: &Caller, group_id: i64, new_owner: i64) -> ApiResult<UserOutcome> {
-    let txn = state.db.begin().await?;
-    let acting = acting_member(&txn, caller, group_id, Need::Live).await?;
-    acting.require(Role::Owner)?;
-    let old_owner = acting.group.owner_id;
+    tx::transaction!(state, |txn| {
+        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        acting.require(Role::Owner)?;
+        // The group is locked: a deletion of the new owner (which locks every group of the user
+        // first) either went before, and took its membership with it, or waits for this transfer
+        // and then refuses to delete an owner (20004).
+        if memberships(txn, group_id, vec![new_owner]).await?.is_empty() {
+            return Err(ApiError::TransferTargetNotMember(new_owner));
+        }
+        hand_over(txn, acting.group, new_owner, state.now_ms()).await
+    })
+}
+
+/// The writes of a transfer: the roles of the old and new owner, the group's owner_id.
+async fn hand_over(txn: &DatabaseTransaction, group: group::Model, new_owner: i64, now: i64) -> ApiResult<UserOutcome> {
+    let old_owner = group.owner_id;
     if new_owner == old_owner {
         return Err(ApiError::bad(format!("user {new_owner} already owns the group")));
-    }
-    let target = memberships(&txn, group_id, vec![new_owner]).await?;
-    if target.is_empty() {
-        return Err(ApiError::TransferTargetNotMember(new_owner));
     }
     group_member::Entity::update_many()
         .col_expr(
@@ -349,15 +366,14 @@ pub async fn transfer(state: &AppState, caller: &Caller, group_id: i64, new_owne
                 .finally(Expr::col(group_member::Column::MuteExpireTime))
                 .into(),
         )
-        .filter(group_member::Column::GroupId.eq(group_id))
+        .filter(group_member::Column::GroupId.eq(group.id))
         .filter(group_member::Column::UserId.is_in([old_owner, new_owner]))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    let mut g: group::ActiveModel = acting.group.into();
+    let mut g: group::ActiveModel = group.into();
     g.owner_id = Set(new_owner);
-    g.updated_at = Set(state.now_ms());
-    g.update(&txn).await?;
-    txn.commit().await?;
+    g.updated_at = Set(now);
+    g.update(txn).await?;
     Ok(UserOutcome::ok(new_owner))
 }
 

@@ -15,5 +15,6 @@ pub mod groups;
 pub mod paging;
 pub mod push;
 pub mod sessions;
+pub mod tx;
 pub mod user_settings;
 pub mod users;

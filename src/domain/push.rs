@@ -2,9 +2,10 @@
 use std::collections::HashSet;
 
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::auth::Caller;
+use super::tx;
 use crate::entity::{user, user_push_tag, user_setting};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -23,26 +24,26 @@ pub async fn bind_alias(state: &AppState, caller: &Caller, alias: String, push_t
     if push_token.as_ref().is_some_and(|t| t.chars().count() > MAX_PUSH_TOKEN_LEN) {
         return Err(ApiError::bad(format!("push_token must be at most {MAX_PUSH_TOKEN_LEN} characters")));
     }
-    let txn = state.db.begin().await?;
-    let done = user::Entity::update_many()
-        .col_expr(user::Column::Alias, Expr::value(alias))
-        .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
-        .filter(user::Column::Id.eq(user_id))
-        .filter(user::Column::AppId.eq(caller.app_id.clone()))
-        .exec(&txn)
-        .await?;
-    if done.rows_affected == 0 {
-        return Err(ApiError::UserNotFound(user_id.to_string()));
-    }
-    if let Some(token) = push_token {
-        user_setting::Entity::update_many()
-            .col_expr(user_setting::Column::PushToken, Expr::value(token))
-            .filter(user_setting::Column::UserId.eq(user_id))
-            .exec(&txn)
+    tx::transaction!(state, |txn| {
+        let done = user::Entity::update_many()
+            .col_expr(user::Column::Alias, Expr::value(alias.clone()))
+            .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
+            .filter(user::Column::Id.eq(user_id))
+            .filter(user::Column::AppId.eq(caller.app_id.clone()))
+            .exec(txn)
             .await?;
-    }
-    txn.commit().await?;
-    Ok(true)
+        if done.rows_affected == 0 {
+            return Err(ApiError::UserNotFound(user_id.to_string()));
+        }
+        if let Some(token) = push_token.clone() {
+            user_setting::Entity::update_many()
+                .col_expr(user_setting::Column::PushToken, Expr::value(token))
+                .filter(user_setting::Column::UserId.eq(user_id))
+                .exec(txn)
+                .await?;
+        }
+        Ok(true)
+    })
 }
 
 /// POST /user/push/badge: the acting user's badge number (>= 0).
@@ -106,33 +107,36 @@ fn check_tags(tags: Vec<String>) -> ApiResult<Vec<String>> {
 pub async fn add_tags(state: &AppState, caller: &Caller, tags: Vec<String>) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
     let tags = check_tags(tags)?;
-    let txn = state.db.begin().await?;
-    let have: HashSet<String> = user_tags(&txn, user_id).await?.into_iter().collect();
-    let new: Vec<String> = tags.into_iter().filter(|t| !have.contains(t)).collect();
-    if have.len() + new.len() > MAX_TAGS {
-        return Err(ApiError::bad(format!(
-            "tags: at most {MAX_TAGS} tags per user (has {}, adding {})",
-            have.len(),
-            new.len()
-        )));
-    }
-    if !new.is_empty() {
-        let now = state.now_ms();
-        let rows = new.into_iter().map(|tag| user_push_tag::ActiveModel {
-            user_id: Set(user_id),
-            tag: Set(tag),
-            created_at: Set(now),
-            ..Default::default()
-        });
-        user_push_tag::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::columns([user_push_tag::Column::UserId, user_push_tag::Column::Tag]).do_nothing().to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(true)
+    tx::transaction!(state, |txn| {
+        // the user row, locked: concurrent additions count each other's tags (and a deleted
+        // user gets 10000, not a tag of nobody)
+        tx::lock_user_for_update(txn, &caller.app_id, user_id).await?;
+        let have: HashSet<String> = user_tags(txn, user_id).await?.into_iter().collect();
+        let new: Vec<String> = tags.iter().filter(|t| !have.contains(*t)).cloned().collect();
+        if have.len() + new.len() > MAX_TAGS {
+            return Err(ApiError::bad(format!(
+                "tags: at most {MAX_TAGS} tags per user (has {}, adding {})",
+                have.len(),
+                new.len()
+            )));
+        }
+        if !new.is_empty() {
+            let now = state.now_ms();
+            let rows = new.into_iter().map(|tag| user_push_tag::ActiveModel {
+                user_id: Set(user_id),
+                tag: Set(tag),
+                created_at: Set(now),
+                ..Default::default()
+            });
+            user_push_tag::Entity::insert_many(rows)
+                .on_conflict(
+                    OnConflict::columns([user_push_tag::Column::UserId, user_push_tag::Column::Tag]).do_nothing().to_owned(),
+                )
+                .exec_without_returning(txn)
+                .await?;
+        }
+        Ok(true)
+    })
 }
 
 /// DELETE /user/push/tag: remove the given tags of the acting user (absent ones are ignored).

@@ -1,11 +1,9 @@
 //! Logins: each token issuance is a device session with a per-user device_sn.
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use super::auth::USER_TOKEN_PREFIX;
+use super::tx;
 use crate::crypto::{new_token, sha256_hex};
 use crate::entity::{device, user, user_setting};
 use crate::error::{ApiError, ApiResult};
@@ -92,22 +90,19 @@ pub async fn login(state: &AppState, app_id: &str, req: LoginRequest) -> ApiResu
     let user_agent = req.user_agent.map(|ua| ua.chars().take(512).collect::<String>());
     let token = new_token(USER_TOKEN_PREFIX);
     let expire = state.now_ms().saturating_add(state.settings.token_ttl_ms);
-    // Two logins of one user may race for the next device_sn: retry on the unique key.
-    let mut attempt = 0;
-    let session = loop {
-        attempt += 1;
-        let txn = state.db.begin().await?;
-        match open_session(state, &txn, &account, req.device_guid.as_deref(), platform, user_agent.clone(), &token, expire).await {
-            Ok(session) => {
-                txn.commit().await?;
-                break session;
-            }
-            Err(ApiError::Database(e)) if attempt < 5 && ApiError::is_unique_violation(&e) => {
-                txn.rollback().await?;
-            }
-            Err(e) => return Err(e),
+    let session = tx::transaction!(state, |txn| {
+        // The user row, locked: this user's logins run one after the other (device_sn is the
+        // next free number, a device_guid is bound once), and a deletion or disabling that
+        // went first is seen.
+        let locked = tx::lock_user_for_update(txn, app_id, account.id).await?;
+        if locked.password_hash != account.password_hash {
+            return Err(ApiError::WrongPassword);
         }
-    };
+        if locked.status != 0 {
+            return Err(ApiError::denied(format!("user {} is disabled", account.id)));
+        }
+        open_session(state, txn, &account, req.device_guid.as_deref(), platform, user_agent.clone(), &token, expire).await
+    })?;
     let push_token = match session.device_token {
         Some(t) => Some(t),
         None => user_setting::Entity::find()
@@ -167,7 +162,8 @@ async fn open_session(
     .await?)
 }
 
-/// The next free serial number of a user's devices (from 1).
+/// The next free serial number of a user's devices (from 1). Call with the user row locked
+/// (`tx::lock_user_for_update`), so that no other login takes the same number.
 pub async fn next_device_sn<C: sea_orm::ConnectionTrait>(db: &C, user_id: i64) -> ApiResult<i32> {
     let max: Option<Option<i32>> = device::Entity::find()
         .select_only()

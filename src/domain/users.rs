@@ -3,12 +3,14 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::{CaseStatement, Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 use validator::ValidateLength;
 
 use super::auth::{Caller, TokenKind};
-use super::sessions::{MAX_DEVICE_GUID_LEN, end_sessions, next_device_sn};
+use super::sessions::{MAX_DEVICE_GUID_LEN, end_sessions};
+use super::tx;
 use crate::crypto::{ct_eq, hmac_sha256_hex};
 use crate::entity::{app, device, user, user_push_tag, user_setting};
 use crate::error::{ApiError, ApiResult};
@@ -90,14 +92,13 @@ pub async fn register(state: &AppState, app_id: &str, username: &str, password: 
     check_username(username)?;
     check_password(&password)?;
     let hash = state.settings.password.hash(password).await?;
-    let txn = state.db.begin().await?;
-    let created = new_user(app_id, username, hash, state.now_ms())
-        .insert(&txn)
-        .await
-        .map_err(|e| map_duplicate(e, username))?;
-    let settings = default_settings(created.id).insert(&txn).await?;
-    txn.commit().await?;
-    Ok(settings)
+    tx::transaction!(state, |txn| {
+        let created = new_user(app_id, username, hash.clone(), state.now_ms())
+            .insert(txn)
+            .await
+            .map_err(|e| map_duplicate(e, username))?;
+        Ok(default_settings(created.id).insert(txn).await?)
+    })
 }
 
 pub struct PushRegistration {
@@ -132,36 +133,44 @@ pub async fn register_push(state: &AppState, app: &app::Model, req: PushRegistra
     }
     let hash = state.settings.password.hash(req.password).await?;
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
-    let mut account = new_user(&app.app_id, &req.username, hash, now);
-    account.alias = Set(req.alias);
-    let created = account.insert(&txn).await.map_err(|e| map_duplicate(e, &req.username))?;
-    let mut settings = default_settings(created.id);
-    settings.push_token = Set(req.push_token.clone());
-    let settings = settings.insert(&txn).await?;
-    if let Some(guid) = req.device_guid {
-        // The push device is known before its first login; a login with this device_guid
-        // later reuses its device_sn and push token.
+    tx::transaction!(state, |txn| {
+        let mut account = new_user(&app.app_id, &req.username, hash.clone(), now);
+        account.alias = Set(req.alias.clone());
+        let created = account.insert(txn).await.map_err(|e| map_duplicate(e, &req.username))?;
+        let mut settings = default_settings(created.id);
+        settings.push_token = Set(req.push_token.clone());
+        let settings = settings.insert(txn).await?;
+        if let Some(guid) = &req.device_guid {
+            add_push_device(txn, &created, guid, req.push_token.clone(), now).await?;
+        }
+        Ok(settings)
+    })
+}
+
+/// The push device of a push registration: known before its first login; a login with this
+/// device_guid later reuses its device_sn and push token. The user row is new and locked by
+/// this transaction, so device_sn 1 is free.
+async fn add_push_device(txn: &DatabaseTransaction, created: &user::Model, guid: &str, push_token: Option<String>, now: i64) -> ApiResult<()> {
+    {
         device::ActiveModel {
-            app_id: Set(app.app_id.clone()),
+            app_id: Set(created.app_id.clone()),
             user_id: Set(created.id),
-            device_sn: Set(next_device_sn(&txn, created.id).await?),
-            device_guid: Set(Some(guid)),
+            device_sn: Set(1),
+            device_guid: Set(Some(guid.to_owned())),
             platform: Set(0),
             user_agent: Set(None),
             token_hash: Set(None),
             token_expires_at: Set(0),
-            device_token: Set(req.push_token),
+            device_token: Set(push_token),
             notifier_name: Set(None),
             created_at: Set(now),
             last_seen_at: Set(0),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
-    txn.commit().await?;
-    Ok(settings)
+    Ok(())
 }
 
 pub struct BatchItem {
@@ -233,40 +242,41 @@ pub async fn register_batch(state: &AppState, caller: &Caller, items: Vec<BatchI
         .hash_all(candidates.iter().map(|&i| items[i].password.clone()).collect())
         .await?;
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
-    let rows: Vec<user::ActiveModel> = candidates
-        .iter()
-        .zip(&hashes)
-        .map(|(&i, h)| new_user(&caller.app_id, &items[i].username, h.clone(), now))
-        .collect();
-    user::Entity::insert_many(rows)
-        .on_conflict(OnConflict::columns([user::Column::AppId, user::Column::Username]).do_nothing().to_owned())
-        .exec_without_returning(&txn)
-        .await?;
-    let names: Vec<String> = candidates.iter().map(|&i| items[i].username.clone()).collect();
-    let stored: HashMap<String, user::Model> = user::Entity::find()
-        .filter(user::Column::AppId.eq(caller.app_id.clone()))
-        .filter(user::Column::Username.is_in(names))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|u| (u.username.clone(), u))
-        .collect();
-    let mut settings = Vec::new();
-    for (&i, hash) in candidates.iter().zip(&hashes) {
-        match stored.get(&items[i].username) {
-            Some(u) if &u.password_hash == hash => {
+    // Rows go in in username order: overlapping batches then wait for each other on the unique
+    // key instead of each holding a name the other needs (a deadlock).
+    let mut fresh: Vec<(&str, &String, usize)> =
+        candidates.iter().zip(&hashes).map(|(&i, h)| (items[i].username.as_str(), h, i)).collect();
+    fresh.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let stored = tx::transaction!(state, |txn| {
+        let rows = fresh.iter().map(|(name, h, _)| new_user(&caller.app_id, name, (*h).clone(), now));
+        user::Entity::insert_many(rows)
+            .on_conflict(OnConflict::columns([user::Column::AppId, user::Column::Username]).do_nothing().to_owned())
+            .exec_without_returning(txn)
+            .await?;
+        let stored: HashMap<String, user::Model> = user::Entity::find()
+            .filter(user::Column::AppId.eq(caller.app_id.clone()))
+            .filter(user::Column::Username.is_in(fresh.iter().map(|f| f.0.to_owned())))
+            .all(txn)
+            .await?
+            .into_iter()
+            .filter(|u| fresh.iter().any(|(name, h, _)| *name == u.username && **h == u.password_hash))
+            .map(|u| (u.username.clone(), u))
+            .collect();
+        let settings: Vec<_> = stored.values().map(|u| default_settings(u.id)).collect();
+        if !settings.is_empty() {
+            user_setting::Entity::insert_many(settings).exec_without_returning(txn).await?;
+        }
+        Ok(stored)
+    })?;
+    for (name, _, i) in fresh {
+        match stored.get(name) {
+            Some(u) => {
                 results[i].user_id = Some(u.id);
                 results[i].success = true;
-                settings.push(default_settings(u.id));
             }
-            _ => results[i].reason = Some(ApiError::UserExists(items[i].username.clone()).to_string()),
+            None => results[i].reason = Some(ApiError::UserExists(name.to_owned()).to_string()),
         }
     }
-    if !settings.is_empty() {
-        user_setting::Entity::insert_many(settings).exec_without_returning(&txn).await?;
-    }
-    txn.commit().await?;
     Ok(results)
 }
 
@@ -444,16 +454,16 @@ pub async fn change_password_admin(state: &AppState, caller: &Caller, password: 
 
 async fn store_password(state: &AppState, user_id: i64, password: String, keep: Option<(i64, i32)>) -> ApiResult<bool> {
     let hash = state.settings.password.hash(password).await?;
-    let txn = state.db.begin().await?;
-    user::Entity::update_many()
-        .col_expr(user::Column::PasswordHash, Expr::value(hash))
-        .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
-        .filter(user::Column::Id.eq(user_id))
-        .exec(&txn)
-        .await?;
-    end_sessions(&txn, vec![user_id], keep).await?;
-    txn.commit().await?;
-    Ok(true)
+    tx::transaction!(state, |txn| {
+        user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(hash.clone()))
+            .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
+            .filter(user::Column::Id.eq(user_id))
+            .exec(txn)
+            .await?;
+        end_sessions(txn, vec![user_id], keep).await?;
+        Ok(true)
+    })
 }
 
 /// Largest list of the admin list operations (disable, enable, avatar and profile batches).
@@ -487,24 +497,24 @@ async fn existing_ids<C: sea_orm::ConnectionTrait>(db: &C, app_id: &str, ids: &[
 pub async fn set_status(state: &AppState, caller: &Caller, ids: Vec<i64>, disabled: bool) -> ApiResult<bool> {
     caller.require_admin()?;
     check_batch_len(ids.len())?;
-    let txn = state.db.begin().await?;
-    let found = existing_ids(&txn, &caller.app_id, &ids).await?;
-    let missing: Vec<String> = ids.iter().filter(|i| !found.contains(i)).map(i64::to_string).collect();
-    if !missing.is_empty() {
-        return Err(ApiError::UserNotFound(missing.join(", ")));
-    }
-    user::Entity::update_many()
-        .col_expr(user::Column::Status, Expr::value(if disabled { 1 } else { 0 }))
-        .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
-        .filter(user::Column::AppId.eq(caller.app_id.clone()))
-        .filter(user::Column::Id.is_in(ids.clone()))
-        .exec(&txn)
-        .await?;
-    if disabled {
-        end_sessions(&txn, ids, None).await?;
-    }
-    txn.commit().await?;
-    Ok(true)
+    tx::transaction!(state, |txn| {
+        let found = existing_ids(txn, &caller.app_id, &ids).await?;
+        let missing: Vec<String> = ids.iter().filter(|i| !found.contains(i)).map(i64::to_string).collect();
+        if !missing.is_empty() {
+            return Err(ApiError::UserNotFound(missing.join(", ")));
+        }
+        user::Entity::update_many()
+            .col_expr(user::Column::Status, Expr::value(if disabled { 1 } else { 0 }))
+            .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
+            .filter(user::Column::AppId.eq(caller.app_id.clone()))
+            .filter(user::Column::Id.is_in(ids.clone()))
+            .exec(txn)
+            .await?;
+        if disabled {
+            end_sessions(txn, ids.clone(), None).await?;
+        }
+        Ok(true)
+    })
 }
 
 /// One page of the app's users, by user_id.
@@ -550,20 +560,19 @@ pub async fn delete_user(state: &AppState, caller: &Caller, password: Option<Str
             return Err(ApiError::WrongPassword);
         }
     }
-    let txn = state.db.begin().await?;
-    super::group_members::remove_user_everywhere(&txn, account.id, state.now_ms()).await?;
-    device::Entity::delete_many().filter(device::Column::UserId.eq(account.id)).exec(&txn).await?;
-    user_setting::Entity::delete_many().filter(user_setting::Column::UserId.eq(account.id)).exec(&txn).await?;
-    delete_user_extras(&txn, account.id).await?;
-    user::Entity::delete_by_id(account.id).exec(&txn).await?;
-    txn.commit().await?;
-    Ok(true)
-}
-
-/// Rows of other tables that belong to a user being deleted.
-async fn delete_user_extras(txn: &sea_orm::DatabaseTransaction, user_id: i64) -> ApiResult<()> {
-    user_push_tag::Entity::delete_many().filter(user_push_tag::Column::UserId.eq(user_id)).exec(txn).await?;
-    Ok(())
+    tx::transaction!(state, |txn| {
+        // its groups, then its own row, locked; 10000 when a concurrent deletion went first
+        let locked = super::group_members::remove_user_everywhere(txn, &caller.app_id, account.id, state.now_ms()).await?;
+        if locked.password_hash != account.password_hash && !caller.is_admin() {
+            // the password was changed after it was checked: the one given is no longer it
+            return Err(ApiError::WrongPassword);
+        }
+        device::Entity::delete_many().filter(device::Column::UserId.eq(account.id)).exec(txn).await?;
+        user_setting::Entity::delete_many().filter(user_setting::Column::UserId.eq(account.id)).exec(txn).await?;
+        user_push_tag::Entity::delete_many().filter(user_push_tag::Column::UserId.eq(account.id)).exec(txn).await?;
+        user::Entity::delete_by_id(account.id).exec(txn).await?;
+        Ok(true)
+    })
 }
 
 /// The outcome of one item of an admin batch.
@@ -587,11 +596,23 @@ pub async fn update_profiles_batch(state: &AppState, caller: &Caller, items: Vec
     caller.require_admin()?;
     check_batch_len(items.len())?;
     let ids: Vec<i64> = items.iter().filter_map(|i| i.user_id).collect();
-    let txn = state.db.begin().await?;
-    let found = existing_ids(&txn, &caller.app_id, &ids).await?;
+    tx::transaction!(state, |txn| {
+        let found = existing_ids(txn, &caller.app_id, &ids).await?;
+        write_profiles(txn, caller, &items, &found, state.now_ms()).await
+    })
+}
+
+/// The per-item checks and the one UPDATE of `update_profiles_batch`.
+async fn write_profiles(
+    txn: &DatabaseTransaction,
+    caller: &Caller,
+    items: &[ProfileItem],
+    found: &HashSet<i64>,
+    now: i64,
+) -> ApiResult<Vec<ItemResult>> {
     let mut seen = HashSet::new();
     let mut results = Vec::with_capacity(items.len());
-    let mut good: Vec<(i64, ProfileItem)> = Vec::new();
+    let mut good: Vec<(i64, &ProfileItem)> = Vec::new();
     for item in items {
         let verdict = match item.user_id {
             None => Err(ApiError::bad("user_id is required")),
@@ -617,7 +638,7 @@ pub async fn update_profiles_batch(state: &AppState, caller: &Caller, items: Vec
     }
     if !good.is_empty() {
         let mut update = user::Entity::update_many()
-            .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
+            .col_expr(user::Column::UpdatedAt, Expr::value(now))
             .filter(user::Column::AppId.eq(caller.app_id.clone()))
             .filter(user::Column::Id.is_in(good.iter().map(|(id, _)| *id).collect::<Vec<_>>()));
         let columns: [(user::Column, fn(&ProfileItem) -> Option<&String>); 5] = [
@@ -640,8 +661,7 @@ pub async fn update_profiles_batch(state: &AppState, caller: &Caller, items: Vec
                 update = update.col_expr(col, case.finally(Expr::col(col)).into());
             }
         }
-        update.exec(&txn).await?;
+        update.exec(txn).await?;
     }
-    txn.commit().await?;
     Ok(results)
 }

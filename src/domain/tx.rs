@@ -1,0 +1,204 @@
+//! How every write reaches the database: one transaction per request, retried in this one place
+//! when the database resolves a race by aborting it, and one lock order shared by every
+//! operation, which keeps such aborts rare.
+//!
+//! **Lock order.** A change that touches several rows locks them in this order, and never the
+//! other way round: **groups by id, then memberships, then users.**
+//! - Groups: `group_roles::load_group` (one group, `Need::Live`) or [`lock_groups`] (several,
+//!   ascending id) take `FOR UPDATE`. Every change of a group's members holds its group's lock,
+//!   so membership rows need no lock of their own: the group lock guards them and `count`.
+//! - Users last: [`lock_users`] takes `FOR SHARE` on the users that a change makes members or
+//!   owners (create, invite, invitation and application handling, apply, QR codes, transfer);
+//!   user deletion and logins take `FOR UPDATE` on the user row after any group locks.
+//!
+//! On SQLite the lock clauses are left out: its writers are serialised by the database.
+//!
+//! **Retries.** [`transaction!`] runs a transaction body and commits it. When the database aborts the
+//! attempt — a deadlock (40P01) or serialisation failure (40001) on PostgreSQL, a busy or locked
+//! database on SQLite, or [`ApiError::Contended`] raised by the body itself — the whole body runs
+//! again on a fresh transaction, at most [`MAX_ATTEMPTS`] times with a growing random pause. A
+//! body therefore reads everything it decides on inside its transaction, and does its slow
+//! work (password hashing) before `write`.
+use std::collections::HashSet;
+use std::time::Duration;
+
+use rand::Rng;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    RuntimeErr, TransactionTrait,
+};
+
+use crate::entity::{group, user};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// How many times one request's transaction runs at most before its error is answered.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// `transaction!(state, |txn| { body })`: run `body` (an async block over `txn: &DatabaseTransaction`
+/// that answers an `ApiResult`) in a transaction and commit it; run it again on a fresh
+/// transaction when the database aborted the attempt for a race (see the module docs). An `Err`
+/// from the body (`?` or `return Err(..)`) rolls back and is answered. The body may run more
+/// than once: it must not move what it captures (clone instead).
+///
+/// A body that must record something and still answer an error (e.g. close an application
+/// whose applicant is gone, and answer 10000) returns `Ok(Err(e))`: committed, then answered.
+///
+/// (A macro rather than a function taking an async closure: the future of a closure called
+/// with a higher-ranked `&DatabaseTransaction` cannot be proven `Send`, which poem needs.)
+macro_rules! transaction {
+    ($state:expr, |$txn:ident| $body:block) => {{
+        let state: &$crate::state::AppState = $state;
+        let mut attempt = 1u32;
+        loop {
+            let result = match $crate::domain::tx::begin(state).await {
+                Ok(txn) => {
+                    let outcome = {
+                        let $txn = &txn;
+                        $crate::domain::tx::typed(async $body).await
+                    };
+                    $crate::domain::tx::finish(txn, outcome).await
+                }
+                Err(e) => Err(e),
+            };
+            match $crate::domain::tx::again(result, &mut attempt).await {
+                ::std::ops::ControlFlow::Break(answer) => break answer,
+                ::std::ops::ControlFlow::Continue(()) => {}
+            }
+        }
+    }};
+}
+pub(crate) use transaction;
+
+/// Pins the answer type of a transaction body (so `?` inside it knows its error type).
+pub fn typed<T, F: std::future::Future<Output = ApiResult<T>>>(body: F) -> F {
+    body
+}
+
+/// A new transaction of `transaction!`.
+pub async fn begin(state: &AppState) -> ApiResult<DatabaseTransaction> {
+    Ok(state.db.begin().await?)
+}
+
+/// Commit after a body that succeeded, roll back after one that failed.
+pub async fn finish<T>(txn: DatabaseTransaction, outcome: ApiResult<T>) -> ApiResult<T> {
+    match outcome {
+        Ok(value) => txn.commit().await.map(|()| value).map_err(ApiError::from),
+        Err(e) => {
+            // a failed rollback (a dropped connection) is rolled back by the database
+            let _ = txn.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// Whether `transaction!` runs its body again after `result`: after a transient error, while
+/// attempts remain, once a random pause has passed.
+pub async fn again<T>(result: ApiResult<T>, attempt: &mut u32) -> std::ops::ControlFlow<ApiResult<T>> {
+    match result {
+        Err(e) if is_transient(&e) && *attempt < MAX_ATTEMPTS => {
+            tracing::debug!(attempt = *attempt, error = %describe(&e), "transaction aborted by a race; retrying");
+            tokio::time::sleep(backoff(*attempt)).await;
+            *attempt += 1;
+            std::ops::ControlFlow::Continue(())
+        }
+        Err(e) if is_transient(&e) => {
+            tracing::warn!(attempts = *attempt, error = %describe(&e), "transaction still aborted after every retry");
+            std::ops::ControlFlow::Break(Err(e))
+        }
+        other => std::ops::ControlFlow::Break(other),
+    }
+}
+
+/// A random pause before attempt `attempt + 1`: up to 2, 4, 8 ... ms, at most 100 ms.
+fn backoff(attempt: u32) -> Duration {
+    let cap_ms = (1u64 << attempt.min(16)).saturating_mul(2).min(100);
+    Duration::from_micros(rand::rng().random_range(500..=cap_ms * 1000))
+}
+
+fn describe(e: &ApiError) -> String {
+    match e {
+        ApiError::Database(db) => db.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// True for the errors that a new attempt of the same transaction can resolve.
+pub fn is_transient(e: &ApiError) -> bool {
+    match e {
+        ApiError::Contended(_) => true,
+        ApiError::Database(db) => db_code(db).is_some_and(|code| TRANSIENT_CODES.contains(&code.as_str())),
+        _ => false,
+    }
+}
+
+/// PostgreSQL: serialization_failure, deadlock_detected. SQLite (extended result codes):
+/// SQLITE_BUSY, SQLITE_LOCKED and their variants (recovery, snapshot, shared cache).
+const TRANSIENT_CODES: &[&str] = &["40001", "40P01", "5", "6", "261", "262", "517"];
+
+/// The database's own error code (SQLSTATE on PostgreSQL, the result code on SQLite).
+fn db_code(e: &DbErr) -> Option<String> {
+    match e {
+        DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) | DbErr::Conn(RuntimeErr::SqlxError(err)) => {
+            err.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned())
+        }
+        _ => None,
+    }
+}
+
+/// Lock the groups `ids` (`FOR UPDATE`, ascending id, the first step of the lock order) until the
+/// transaction ends; answers the ids that exist. A change of one group uses
+/// `group_roles::load_group` instead.
+pub async fn lock_groups<C: ConnectionTrait>(db: &C, ids: &[i64]) -> ApiResult<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(group::Entity::find()
+        .select_only()
+        .column(group::Column::Id)
+        .filter(group::Column::Id.is_in(ids.to_vec()))
+        .order_by_asc(group::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<i64>()
+        .all(db)
+        .await?)
+}
+
+/// Which users a change may count on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Alive {
+    /// The user exists (a disabled user may still be added to a group by others).
+    Exists,
+    /// The user exists and is not disabled (it acts or answers for itself).
+    Enabled,
+}
+
+/// The users among `ids` that are users of the app (and enabled, with `Alive::Enabled`), locked
+/// `FOR SHARE` (ascending id, the last step of the lock order) until the transaction ends: a
+/// deletion of any of them waits for this transaction to end, and a deletion that committed
+/// first leaves them out. Every change that makes users members or owners asks this.
+pub async fn lock_users<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64], alive: Alive) -> ApiResult<HashSet<i64>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut query = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::AppId.eq(app_id))
+        .filter(user::Column::Id.is_in(ids.to_vec()));
+    if alive == Alive::Enabled {
+        query = query.filter(user::Column::Status.eq(0));
+    }
+    Ok(query.order_by_asc(user::Column::Id).lock_shared().into_tuple::<i64>().all(db).await?.into_iter().collect())
+}
+
+/// The user row of `user_id` in the app, locked `FOR UPDATE` until the transaction ends (user
+/// deletion, logins: after any group locks), or 10000.
+pub async fn lock_user_for_update<C: ConnectionTrait>(db: &C, app_id: &str, user_id: i64) -> ApiResult<user::Model> {
+    user::Entity::find_by_id(user_id)
+        .filter(user::Column::AppId.eq(app_id))
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::UserNotFound(user_id.to_string()))
+}
