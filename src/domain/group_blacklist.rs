@@ -100,7 +100,7 @@ pub async fn block(state: &AppState, caller: &Caller, group_id: i64, user_list: 
             });
             group_blacklist::Entity::insert_many(rows).exec(txn).await?;
             remove_members(txn, group_id, &leaving, now).await?;
-            super::group_invites::close_pending(txn, group_id, &blocked, super::group_invites::REJECTED, now).await?;
+            super::group_invites::close_pending(txn, Some(group_id), &blocked, super::group_invites::REJECTED, now).await?;
         }
         Ok(outcomes)
     })

@@ -46,49 +46,30 @@ fn listed(status: impl ColumnTrait, expire: impl ColumnTrait, now: i64) -> Condi
     Condition::any().add(status.ne(PENDING)).add(expire.gt(now))
 }
 
-/// Close the pending invitations and applications of `user_ids` in a group, as `status`
-/// (AGREED when they joined by whatever path, REJECTED when they were blacklisted), so that
-/// none stays pending for a user it no longer applies to. Two statements, whatever the count.
-pub async fn close_pending<C: ConnectionTrait>(db: &C, group_id: i64, user_ids: &[i64], status: i32, now: i64) -> ApiResult<()> {
+/// Close the pending invitations and applications of `user_ids` in a group (or, with `None`, in
+/// every group: the users are being deleted), as `status` (AGREED when they joined by whatever
+/// path, REJECTED when they were blacklisted or deleted), so that none stays pending for a user
+/// it no longer applies to. Two statements, whatever the count.
+pub async fn close_pending<C: ConnectionTrait>(db: &C, group_id: Option<i64>, user_ids: &[i64], status: i32, now: i64) -> ApiResult<()> {
     if user_ids.is_empty() {
         return Ok(());
     }
-    group_invitation::Entity::update_many()
+    let mut invitations = group_invitation::Entity::update_many()
         .col_expr(group_invitation::Column::Status, Expr::value(status))
         .col_expr(group_invitation::Column::UpdatedAt, Expr::value(now))
-        .filter(group_invitation::Column::GroupId.eq(group_id))
         .filter(group_invitation::Column::InviteeId.is_in(user_ids.to_vec()))
-        .filter(group_invitation::Column::Status.eq(PENDING))
-        .exec(db)
-        .await?;
-    group_application::Entity::update_many()
+        .filter(group_invitation::Column::Status.eq(PENDING));
+    let mut applications = group_application::Entity::update_many()
         .col_expr(group_application::Column::Status, Expr::value(status))
         .col_expr(group_application::Column::UpdatedAt, Expr::value(now))
-        .filter(group_application::Column::GroupId.eq(group_id))
         .filter(group_application::Column::ApplicantId.is_in(user_ids.to_vec()))
-        .filter(group_application::Column::Status.eq(PENDING))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Close every pending invitation to `user_id` and application of it (REJECTED): the user is
-/// being deleted. Two statements.
-pub async fn close_pending_of_user<C: ConnectionTrait>(db: &C, user_id: i64, now: i64) -> ApiResult<()> {
-    group_invitation::Entity::update_many()
-        .col_expr(group_invitation::Column::Status, Expr::value(REJECTED))
-        .col_expr(group_invitation::Column::UpdatedAt, Expr::value(now))
-        .filter(group_invitation::Column::InviteeId.eq(user_id))
-        .filter(group_invitation::Column::Status.eq(PENDING))
-        .exec(db)
-        .await?;
-    group_application::Entity::update_many()
-        .col_expr(group_application::Column::Status, Expr::value(REJECTED))
-        .col_expr(group_application::Column::UpdatedAt, Expr::value(now))
-        .filter(group_application::Column::ApplicantId.eq(user_id))
-        .filter(group_application::Column::Status.eq(PENDING))
-        .exec(db)
-        .await?;
+        .filter(group_application::Column::Status.eq(PENDING));
+    if let Some(g) = group_id {
+        invitations = invitations.filter(group_invitation::Column::GroupId.eq(g));
+        applications = applications.filter(group_application::Column::GroupId.eq(g));
+    }
+    invitations.exec(db).await?;
+    applications.exec(db).await?;
     Ok(())
 }
 
@@ -360,7 +341,7 @@ pub async fn handle_application(state: &AppState, caller: &Caller, group_id: i64
         acting.require(Role::Admin)?;
         let gone = tx::lock_users(txn, &caller.app_id, &[applicant], Alive::Enabled).await?.is_empty();
         if gone {
-            close_pending(txn, group_id, &[applicant], REJECTED, now).await?;
+            close_pending(txn, Some(group_id), &[applicant], REJECTED, now).await?;
             return Ok(Err(ApiError::UserNotFound(applicant.to_string())));
         }
         let app = group_application::Entity::find()

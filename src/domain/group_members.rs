@@ -96,7 +96,7 @@ pub async fn remove_user_everywhere<C: ConnectionTrait>(db: &C, app_id: &str, us
             .exec(db)
             .await?;
     }
-    super::group_invites::close_pending_of_user(db, user_id, now_ms).await?;
+    super::group_invites::close_pending(db, None, &[user_id], super::group_invites::REJECTED, now_ms).await?;
     Ok(account)
 }
 
@@ -148,7 +148,7 @@ pub async fn add_members<C: ConnectionTrait>(db: &C, group: &group::Model, user_
     if fitted == 0 {
         return Err(ApiError::GroupFull(group.capacity));
     }
-    super::group_invites::close_pending(db, group.id, &ids, super::group_invites::AGREED, now_ms).await?;
+    super::group_invites::close_pending(db, Some(group.id), &ids, super::group_invites::AGREED, now_ms).await?;
     Ok(added)
 }
 
