@@ -73,8 +73,9 @@ enum AppAction {
 async fn main() {
     return_large_blocks_to_os();
     let cli = Cli::parse();
-    imserver::logging::init(&cli.config.log, &cli.config.log_format);
+    let log_guard = imserver::logging::init(&cli.config.log, &cli.config.log_format);
     if let Err(e) = run(cli).await {
+        drop(log_guard); // the queued log lines first
         eprintln!("imserver: {e}");
         std::process::exit(1);
     }

@@ -2,6 +2,9 @@
 use std::sync::Arc;
 
 use migration::{Migrator, MigratorTrait};
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 
 use crate::clock::SharedClock;
@@ -57,9 +60,21 @@ pub async fn open_pool(url: &str, max_connections: u32, schema: Option<&str>) ->
     }
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false);
+    // A pooled connection is pinged before use only after it sat idle (a server, proxy or
+    // firewall may have dropped it); a busy connection goes straight to work (sea-orm pings on
+    // every checkout by default: a round trip per statement on PostgreSQL).
+    opts.test_before_acquire_if_idle_for(Duration::from_secs(30));
     if url.starts_with("sqlite:") {
         // One connection: SQLite serialises writers anyway, and :memory: is per connection.
+        // Write-ahead log with synchronous=NORMAL: a commit no longer waits for an fsync of the
+        // database file (durable at the next checkpoint; a power cut may lose the last commits,
+        // never corrupt the file); another process (`imserver app`) waits up to 5 s for a lock.
         opts.max_connections(1).min_connections(1);
+        opts.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+        });
     } else {
         opts.max_connections(max_connections.max(1));
     }
