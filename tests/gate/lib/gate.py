@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import socket
+import sqlite3
 import subprocess
 import threading
 import time
@@ -208,6 +209,28 @@ class Server:
 
     def __exit__(self, *exc):
         self.stop()
+
+    # -- database --------------------------------------------------------------------------
+    def sql(self, query):
+        """Rows of one read-only query run directly on the server's database, for checks of
+        invariants behind the API: a list of tuples whose values are text (as psql prints them;
+        integers as decimal strings, booleans as "t"/"f" on PostgreSQL and "1"/"0" on SQLite) and
+        NULL as None. SQLite: Python's sqlite3 on the server's file (read-only); PostgreSQL:
+        `psql -At` on database_url. Write portable SQL (no booleans, no backend functions)."""
+        url = self.database_url
+        if url.startswith("sqlite:"):
+            path = re.sub(r"^sqlite:(//)?", "", url).split("?", 1)[0]
+            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+            try:
+                return [tuple(None if v is None else str(v) for v in row) for row in con.execute(query)]
+            finally:
+                con.close()
+        null, fs, rs = "\x01NULL\x01", "\x1f", "\x1e"
+        out = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-F", fs, "-R", rs,
+                              "-P", f"null={null}", url, "-c", query],
+                             check=True, capture_output=True, text=True).stdout
+        out = out[:-1] if out.endswith("\n") else out
+        return [tuple(None if v == null else v for v in rec.split(fs)) for rec in out.split(rs) if rec != ""]
 
     # -- HTTP ------------------------------------------------------------------------------
     def request(self, method, path, body=None, token=None, headers=None, app_id=None, timeout=30):
