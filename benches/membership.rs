@@ -31,7 +31,7 @@ async fn open() -> State {
         }
         _ => state::connect("sqlite::memory:", 1, None).await.expect("sqlite"),
     };
-    Arc::new(AppState { db, settings: Settings::for_tests(), clock: Arc::new(SystemClock) })
+    Arc::new(AppState::new(db, Settings::for_tests(), Arc::new(SystemClock)))
 }
 
 /// `n` users inserted directly (no password hashing: this measures membership, not argon2).
@@ -134,7 +134,7 @@ async fn main() {
     let backend = if std::env::var("BENCH_DATABASE_URL").is_ok_and(|u| !u.is_empty()) { "PostgreSQL" } else { "SQLite (memory)" };
     let app = apps::create_app(&st, "bench", None).await.expect("app");
     let owner = users(&st, &app.app_id, "owner", 1).await[0];
-    let caller = Caller { app_id: app.app_id.clone(), kind: TokenKind::User { user_id: owner, device_sn: 1 }, as_user: Some(owner), as_group: None };
+    let caller = Caller { app_id: app.app_id.clone(), kind: TokenKind::User { user_id: owner, device_sn: 1 }, as_user: Some(owner), as_group: None, user: None };
     let t = Instant::now();
     let crowd = users(&st, &app.app_id, "m", BIG).await;
     let big = group_with(&st, &caller, &crowd).await;

@@ -97,7 +97,7 @@ async fn open(config: &Config) -> Result<State, String> {
     let db = state::connect(&config.database_url, config.db_max_connections, None)
         .await
         .map_err(|e| format!("database {}: {e}", redact(&config.database_url)))?;
-    Ok(Arc::new(AppState { db, settings: Settings::from_config(config), clock: Arc::new(SystemClock) }))
+    Ok(Arc::new(AppState::new(db, Settings::from_config(config), Arc::new(SystemClock))))
 }
 
 /// The database URL without its password, for messages.
@@ -170,6 +170,7 @@ async fn serve(config: &Config) -> Result<(), String> {
             token = new.admin_token,
         );
     }
+    AppState::start_background(&st, &config.database_url);
     tracing::info!(listen = %config.listen, "imserver listening; Swagger UI at /swagger");
     Server::new(TcpListener::bind(config.listen.clone()))
         .run_with_graceful_shutdown(imserver::api::app(st), shutdown_signal(), Some(std::time::Duration::from_secs(10)))

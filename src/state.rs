@@ -9,18 +9,52 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 
 use crate::clock::SharedClock;
 use crate::config::Settings;
+use crate::domain::identity::Identity;
+use crate::domain::presence::Presence;
 
 pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Settings,
     pub clock: SharedClock,
+    /// Apps, admin tokens, sessions and their users, from memory (see domain::identity).
+    pub identity: Arc<Identity>,
+    /// Sightings of sessions not yet written (see domain::presence).
+    pub presence: Arc<Presence>,
 }
 
 pub type State = Arc<AppState>;
 
 impl AppState {
+    pub fn new(db: DatabaseConnection, settings: Settings, clock: SharedClock) -> AppState {
+        AppState { db, settings, clock, identity: Arc::default(), presence: Arc::default() }
+    }
+
+    /// The same state (settings, clock, caches) over another handle of the database, e.g. one
+    /// that counts its statements.
+    pub fn with_db(&self, db: DatabaseConnection) -> AppState {
+        AppState {
+            db,
+            settings: self.settings.clone(),
+            clock: self.clock.clone(),
+            identity: self.identity.clone(),
+            presence: self.presence.clone(),
+        }
+    }
+
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
+    }
+
+    /// The server's background work: the presence flusher, and the identity invalidation
+    /// listener (PostgreSQL, on `url`) or the SQLite file watcher. Tests run without it.
+    pub fn start_background(state: &State, url: &str) {
+        tokio::spawn(crate::domain::presence::run_flusher(state.clone()));
+        let identity = state.identity.clone();
+        if state.db.get_database_backend() == DbBackend::Postgres {
+            tokio::spawn(crate::domain::identity::listen(identity, state.db.clone(), url.to_owned()));
+        } else {
+            tokio::spawn(crate::domain::identity::watch_sqlite(identity, state.db.clone()));
+        }
     }
 }
 
@@ -97,10 +131,6 @@ fn sqlite_file(url: &str) -> Option<String> {
 impl AppState {
     /// A state with no database, enough to render the OpenAPI spec.
     pub fn offline() -> State {
-        Arc::new(AppState {
-            db: DatabaseConnection::default(),
-            settings: Settings::for_tests(),
-            clock: Arc::new(crate::clock::SystemClock),
-        })
+        Arc::new(AppState::new(DatabaseConnection::default(), Settings::for_tests(), Arc::new(crate::clock::SystemClock)))
     }
 }

@@ -340,7 +340,7 @@ fn counting(app: &TestApp) -> (AppState, Arc<AtomicUsize>) {
     db.set_metric_callback(move |_| {
         c.fetch_add(1, Ordering::SeqCst);
     });
-    (AppState { db, settings: app.state.settings.clone(), clock: app.state.clock.clone() }, n)
+    (app.state.with_db(db), n)
 }
 
 db_test!(invite_and_kick_of_500_run_as_many_statements_as_of_one, |app: TestApp| async move {
@@ -355,7 +355,7 @@ db_test!(invite_and_kick_of_500_run_as_many_statements_as_of_one, |app: TestApp|
     let g1 = new_group(&app, &ta, &[]).await;
     let g2 = new_group(&app, &ta, &[]).await;
     let (state, n) = counting(&app);
-    let caller = Caller { app_id: app.app_id.clone(), kind: TokenKind::User { user_id: alice, device_sn: 1 }, as_user: Some(alice), as_group: None };
+    let caller = Caller { app_id: app.app_id.clone(), kind: TokenKind::User { user_id: alice, device_sn: 1 }, as_user: Some(alice), as_group: None, user: None };
     n.store(0, Ordering::SeqCst);
     let one = group_invites::invite(&state, &caller, g1, &ids[..2], None).await.unwrap();
     let q1 = n.swap(0, Ordering::SeqCst);

@@ -306,7 +306,7 @@ fn counting(app: &TestApp) -> (imserver::state::AppState, std::sync::Arc<std::sy
     db.set_metric_callback(move |_| {
         counter.fetch_add(1, Ordering::SeqCst);
     });
-    (imserver::state::AppState { db, settings: app.state.settings.clone(), clock: app.state.clock.clone() }, n)
+    (app.state.with_db(db), n)
 }
 
 async fn measured<T, F: Future<Output = T>>(n: &std::sync::atomic::AtomicUsize, f: F) -> (T, usize) {
@@ -328,7 +328,7 @@ db_test!(batched_writes_run_a_constant_number_of_queries, |app: TestApp| async m
     let big = r.ok()["group_id"].as_i64().unwrap();
     let small = c.gid;
     let (state, n) = counting(&app);
-    let owner = Caller { app_id: app.app_id.clone(), kind: TokenKind::User { user_id: c.owner.0, device_sn: 1 }, as_user: Some(c.owner.0), as_group: None };
+    let owner = Caller { app_id: app.app_id.clone(), kind: TokenKind::User { user_id: c.owner.0, device_sn: 1 }, as_user: Some(c.owner.0), as_group: None, user: None };
 
     let (one, q1) = measured(&n, group_mutes::ban(&state, &owner, small, &[c.member.0], 5)).await;
     let (all, q12) = measured(&n, group_mutes::ban(&state, &owner, big, &users, 5)).await;

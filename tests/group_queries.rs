@@ -19,11 +19,11 @@ fn counting(app: &TestApp) -> (AppState, Arc<AtomicUsize>) {
     db.set_metric_callback(move |_| {
         c.fetch_add(1, Ordering::SeqCst);
     });
-    (AppState { db, settings: app.state.settings.clone(), clock: app.state.clock.clone() }, n)
+    (app.state.with_db(db), n)
 }
 
 fn as_user(app: &TestApp, uid: i64) -> Caller {
-    Caller { app_id: app.app_id.clone(), kind: TokenKind::User { user_id: uid, device_sn: 1 }, as_user: Some(uid), as_group: None }
+    Caller { app_id: app.app_id.clone(), kind: TokenKind::User { user_id: uid, device_sn: 1 }, as_user: Some(uid), as_group: None, user: None }
 }
 
 async fn measured<T, F: Future<Output = T>>(n: &AtomicUsize, f: F) -> (T, usize) {

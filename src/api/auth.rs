@@ -118,7 +118,7 @@ impl<'a> ApiExtractor<'a> for MaybeCaller {
 }
 
 /// The app named by the app_id header, for operations that take no token.
-pub struct AppScope(pub app::Model);
+pub struct AppScope(pub std::sync::Arc<app::Model>);
 
 impl<'a> FromRequest<'a> for AppScope {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {

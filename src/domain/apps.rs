@@ -2,7 +2,10 @@
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
+use std::sync::Arc;
+
 use super::auth::ADMIN_TOKEN_PREFIX;
+use super::identity::{Change, Fill, announce};
 use super::tx;
 use crate::crypto::{new_id, new_token, sha256_hex};
 use crate::entity::{admin_token, app, server_meta};
@@ -15,16 +18,23 @@ pub struct NewApp {
     pub admin_token: String,
 }
 
-/// Load the app named by the app_id header: 10002 when absent, 40000 when unknown.
-pub async fn require_app(state: &AppState, app_id: Option<&str>) -> ApiResult<app::Model> {
+/// The app named by the app_id header (from the identity cache when warm): 10002 when absent,
+/// 40000 when unknown.
+pub async fn require_app(state: &AppState, app_id: Option<&str>) -> ApiResult<Arc<app::Model>> {
     let app_id = app_id
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::bad("header app_id is required"))?;
-    app::Entity::find_by_id(app_id.to_owned())
+    if let Some(app) = state.identity.app(app_id) {
+        return Ok(app);
+    }
+    let generation = state.identity.generation();
+    let app = app::Entity::find_by_id(app_id.to_owned())
         .one(&state.db)
         .await?
-        .ok_or_else(|| ApiError::AppNotFound(app_id.to_owned()))
+        .ok_or_else(|| ApiError::AppNotFound(app_id.to_owned()))?;
+    state.identity.store(generation, Fill::App(app.clone()));
+    Ok(Arc::new(app))
 }
 
 pub async fn create_app(state: &AppState, name: &str, register_secret: Option<String>) -> ApiResult<NewApp> {
@@ -63,15 +73,22 @@ pub async fn issue_admin_token(state: &AppState, app_id: &str) -> ApiResult<Stri
     insert_admin_token(state, &state.db, app_id).await
 }
 
-/// Revoke an admin token by its value.
+/// Revoke an admin token by its value: refused at once by this process, by the others as
+/// soon as they hear of it (see domain::identity).
 pub async fn revoke_admin_token(state: &AppState, token: &str) -> ApiResult<bool> {
-    let res = admin_token::Entity::update_many()
-        .col_expr(admin_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(state.now_ms()))
-        .filter(admin_token::Column::TokenHash.eq(sha256_hex(token)))
-        .filter(admin_token::Column::RevokedAt.is_null())
-        .exec(&state.db)
-        .await?;
-    Ok(res.rows_affected > 0)
+    let change = Change::AdminToken(sha256_hex(token));
+    let revoked = tx::transaction!(state, |txn| {
+        let res = admin_token::Entity::update_many()
+            .col_expr(admin_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(state.now_ms()))
+            .filter(admin_token::Column::TokenHash.eq(sha256_hex(token)))
+            .filter(admin_token::Column::RevokedAt.is_null())
+            .exec(txn)
+            .await?;
+        announce(txn, &state.identity, &change).await?;
+        Ok(res.rows_affected > 0)
+    });
+    state.identity.forget(&change);
+    revoked
 }
 
 async fn insert_admin_token<C: sea_orm::ConnectionTrait>(state: &AppState, db: &C, app_id: &str) -> ApiResult<String> {

@@ -1,7 +1,10 @@
 //! Who is calling: token kinds, the `user_id` / `group_id` headers, and the permission checks
 //! that every operation shares.
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, ActiveModelTrait};
+use std::sync::Arc;
 
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::identity::{Fill, Session};
 use crate::crypto::{ct_eq, sha256_hex};
 use crate::entity::{admin_token, device, user};
 use crate::error::{ApiError, ApiResult};
@@ -9,9 +12,6 @@ use crate::state::AppState;
 
 pub const ADMIN_TOKEN_PREFIX: &str = "adm_";
 pub const USER_TOKEN_PREFIX: &str = "usr_";
-
-/// How often (ms) a session's last_seen_at is refreshed by its requests.
-const PRESENCE_WRITE_INTERVAL_MS: i64 = 60_000;
 
 /// The raw identity headers of a request.
 #[derive(Clone, Debug, Default)]
@@ -38,6 +38,8 @@ pub struct Caller {
     pub as_user: Option<i64>,
     /// The group an admin token acts on with owner rights (`group_id` header).
     pub as_group: Option<i64>,
+    /// The row of the user in `as_user`, as authentication found it (None without `as_user`).
+    pub user: Option<Arc<user::Model>>,
 }
 
 impl Caller {
@@ -67,59 +69,66 @@ impl Caller {
     }
 }
 
-/// Resolve the caller of a request from its access-token and identity headers.
+/// Resolve the caller of a request from its access-token and identity headers. Warm, this reads
+/// nothing from the database: the app, the token and the user come from the identity cache.
 pub async fn authenticate(state: &AppState, token: &str, headers: CallerHeaders) -> ApiResult<Caller> {
     let app = super::apps::require_app(state, headers.app_id.as_deref()).await?;
     let digest = sha256_hex(token);
     if token.starts_with(ADMIN_TOKEN_PREFIX) {
-        let row = admin_token::Entity::find()
-            .filter(admin_token::Column::TokenHash.eq(digest.clone()))
-            .one(&state.db)
-            .await?
-            .filter(|t| ct_eq(&t.token_hash, &digest) && t.revoked_at.is_none())
-            .ok_or(ApiError::InvalidToken("invalid access-token"))?;
-        if row.app_id != app.app_id {
-            return Err(ApiError::InvalidToken("access-token belongs to another app"));
-        }
-        if headers.user_id.is_some() && headers.group_id.is_some() {
-            return Err(ApiError::bad("set either the user_id or the group_id header, not both"));
-        }
-        if let Some(uid) = headers.user_id {
-            let exists = user::Entity::find()
-                .filter(user::Column::Id.eq(uid))
-                .filter(user::Column::AppId.eq(app.app_id.clone()))
+        admin_caller(state, app.app_id.clone(), &digest, headers).await
+    } else if token.starts_with(USER_TOKEN_PREFIX) {
+        user_caller(state, app.app_id.clone(), &digest, headers).await
+    } else {
+        Err(ApiError::InvalidToken("invalid access-token"))
+    }
+}
+
+/// An app admin token, acting as the app, as a user (`user_id`) or as a group's owner (`group_id`).
+async fn admin_caller(state: &AppState, app_id: String, digest: &str, headers: CallerHeaders) -> ApiResult<Caller> {
+    let token_app = match state.identity.admin_token(digest) {
+        Some(a) => a,
+        None => {
+            let generation = state.identity.generation();
+            let row = admin_token::Entity::find()
+                .filter(admin_token::Column::TokenHash.eq(digest))
+                .filter(admin_token::Column::RevokedAt.is_null())
                 .one(&state.db)
                 .await?
-                .is_some();
-            if !exists {
-                return Err(ApiError::UserNotFound(uid.to_string()));
-            }
+                .filter(|t| ct_eq(&t.token_hash, digest))
+                .ok_or(ApiError::InvalidToken("invalid access-token"))?;
+            state.identity.store(generation, Fill::AdminToken { digest: digest.to_owned(), app_id: row.app_id.clone() });
+            row.app_id
         }
-        return Ok(Caller {
-            app_id: app.app_id,
-            kind: TokenKind::Admin,
-            as_user: headers.user_id,
-            as_group: headers.group_id,
-        });
+    };
+    if token_app != app_id {
+        return Err(ApiError::InvalidToken("access-token belongs to another app"));
     }
-    if !token.starts_with(USER_TOKEN_PREFIX) {
-        return Err(ApiError::InvalidToken("invalid access-token"));
+    if headers.user_id.is_some() && headers.group_id.is_some() {
+        return Err(ApiError::bad("set either the user_id or the group_id header, not both"));
     }
-    let (session, owner) = device::Entity::find()
-        .filter(device::Column::TokenHash.eq(digest.clone()))
-        .find_also_related(user::Entity)
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::InvalidToken("invalid access-token"))?;
-    let owner = owner.ok_or(ApiError::InvalidToken("invalid access-token"))?;
-    if !session.token_hash.as_deref().is_some_and(|h| ct_eq(h, &digest)) {
-        return Err(ApiError::InvalidToken("invalid access-token"));
-    }
-    if owner.app_id != app.app_id {
+    let user = match headers.user_id {
+        Some(uid) => Some(user_of(state, &app_id, uid).await?),
+        None => None,
+    };
+    Ok(Caller { app_id, kind: TokenKind::Admin, as_user: headers.user_id, as_group: headers.group_id, user })
+}
+
+/// A user token: its live session, and the user behind it (enabled, of this app).
+async fn user_caller(state: &AppState, app_id: String, digest: &str, headers: CallerHeaders) -> ApiResult<Caller> {
+    // (A cached session is found by its digest in a hash map: knowing how long a lookup of a
+    // digest took reveals nothing that helps to find a token with that digest.)
+    let (session, owner) = match state.identity.session(digest) {
+        Some(session) => {
+            let owner = user_of(state, &app_id, session.user_id).await.map_err(|_| ApiError::InvalidToken("invalid access-token"))?;
+            (session, owner)
+        }
+        None => load_session(state, digest).await?,
+    };
+    if owner.app_id != app_id {
         return Err(ApiError::InvalidToken("access-token belongs to another app"));
     }
     let now = state.now_ms();
-    if session.token_expires_at <= now {
+    if session.expires_at <= now {
         return Err(ApiError::InvalidToken("access-token has expired"));
     }
     if owner.status != 0 {
@@ -131,15 +140,46 @@ pub async fn authenticate(state: &AppState, token: &str, headers: CallerHeaders)
     if headers.group_id.is_some() {
         return Err(ApiError::denied("the group_id header needs an app admin token"));
     }
-    if now - session.last_seen_at >= PRESENCE_WRITE_INTERVAL_MS {
-        let mut active: device::ActiveModel = session.clone().into();
-        active.last_seen_at = Set(now);
-        active.update(&state.db).await?;
-    }
+    state.presence.seen(session.device_id, now);
     Ok(Caller {
-        app_id: app.app_id,
+        app_id,
         kind: TokenKind::User { user_id: owner.id, device_sn: session.device_sn },
         as_user: Some(owner.id),
         as_group: None,
+        user: Some(owner),
     })
+}
+
+/// The session of a token digest and its user, from the database (one statement), then cached.
+async fn load_session(state: &AppState, digest: &str) -> ApiResult<(Arc<Session>, Arc<user::Model>)> {
+    let generation = state.identity.generation();
+    let (device, owner) = device::Entity::find()
+        .filter(device::Column::TokenHash.eq(digest))
+        .find_also_related(user::Entity)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::InvalidToken("invalid access-token"))?;
+    let owner = owner.ok_or(ApiError::InvalidToken("invalid access-token"))?;
+    if !device.token_hash.as_deref().is_some_and(|h| ct_eq(h, digest)) {
+        return Err(ApiError::InvalidToken("invalid access-token"));
+    }
+    let session = Session { device_id: device.id, user_id: owner.id, device_sn: device.device_sn, expires_at: device.token_expires_at };
+    state.identity.store(generation, Fill::Session { digest: digest.to_owned(), session: session.clone() });
+    state.identity.store(generation, Fill::User(owner.clone()));
+    Ok((Arc::new(session), Arc::new(owner)))
+}
+
+/// A user of the app, from the identity cache or the database (then cached); 10000 when absent.
+pub async fn user_of(state: &AppState, app_id: &str, user_id: i64) -> ApiResult<Arc<user::Model>> {
+    if let Some(u) = state.identity.user(user_id).filter(|u| u.app_id == app_id) {
+        return Ok(u);
+    }
+    let generation = state.identity.generation();
+    let u = user::Entity::find_by_id(user_id)
+        .filter(user::Column::AppId.eq(app_id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::UserNotFound(user_id.to_string()))?;
+    state.identity.store(generation, Fill::User(u.clone()));
+    Ok(Arc::new(u))
 }

@@ -4,6 +4,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::auth::Caller;
+use super::identity::Change;
 use super::tx;
 use super::sessions::end_sessions;
 use crate::entity::device;
@@ -32,22 +33,24 @@ pub async fn list(state: &AppState, caller: &Caller) -> ApiResult<Vec<device::Mo
 /// Delete one device of the acting user (its session ends with it).
 pub async fn remove(state: &AppState, caller: &Caller, device_sn: i32) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
-    let done = device::Entity::delete_many()
-        .filter(device::Column::UserId.eq(user_id))
-        .filter(device::Column::DeviceSn.eq(device_sn))
-        .exec(&state.db)
-        .await?;
-    if done.rows_affected == 0 {
-        return Err(no_device(device_sn));
-    }
-    Ok(true)
+    tx::transaction!(state, evicts &Change::user(user_id), |txn| {
+        let done = device::Entity::delete_many()
+            .filter(device::Column::UserId.eq(user_id))
+            .filter(device::Column::DeviceSn.eq(device_sn))
+            .exec(txn)
+            .await?;
+        if done.rows_affected == 0 {
+            return Err(no_device(device_sn));
+        }
+        Ok(true)
+    })
 }
 
 /// End the session of one device of the acting user, or of all its devices (the calling
 /// session included). The devices and their push bindings stay.
 pub async fn kick(state: &AppState, caller: &Caller, device_sn: Option<i32>) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
-    tx::transaction!(state, |txn| {
+    tx::transaction!(state, evicts &Change::user(user_id), |txn| {
         match device_sn {
             None => {
                 end_sessions(txn, vec![user_id], None).await?;
@@ -114,7 +117,8 @@ async fn set_push_binding(
     Ok(true)
 }
 
-/// Online: a live, unexpired session of the acting user was seen within ONLINE_WINDOW_MS.
+/// Online: a live, unexpired session of the acting user was seen within ONLINE_WINDOW_MS (as
+/// written, or as seen since the last presence flush).
 pub async fn online(state: &AppState, caller: &Caller) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
     let now = state.now_ms();
@@ -122,8 +126,10 @@ pub async fn online(state: &AppState, caller: &Caller) -> ApiResult<bool> {
         .filter(device::Column::UserId.eq(user_id))
         .filter(device::Column::TokenHash.is_not_null())
         .filter(device::Column::TokenExpiresAt.gt(now))
-        .filter(device::Column::LastSeenAt.gt(now - ONLINE_WINDOW_MS))
-        .one(&state.db)
+        .all(&state.db)
         .await?;
-    Ok(live.is_some())
+    Ok(live.iter().any(|d| {
+        let seen = state.presence.pending(d.id).map_or(d.last_seen_at, |p| p.max(d.last_seen_at));
+        seen > now - ONLINE_WINDOW_MS
+    }))
 }

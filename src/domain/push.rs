@@ -5,6 +5,7 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::auth::Caller;
+use super::identity::Change;
 use super::tx;
 use crate::entity::{user, user_push_tag, user_setting};
 use crate::error::{ApiError, ApiResult};
@@ -24,7 +25,7 @@ pub async fn bind_alias(state: &AppState, caller: &Caller, alias: String, push_t
     if push_token.as_ref().is_some_and(|t| t.chars().count() > MAX_PUSH_TOKEN_LEN) {
         return Err(ApiError::bad(format!("push_token must be at most {MAX_PUSH_TOKEN_LEN} characters")));
     }
-    tx::transaction!(state, |txn| {
+    tx::transaction!(state, evicts &Change::user(user_id), |txn| {
         let done = user::Entity::update_many()
             .col_expr(user::Column::Alias, Expr::value(alias.clone()))
             .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))

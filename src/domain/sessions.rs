@@ -3,6 +3,7 @@ use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use super::auth::USER_TOKEN_PREFIX;
+use super::identity::Change;
 use super::tx;
 use crate::crypto::{new_token, sha256_hex};
 use crate::entity::{device, user, user_setting};
@@ -90,7 +91,8 @@ pub async fn login(state: &AppState, app_id: &str, req: LoginRequest) -> ApiResu
     let user_agent = req.user_agent.map(|ua| ua.chars().take(512).collect::<String>());
     let token = new_token(USER_TOKEN_PREFIX);
     let expire = state.now_ms().saturating_add(state.settings.token_ttl_ms);
-    let session = tx::transaction!(state, |txn| {
+    // a login on a known device_guid replaces that device's token: the old one is forgotten
+    let session = tx::transaction!(state, evicts &Change::user(account.id), |txn| {
         // The user row, locked: this user's logins run one after the other (device_sn is the
         // next free number, a device_guid is bound once), and a deletion or disabling that
         // went first is seen.

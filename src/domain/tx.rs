@@ -28,6 +28,7 @@ use sea_orm::{
     RuntimeErr, TransactionTrait,
 };
 
+use crate::domain::identity::Change;
 use crate::entity::{group, user};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -41,22 +42,34 @@ pub const MAX_ATTEMPTS: u32 = 8;
 /// from the body (`?` or `return Err(..)`) rolls back and is answered. The body may run more
 /// than once: it must not move what it captures (clone instead).
 ///
+/// `transaction!(state, evicts &change, |txn| { body })`: the same, for a change of identity state
+/// (see domain::identity): the change is announced to the other instances inside the
+/// transaction that commits, and forgotten by this one after it.
+///
 /// A body that must record something and still answer an error (e.g. close an application
 /// whose applicant is gone, and answer 10000) returns `Ok(Err(e))`: committed, then answered.
 ///
 /// (A macro rather than a function taking an async closure: the future of a closure called
 /// with a higher-ranked `&DatabaseTransaction` cannot be proven `Send`, which poem needs.)
 macro_rules! transaction {
-    ($state:expr, |$txn:ident| $body:block) => {{
+    ($state:expr, |$txn:ident| $body:block) => {
+        $crate::domain::tx::transaction!(@run $state, None, |$txn| $body)
+    };
+    ($state:expr, evicts $change:expr, |$txn:ident| $body:block) => {
+        $crate::domain::tx::transaction!(@run $state, Some($change), |$txn| $body)
+    };
+    (@run $state:expr, $change:expr, |$txn:ident| $body:block) => {{
         let state: &$crate::state::AppState = $state;
+        let change: Option<&$crate::domain::identity::Change> = $change;
         let mut attempt = 1u32;
-        loop {
+        let answer = loop {
             let result = match $crate::domain::tx::begin(state).await {
                 Ok(txn) => {
                     let outcome = {
                         let $txn = &txn;
                         $crate::domain::tx::typed(async $body).await
                     };
+                    let outcome = $crate::domain::tx::announce(&txn, state, change, outcome).await;
                     $crate::domain::tx::finish(txn, outcome).await
                 }
                 Err(e) => Err(e),
@@ -65,7 +78,11 @@ macro_rules! transaction {
                 ::std::ops::ControlFlow::Break(answer) => break answer,
                 ::std::ops::ControlFlow::Continue(()) => {}
             }
+        };
+        if let Some(change) = change {
+            state.identity.forget(change);
         }
+        answer
     }};
 }
 pub(crate) use transaction;
@@ -73,6 +90,14 @@ pub(crate) use transaction;
 /// Pins the answer type of a transaction body (so `?` inside it knows its error type).
 pub fn typed<T, F: std::future::Future<Output = ApiResult<T>>>(body: F) -> F {
     body
+}
+
+/// After a body that succeeded, announce the identity change it makes (inside its transaction).
+pub async fn announce<T>(txn: &DatabaseTransaction, state: &AppState, change: Option<&Change>, outcome: ApiResult<T>) -> ApiResult<T> {
+    match (outcome, change) {
+        (Ok(value), Some(change)) => crate::domain::identity::announce(txn, &state.identity, change).await.map(|()| value),
+        (outcome, _) => outcome,
+    }
 }
 
 /// A new transaction of `transaction!`.

@@ -10,6 +10,7 @@ use validator::ValidateLength;
 
 use super::auth::{Caller, TokenKind};
 use super::sessions::{MAX_DEVICE_GUID_LEN, end_sessions};
+use super::identity::Change;
 use super::tx;
 use crate::crypto::{ct_eq, hmac_sha256_hex};
 use crate::entity::{app, device, user, user_push_tag, user_setting};
@@ -291,7 +292,11 @@ pub async fn find_user(state: &AppState, app_id: &str, user_id: i64) -> ApiResul
 
 /// The profile of the user the caller acts as (private_info included: it is its own).
 pub async fn own_profile(state: &AppState, caller: &Caller) -> ApiResult<user::Model> {
-    find_user(state, &caller.app_id, caller.user_id()?).await
+    match &caller.user {
+        // as authentication found it (from the identity cache when warm)
+        Some(u) => Ok(user::Model::clone(u)),
+        None => find_user(state, &caller.app_id, caller.user_id()?).await,
+    }
 }
 
 /// Longest free-text profile fields (description, private_info, public_info).
@@ -334,26 +339,26 @@ impl ProfilePatch {
     }
 }
 
-/// One UPDATE of the acting user's row (a single statement: atomic on its own); 10000 when
-/// the user is gone.
+/// One UPDATE of the acting user's row (evicting the cached row); 10000 when the user is gone.
 async fn update_acting_user(
     state: &AppState,
     caller: &Caller,
     set: Vec<(user::Column, sea_orm::sea_query::SimpleExpr)>,
 ) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
-    let mut update = user::Entity::update_many()
-        .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
-        .filter(user::Column::Id.eq(user_id))
-        .filter(user::Column::AppId.eq(caller.app_id.clone()));
-    for (col, expr) in set {
-        update = update.col_expr(col, expr);
-    }
-    let done = update.exec(&state.db).await?;
-    if done.rows_affected == 0 {
-        return Err(ApiError::UserNotFound(user_id.to_string()));
-    }
-    Ok(true)
+    tx::transaction!(state, evicts &Change::user(user_id), |txn| {
+        let mut update = user::Entity::update_many()
+            .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
+            .filter(user::Column::Id.eq(user_id))
+            .filter(user::Column::AppId.eq(caller.app_id.clone()));
+        for (col, expr) in &set {
+            update = update.col_expr(*col, expr.clone());
+        }
+        if update.exec(txn).await?.rows_affected == 0 {
+            return Err(ApiError::UserNotFound(user_id.to_string()));
+        }
+        Ok(true)
+    })
 }
 
 /// PUT /user/profile: change the fields given, leave the others.
@@ -454,7 +459,7 @@ pub async fn change_password_admin(state: &AppState, caller: &Caller, password: 
 
 async fn store_password(state: &AppState, user_id: i64, password: String, keep: Option<(i64, i32)>) -> ApiResult<bool> {
     let hash = state.settings.password.hash(password).await?;
-    tx::transaction!(state, |txn| {
+    tx::transaction!(state, evicts &Change::user(user_id), |txn| {
         user::Entity::update_many()
             .col_expr(user::Column::PasswordHash, Expr::value(hash.clone()))
             .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
@@ -497,7 +502,7 @@ async fn existing_ids<C: sea_orm::ConnectionTrait>(db: &C, app_id: &str, ids: &[
 pub async fn set_status(state: &AppState, caller: &Caller, ids: Vec<i64>, disabled: bool) -> ApiResult<bool> {
     caller.require_admin()?;
     check_batch_len(ids.len())?;
-    tx::transaction!(state, |txn| {
+    tx::transaction!(state, evicts &Change::Users(ids.clone()), |txn| {
         let found = existing_ids(txn, &caller.app_id, &ids).await?;
         let missing: Vec<String> = ids.iter().filter(|i| !found.contains(i)).map(i64::to_string).collect();
         if !missing.is_empty() {
@@ -560,7 +565,7 @@ pub async fn delete_user(state: &AppState, caller: &Caller, password: Option<Str
             return Err(ApiError::WrongPassword);
         }
     }
-    tx::transaction!(state, |txn| {
+    tx::transaction!(state, evicts &Change::user(account.id), |txn| {
         // its groups, then its own row, locked; 10000 when a concurrent deletion went first
         let locked = super::group_members::remove_user_everywhere(txn, &caller.app_id, account.id, state.now_ms()).await?;
         if locked.password_hash != account.password_hash && !caller.is_admin() {
@@ -596,7 +601,7 @@ pub async fn update_profiles_batch(state: &AppState, caller: &Caller, items: Vec
     caller.require_admin()?;
     check_batch_len(items.len())?;
     let ids: Vec<i64> = items.iter().filter_map(|i| i.user_id).collect();
-    tx::transaction!(state, |txn| {
+    tx::transaction!(state, evicts &Change::Users(ids.clone()), |txn| {
         let found = existing_ids(txn, &caller.app_id, &ids).await?;
         write_profiles(txn, caller, &items, &found, state.now_ms()).await
     })

@@ -77,7 +77,7 @@ async fn database(backend: &Backend) -> sea_orm::DatabaseConnection {
 pub async fn empty_state(backend: &Backend) -> (State, Arc<ManualClock>) {
     let db = database(backend).await;
     let clock = Arc::new(ManualClock::new(START_MS));
-    (Arc::new(AppState { db, settings: Settings::for_tests(), clock: clock.clone() }), clock)
+    (Arc::new(AppState::new(db, Settings::for_tests(), clock.clone())), clock)
 }
 
 impl TestApp {

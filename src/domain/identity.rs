@@ -1,0 +1,420 @@
+//! Who a token is, from memory: apps, live admin tokens, user sessions and the users behind them,
+//! filled from the database on a miss and evicted when they change — in this process at once,
+//! in every other instance through PostgreSQL `LISTEN`/`NOTIFY`.
+//!
+//! **Evicting.** A transaction that changes identity state (a session ends or is replaced, a
+//! password, status or any user field changes, a user is deleted, an admin token is revoked)
+//! calls [`announce`] inside the transaction — on PostgreSQL a `NOTIFY` that the database delivers
+//! to every listening instance when, and only if, it commits — and [`Identity::forget`] after it
+//! committed, so the instance that made the change refuses a revoked token at once.
+//!
+//! **Fills that race an eviction.** A fill reads the generation before it queries and stores its
+//! rows only if no eviction happened meanwhile ([`Identity::store`]): a reader that loaded a row
+//! just before a change committed cannot put the stale row back after the eviction.
+//!
+//! **When evictions might be missed.** On PostgreSQL each instance runs one listener
+//! ([`listen`]). While it is not known to be healthy — at start, after its connection dropped,
+//! or when its own heartbeat (a `NOTIFY` every [`HEARTBEAT_MS`]) has not come back within
+//! [`STALE_AFTER_MS`] — the cache is emptied and bypassed: every request reads the database
+//! until the listener hears its heartbeat again. On SQLite (one server process per file) the
+//! server polls `PRAGMA data_version` ([`watch_sqlite`]) and empties the cache when another
+//! process (`imserver app revoke`) wrote to the file.
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+
+use crate::entity::{app, user};
+use crate::error::ApiResult;
+
+/// How often a listener sends its heartbeat.
+pub const HEARTBEAT_MS: u64 = 200;
+/// A listener whose last heartbeat came back longer ago than this is not trusted.
+pub const STALE_AFTER_MS: u64 = 1000;
+/// Largest NOTIFY payload we send (PostgreSQL allows a little under 8000 bytes).
+const MAX_PAYLOAD: usize = 7900;
+
+/// What changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Users whose row, status, password or sessions changed (or who were deleted).
+    Users(Vec<i64>),
+    /// An admin token (its SHA-256 digest) was revoked.
+    AdminToken(String),
+    /// Anything: drop every cached identity.
+    All,
+}
+
+impl Change {
+    pub fn user(id: i64) -> Change {
+        Change::Users(vec![id])
+    }
+
+    /// The NOTIFY payloads of this change, each under the payload limit.
+    fn payloads(&self) -> Vec<String> {
+        match self {
+            Change::All => vec!["*".into()],
+            Change::AdminToken(digest) => vec![format!("t:{digest}")],
+            Change::Users(ids) => {
+                let mut out = vec![];
+                let mut cur = String::from("u:");
+                for id in ids {
+                    let part = id.to_string();
+                    if cur.len() + part.len() + 1 > MAX_PAYLOAD {
+                        out.push(std::mem::replace(&mut cur, String::from("u:")));
+                    }
+                    if cur.len() > 2 {
+                        cur.push(',');
+                    }
+                    cur.push_str(&part);
+                }
+                if cur.len() > 2 {
+                    out.push(cur);
+                }
+                out
+            }
+        }
+    }
+
+    /// A payload received from another instance (None: a heartbeat or something unknown).
+    fn parse(payload: &str) -> Option<Change> {
+        if payload == "*" {
+            return Some(Change::All);
+        }
+        if let Some(d) = payload.strip_prefix("t:") {
+            return Some(Change::AdminToken(d.to_owned()));
+        }
+        let ids = payload.strip_prefix("u:")?;
+        Some(Change::Users(ids.split(',').filter_map(|s| s.parse().ok()).collect()))
+    }
+}
+
+/// A user session as a token names it.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub device_id: i64,
+    pub user_id: i64,
+    pub device_sn: i32,
+    pub expires_at: i64,
+}
+
+#[derive(Default)]
+struct Cache {
+    apps: HashMap<String, Arc<app::Model>>,
+    /// Live admin tokens: digest -> app_id.
+    admin_tokens: HashMap<String, String>,
+    /// Live user sessions by token digest.
+    sessions: HashMap<String, Arc<Session>>,
+    /// The digests of the cached sessions of each user.
+    sessions_of: HashMap<i64, HashSet<String>>,
+    users: HashMap<i64, Arc<user::Model>>,
+}
+
+/// One row that a fill stores.
+pub enum Fill {
+    App(app::Model),
+    AdminToken { digest: String, app_id: String },
+    Session { digest: String, session: Session },
+    User(user::Model),
+}
+
+/// The identity cache of one server process.
+pub struct Identity {
+    cache: RwLock<Cache>,
+    generation: AtomicU64,
+    /// Whether cached entries may be served (false while evictions may be missed).
+    trusted: AtomicBool,
+    /// The NOTIFY channel (PostgreSQL), named after the schema the server works in.
+    channel: RwLock<Option<String>>,
+    /// Milliseconds since `started` when the last heartbeat came back (listeners only).
+    last_beat: AtomicI64,
+    started: Instant,
+}
+
+impl Default for Identity {
+    fn default() -> Self {
+        Identity {
+            cache: RwLock::default(),
+            generation: AtomicU64::new(0),
+            trusted: AtomicBool::new(true),
+            channel: RwLock::new(None),
+            last_beat: AtomicI64::new(i64::MIN / 2),
+            started: Instant::now(),
+        }
+    }
+}
+
+impl Identity {
+    /// Whether cached identities may be served now.
+    pub fn trusted(&self) -> bool {
+        self.trusted.load(Ordering::Acquire)
+    }
+
+    /// The generation a fill starts from (read it before querying the database).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    pub fn app(&self, app_id: &str) -> Option<Arc<app::Model>> {
+        self.read(|c| c.apps.get(app_id).cloned())
+    }
+
+    /// The app_id of a live admin token.
+    pub fn admin_token(&self, digest: &str) -> Option<String> {
+        self.read(|c| c.admin_tokens.get(digest).cloned())
+    }
+
+    pub fn session(&self, digest: &str) -> Option<Arc<Session>> {
+        self.read(|c| c.sessions.get(digest).cloned())
+    }
+
+    pub fn user(&self, user_id: i64) -> Option<Arc<user::Model>> {
+        self.read(|c| c.users.get(&user_id).cloned())
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Cache) -> Option<T>) -> Option<T> {
+        if !self.trusted() {
+            return None;
+        }
+        f(&self.cache.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Store rows read since `generation`, unless an eviction happened meanwhile (or the cache
+    /// is not trusted now). Answers the stored rows as shared values.
+    pub fn store(&self, generation: u64, fill: Fill) {
+        let mut c = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        if !self.trusted() || self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        match fill {
+            Fill::App(a) => {
+                c.apps.insert(a.app_id.clone(), Arc::new(a));
+            }
+            Fill::AdminToken { digest, app_id } => {
+                c.admin_tokens.insert(digest, app_id);
+            }
+            Fill::Session { digest, session } => {
+                c.sessions_of.entry(session.user_id).or_default().insert(digest.clone());
+                c.sessions.insert(digest, Arc::new(session));
+            }
+            Fill::User(u) => {
+                c.users.insert(u.id, Arc::new(u));
+            }
+        }
+    }
+
+    /// Drop what `change` names (after its transaction committed, and when another instance
+    /// announced it). Every fill that started before this is refused.
+    pub fn forget(&self, change: &Change) {
+        let mut c = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        match change {
+            Change::All => *c = Cache::default(),
+            Change::AdminToken(digest) => {
+                c.admin_tokens.remove(digest);
+            }
+            Change::Users(ids) => {
+                for id in ids {
+                    c.users.remove(id);
+                    for digest in c.sessions_of.remove(id).unwrap_or_default() {
+                        c.sessions.remove(&digest);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stop serving from memory and empty the cache (evictions may be missed from now on).
+    fn distrust(&self) {
+        if self.trusted.swap(false, Ordering::AcqRel) {
+            tracing::warn!("identity cache off: invalidations from other instances may be missed; reading the database");
+        }
+        self.forget(&Change::All);
+    }
+
+    /// Serve from memory again (the cache is empty: what it fills from now on is current).
+    fn trust(&self) {
+        self.forget(&Change::All);
+        if !self.trusted.swap(true, Ordering::AcqRel) {
+            tracing::info!("identity cache on: the invalidation listener is healthy");
+        }
+    }
+
+    fn channel(&self) -> Option<String> {
+        self.channel.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.started.elapsed().as_millis() as i64
+    }
+}
+
+/// Inside the transaction that makes `change`: on PostgreSQL, NOTIFY every instance (delivered
+/// when the transaction commits, dropped when it rolls back). Nothing on SQLite, whose single
+/// server process forgets after the commit. Call [`Identity::forget`] after the commit too.
+pub async fn announce<C: ConnectionTrait>(db: &C, identity: &Identity, change: &Change) -> ApiResult<()> {
+    let Some(channel) = identity.channel() else { return Ok(()) };
+    for payload in change.payloads() {
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [channel.clone().into(), payload.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// The channel of the schema `db` works in (`imserver_identity.<schema>`).
+async fn channel_of(db: &DatabaseConnection) -> Result<String, sea_orm::DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT current_schema()::text"))
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::Custom("no current_schema".into()))?;
+    let schema: String = row.try_get_by_index(0)?;
+    Ok(format!("imserver_identity.{schema}"))
+}
+
+/// Run the invalidation listener of this instance (PostgreSQL) until the process ends: LISTEN on
+/// the schema's channel, apply what other instances announce, send a heartbeat every
+/// [`HEARTBEAT_MS`] and trust the cache only while heartbeats come back within
+/// [`STALE_AFTER_MS`]. `url` is the database URL (the listener has its own connection).
+pub async fn listen(identity: Arc<Identity>, db: DatabaseConnection, url: String) {
+    let channel = loop {
+        match channel_of(&db).await {
+            Ok(c) => break c,
+            Err(e) => {
+                tracing::warn!(error = %e, "identity listener: cannot read the schema; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    };
+    *identity.channel.write().unwrap_or_else(|e| e.into_inner()) = Some(channel.clone());
+    identity.distrust();
+    let beat_id = format!("hb:{}", crate::crypto::new_id(12));
+    tokio::spawn(heartbeat(identity.clone(), db, channel.clone(), beat_id.clone()));
+    loop {
+        if let Err(e) = listen_once(&identity, &url, &channel, &beat_id).await {
+            tracing::warn!(error = %e, "identity listener: connection lost; reconnecting");
+        }
+        identity.distrust();
+        tokio::time::sleep(Duration::from_millis(HEARTBEAT_MS)).await;
+    }
+}
+
+/// One listener connection, until it fails.
+async fn listen_once(identity: &Identity, url: &str, channel: &str, beat_id: &str) -> Result<(), sea_orm::sqlx::Error> {
+    let mut listener = sea_orm::sqlx::postgres::PgListener::connect(url).await?;
+    listener.listen(channel).await?;
+    loop {
+        let Some(n) = listener.try_recv().await? else {
+            return Err(sea_orm::sqlx::Error::Protocol("listener connection closed".into()));
+        };
+        let payload = n.payload();
+        if payload == beat_id {
+            identity.last_beat.store(identity.now_ms(), Ordering::Release);
+            if !identity.trusted() {
+                identity.trust();
+            }
+        } else if let Some(change) = Change::parse(payload) {
+            identity.forget(&change);
+        }
+    }
+}
+
+/// Send this instance's heartbeat, and distrust the cache when it has not come back in time.
+async fn heartbeat(identity: Arc<Identity>, db: DatabaseConnection, channel: String, beat_id: String) {
+    let mut tick = tokio::time::interval(Duration::from_millis(HEARTBEAT_MS));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let sent = db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [channel.clone().into(), beat_id.clone().into()],
+            ))
+            .await;
+        if let Err(e) = sent {
+            tracing::debug!(error = %e, "identity heartbeat not sent");
+        }
+        let silent_for = identity.now_ms() - identity.last_beat.load(Ordering::Acquire);
+        if identity.trusted() && silent_for > STALE_AFTER_MS as i64 {
+            identity.distrust();
+        }
+    }
+}
+
+/// SQLite: empty the cache within a second after another process (e.g. `imserver app revoke`)
+/// wrote to the database file. `PRAGMA data_version` changes only for other connections' commits.
+pub async fn watch_sqlite(identity: Arc<Identity>, db: DatabaseConnection) {
+    let mut seen: Option<i64> = None;
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tick.tick().await;
+        let version = db
+            .query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA data_version"))
+            .await
+            .ok()
+            .flatten()
+            .and_then(|r| r.try_get_by_index::<i64>(0).ok());
+        if let Some(v) = version {
+            if seen.is_some_and(|s| s != v) {
+                identity.forget(&Change::All);
+            }
+            seen = Some(v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_stay_under_the_limit_and_parse_back() {
+        let ids: Vec<i64> = (1_000_000_000..1_000_001_500).collect();
+        let payloads = Change::Users(ids.clone()).payloads();
+        assert!(payloads.len() > 1);
+        assert!(payloads.iter().all(|p| p.len() <= MAX_PAYLOAD));
+        let back: Vec<i64> = payloads
+            .iter()
+            .flat_map(|p| match Change::parse(p) {
+                Some(Change::Users(v)) => v,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(back, ids);
+        assert_eq!(Change::parse("*"), Some(Change::All));
+        assert_eq!(Change::parse("t:abc"), Some(Change::AdminToken("abc".into())));
+        assert_eq!(Change::parse("hb:xyz"), None);
+    }
+
+    #[test]
+    fn a_fill_that_raced_an_eviction_is_not_stored() {
+        let id = Identity::default();
+        let g = id.generation();
+        id.forget(&Change::user(7));
+        id.store(g, Fill::AdminToken { digest: "d".into(), app_id: "a".into() });
+        assert_eq!(id.admin_token("d"), None);
+        let g = id.generation();
+        id.store(g, Fill::AdminToken { digest: "d".into(), app_id: "a".into() });
+        assert_eq!(id.admin_token("d").as_deref(), Some("a"));
+        id.forget(&Change::AdminToken("d".into()));
+        assert_eq!(id.admin_token("d"), None);
+    }
+
+    #[test]
+    fn forgetting_a_user_drops_its_sessions_and_row() {
+        let id = Identity::default();
+        let g = id.generation();
+        for (digest, user_id) in [("a", 1), ("b", 1), ("c", 2)] {
+            id.store(g, Fill::Session { digest: digest.into(), session: Session { device_id: 0, user_id, device_sn: 1, expires_at: 0 } });
+        }
+        id.forget(&Change::user(1));
+        assert!(id.session("a").is_none() && id.session("b").is_none());
+        assert!(id.session("c").is_some());
+    }
+}
