@@ -33,6 +33,19 @@ pub struct Config {
     #[arg(long, global = true, env = "IMSERVER_ARGON2_PARALLELISM", default_value_t = 1)]
     pub argon2_parallelism: u32,
 
+    /// Seconds within which a request's head (request line and headers) must arrive, counted
+    /// from its first byte (and a new connection's first byte from its opening).
+    #[arg(long, global = true, env = "IMSERVER_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a keep-alive connection may stay idle between an answer and the next request.
+    #[arg(long, global = true, env = "IMSERVER_IDLE_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub idle_timeout_secs: u64,
+
+    /// Largest number of open client connections; further connections wait to be accepted.
+    #[arg(long, global = true, env = "IMSERVER_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+
     /// Log filter, as RUST_LOG (e.g. info, imserver=debug).
     #[arg(long, global = true, env = "IMSERVER_LOG", default_value = "info")]
     pub log: String,

@@ -10,4 +10,5 @@ pub mod domain;
 pub mod entity;
 pub mod error;
 pub mod logging;
+pub mod net;
 pub mod state;

@@ -5,10 +5,10 @@ use clap::{Parser, Subcommand};
 use imserver::clock::SystemClock;
 use imserver::config::{Config, Settings};
 use imserver::domain::apps;
+use imserver::net;
 use imserver::state::{self, AppState, State};
 use migration::{Migrator, MigratorTrait};
 use poem::Server;
-use poem::listener::TcpListener;
 
 #[derive(Parser)]
 #[command(name = "imserver", version, about = "Self-hosted instant-messaging back-office REST server")]
@@ -170,8 +170,11 @@ async fn serve(config: &Config) -> Result<(), String> {
             token = new.admin_token,
         );
     }
+    let acceptor = net::bind(&config.listen, net::Limits::from_config(config))
+        .await
+        .map_err(|e| format!("listen on {}: {e}", config.listen))?;
     tracing::info!(listen = %config.listen, "imserver listening; Swagger UI at /swagger");
-    Server::new(TcpListener::bind(config.listen.clone()))
+    Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(imserver::api::app(st), shutdown_signal(), Some(std::time::Duration::from_secs(10)))
         .await
         .map_err(|e| format!("server on {}: {e}", config.listen))
