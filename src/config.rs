@@ -1,4 +1,6 @@
 //! Configuration: command-line flags, each with an IMSERVER_* environment variable.
+use std::time::Duration;
+
 use clap::Args;
 
 use crate::crypto::PasswordParams;
@@ -38,6 +40,11 @@ pub struct Config {
     #[arg(long, global = true, env = "IMSERVER_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub header_timeout_secs: u64,
 
+    /// Seconds within which a request's body must arrive once its head has (HTTP 200, code
+    /// 10002, and the connection closes beyond).
+    #[arg(long, global = true, env = "IMSERVER_BODY_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub body_timeout_secs: u64,
+
     /// Seconds a keep-alive connection may stay idle between an answer and the next request.
     #[arg(long, global = true, env = "IMSERVER_IDLE_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub idle_timeout_secs: u64,
@@ -60,6 +67,8 @@ pub struct Config {
 pub struct Settings {
     pub token_ttl_ms: i64,
     pub password: PasswordParams,
+    /// How long a request's body may take to arrive (the connection limits are in `net`).
+    pub body_timeout: Duration,
 }
 
 impl Settings {
@@ -71,6 +80,7 @@ impl Settings {
                 iterations: c.argon2_iterations,
                 parallelism: c.argon2_parallelism,
             },
+            body_timeout: Duration::from_secs(c.body_timeout_secs),
         }
     }
 
@@ -79,6 +89,7 @@ impl Settings {
         Settings {
             token_ttl_ms: 7 * 24 * 3600 * 1000,
             password: PasswordParams { memory_kib: 64, iterations: 1, parallelism: 1 },
+            body_timeout: Duration::from_secs(30),
         }
     }
 }

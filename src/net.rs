@@ -8,8 +8,9 @@
 //!   timeout (keep-alive). Bytes do not extend these deadlines, they end the phase.
 //! - **head**: from the first byte of a request, its whole head (request line and headers, up to
 //!   the empty line) must arrive within the header timeout, however the bytes trickle.
-//! - **service**: the head is complete; the body is read by the service and a handler may run
-//!   as long as it needs, so no read deadline applies. The first byte the server writes ends the phase: waiting again.
+//! - **service**: the head is complete; the body's deadline is kept by the service
+//!   (`api::request_body`, body timeout) and a handler may run as long as it needs, so no read
+//!   deadline applies. The first byte the server writes ends the phase: waiting again.
 //!
 //! A write that makes no progress within the idle timeout (a client that does not read its
 //! answers) ends the connection too. An expired deadline surfaces as a `TimedOut` error from the
@@ -39,7 +40,7 @@ use tokio::time::{Instant, Sleep};
 use crate::config::Config;
 
 /// The connection limits (flags `--header-timeout-secs`, `--idle-timeout-secs`,
-/// `--max-connections`).
+/// `--max-connections`; the body timeout lives in `Settings`, the service enforces it).
 #[derive(Clone, Debug)]
 pub struct Limits {
     pub header_timeout: Duration,

@@ -9,36 +9,43 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use imserver::config::Settings;
+use imserver::domain::apps;
 use imserver::net::{self, Limits};
 use imserver::state::AppState;
 use poem::Server;
 use poem::listener::Acceptor;
+use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const HEADER: Duration = Duration::from_millis(400);
+const BODY: Duration = Duration::from_millis(400);
 const IDLE: Duration = Duration::from_millis(400);
 /// Scheduling slack on a loaded machine: a close must come within its timeout plus this.
 const SLACK: Duration = Duration::from_secs(3);
 
 struct Running {
     addr: SocketAddr,
+    app_id: String,
 }
 
 async fn start(max_connections: usize) -> Running {
     let (base, _) = common::empty_state(&common::Backend::Sqlite).await;
-    let state = Arc::new(AppState { db: base.db.clone(), settings: Settings::for_tests(), clock: base.clock.clone() });
+    let settings = Settings { body_timeout: BODY, ..Settings::for_tests() };
+    let state = Arc::new(AppState { db: base.db.clone(), settings, clock: base.clock.clone() });
+    let app = apps::create_app(&state, "conn", None).await.expect("app");
     let limits = Limits { header_timeout: HEADER, idle_timeout: IDLE, max_connections };
     let acceptor = net::bind("127.0.0.1:0", limits).await.expect("bind");
     let addr = *acceptor.local_addr()[0].as_socket_addr().expect("tcp");
     tokio::spawn(Server::new_with_acceptor(acceptor).run(imserver::api::app(state)));
-    Running { addr }
+    Running { addr, app_id: app.app_id }
 }
 
-/// One answer: status, lowercased head (None when the socket closed first).
+/// One answer: status, lowercased head, JSON body (None when the socket closed first).
 struct Answer {
     status: u16,
     head: String,
+    body: Value,
 }
 
 /// Read one answer (heads and a content-length body), within `limit`.
@@ -56,7 +63,8 @@ async fn answer(s: &mut TcpStream, limit: Duration) -> Option<Answer> {
                     .unwrap_or(0);
                 if buf.len() >= end + 4 + len {
                     let status = head[9..12].parse().expect("status");
-                    return Some(Answer { status, head });
+                    let body = serde_json::from_slice(&buf[end + 4..end + 4 + len]).unwrap_or(Value::Null);
+                    return Some(Answer { status, head, body });
                 }
             }
             match s.read(&mut chunk).await {
@@ -138,6 +146,81 @@ async fn keep_alive_serves_two_requests_then_closes_when_idle() {
     }
     let waited = closed_within(&mut s, IDLE + SLACK).await;
     assert!(waited >= IDLE - Duration::from_millis(50), "closed before the idle timeout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickled_body_is_cut_off_at_the_body_timeout() {
+    let srv = start(100).await;
+    let mut s = TcpStream::connect(srv.addr).await.unwrap();
+    let head = format!(
+        "POST /user/register/v2 HTTP/1.1\r\nhost: test\r\napp_id: {}\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n{{",
+        srv.app_id
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut got = None;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    // A byte every 50 ms of a 200-byte body (10 s) until the server answers and closes.
+    while started.elapsed() < BODY + SLACK {
+        if s.write_all(b" ").await.is_err() {
+            break;
+        }
+        match tokio::time::timeout(Duration::from_millis(50), s.read(&mut chunk)).await {
+            Ok(Ok(0) | Err(_)) => break,
+            Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+            Err(_) => {}
+        }
+        if got.is_none() && buf.windows(4).any(|w| w == b"\r\n\r\n") {
+            got = Some(started.elapsed());
+        }
+    }
+    let answered = got.expect("an answer to the late body");
+    assert!(answered >= BODY - Duration::from_millis(50));
+    let text = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+    assert!(text.starts_with("http/1.1 200"), "{text}");
+    assert!(text.contains("connection: close"), "{text}");
+    assert!(text.contains("\"code\":10002") && text.contains("did not arrive within 0.4 s"), "{text}");
+    closed_within(&mut s, SLACK).await;
+}
+
+/// A POST to an operation that needs a token, with a bad token: refused (10008) before its body
+/// is read.
+fn refused_post(app_id: &str, body_len: usize) -> String {
+    format!(
+        "POST /user/avatar HTTP/1.1\r\nhost: test\r\napp_id: {app_id}\r\naccess-token: usr_bogus\r\ncontent-type: application/json\r\ncontent-length: {body_len}\r\n\r\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_post_keeps_its_connection_usable() {
+    let srv = start(100).await;
+    let mut s = TcpStream::connect(srv.addr).await.unwrap();
+    let body = format!("{{\"avatar\":\"{}\"}}", "x".repeat(20_000));
+    let (first, second) = body.as_bytes().split_at(1000);
+    s.write_all(refused_post(&srv.app_id, body.len()).as_bytes()).await.unwrap();
+    s.write_all(first).await.unwrap();
+    // The rest of the body comes later, as from a slow client, after the refusal is decided.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    s.write_all(second).await.unwrap();
+    let a = answer(&mut s, SLACK).await.expect("the refusal");
+    assert_eq!(a.body["code"], 10008, "{}", a.body);
+    assert!(!a.head.contains("connection: close"), "{}", a.head);
+    s.write_all(get_health()).await.unwrap();
+    let b = answer(&mut s, SLACK).await.expect("the next request on the same socket is answered");
+    assert_eq!(b.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_post_with_a_large_body_closes_its_connection() {
+    let srv = start(100).await;
+    let mut s = TcpStream::connect(srv.addr).await.unwrap();
+    s.write_all(refused_post(&srv.app_id, 1 << 20).as_bytes()).await.unwrap();
+    s.write_all(&[b' '; 1000]).await.unwrap();
+    let a = answer(&mut s, SLACK).await.expect("the refusal");
+    assert_eq!(a.body["code"], 10008, "{}", a.body);
+    assert!(a.head.contains("connection: close"), "{}", a.head);
+    closed_within(&mut s, SLACK).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
