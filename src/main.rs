@@ -71,25 +71,13 @@ enum AppAction {
 
 #[tokio::main]
 async fn main() {
-    return_large_blocks_to_os();
+    imserver::memory::return_large_blocks_to_os();
     let cli = Cli::parse();
     let log_guard = imserver::logging::init(&cli.config.log, &cli.config.log_format);
     if let Err(e) = run(cli).await {
         drop(log_guard); // the queued log lines first
         eprintln!("imserver: {e}");
         std::process::exit(1);
-    }
-}
-
-/// Allocations of 1 MiB and more (argon2's 19 MiB working memory above all) are mapped on their
-/// own and given back to the system when freed. glibc would otherwise raise its mmap threshold
-/// past them after the first free and keep the freed blocks in per-thread arenas: one
-/// /user/register/batch of 1,000 took the server to ~760 MB resident instead of ~73 MB.
-fn return_large_blocks_to_os() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets a malloc tunable (glibc serialises it with its arena locks).
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }
 }
 

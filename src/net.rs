@@ -112,14 +112,14 @@ struct Slot {
 
 impl Slot {
     fn new(permit: OwnedSemaphorePermit, open: Arc<AtomicUsize>) -> Self {
-        open.fetch_add(1, Ordering::Relaxed);
+        crate::memory::connection_opened(open.fetch_add(1, Ordering::Relaxed) + 1);
         Slot { _permit: permit, open }
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.open.fetch_sub(1, Ordering::Relaxed);
+        crate::memory::connection_closed(self.open.fetch_sub(1, Ordering::Relaxed) - 1);
     }
 }
 
