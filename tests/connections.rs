@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use imserver::config::Settings;
+use imserver::crypto::PasswordParams;
 use imserver::domain::apps;
 use imserver::net::{self, Limits};
 use imserver::state::AppState;
@@ -30,11 +31,14 @@ struct Running {
 }
 
 async fn start(max_connections: usize) -> Running {
+    let limits = Limits { header_timeout: HEADER, idle_timeout: IDLE, max_connections };
+    start_with(limits, Settings { body_timeout: BODY, ..Settings::for_tests() }).await
+}
+
+async fn start_with(limits: Limits, settings: Settings) -> Running {
     let (base, _) = common::empty_state(&common::Backend::Sqlite).await;
-    let settings = Settings { body_timeout: BODY, ..Settings::for_tests() };
     let state = Arc::new(AppState { db: base.db.clone(), settings, clock: base.clock.clone() });
     let app = apps::create_app(&state, "conn", None).await.expect("app");
-    let limits = Limits { header_timeout: HEADER, idle_timeout: IDLE, max_connections };
     let acceptor = net::bind("127.0.0.1:0", limits).await.expect("bind");
     let addr = *acceptor.local_addr()[0].as_socket_addr().expect("tcp");
     tokio::spawn(Server::new_with_acceptor(acceptor).run(imserver::api::app(state)));
@@ -146,6 +150,29 @@ async fn keep_alive_serves_two_requests_then_closes_when_idle() {
     }
     let waited = closed_within(&mut s, IDLE + SLACK).await;
     assert!(waited >= IDLE - Duration::from_millis(50), "closed before the idle timeout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_running_longer_than_every_timeout_still_answers() {
+    // Expensive password hashing (about 3 s here) makes a registration outlast the head, body
+    // and idle timeouts, all 100 ms for this test.
+    let short = Duration::from_millis(100);
+    let limits = Limits { header_timeout: short, idle_timeout: short, max_connections: 100 };
+    let password = PasswordParams { memory_kib: 64 * 1024, iterations: 40, parallelism: 1 };
+    let srv = start_with(limits, Settings { body_timeout: short, password, ..Settings::for_tests() }).await;
+    let mut s = TcpStream::connect(srv.addr).await.unwrap();
+    let body = r#"{"username":"slow_user","password":"secret123"}"#;
+    let request = format!(
+        "POST /user/register/v2 HTTP/1.1\r\nhost: test\r\napp_id: {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        srv.app_id,
+        body.len()
+    );
+    let started = Instant::now();
+    s.write_all(request.as_bytes()).await.unwrap();
+    let a = answer(&mut s, Duration::from_secs(120)).await.expect("the slow handler's answer");
+    assert_eq!(a.body["code"], 200, "{}", a.body);
+    let took = started.elapsed();
+    assert!(took > 3 * short, "hashing took only {took:?}: make it slower for this test to mean something");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
