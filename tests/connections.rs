@@ -130,9 +130,8 @@ async fn a_header_trickle_does_not_keep_the_socket_alive() {
         if s.write_all(b"a").await.is_err() {
             break started.elapsed();
         }
-        match tokio::time::timeout(Duration::from_millis(50), s.read(&mut chunk)).await {
-            Ok(Ok(0) | Err(_)) => break started.elapsed(),
-            _ => {}
+        if let Ok(Ok(0) | Err(_)) = tokio::time::timeout(Duration::from_millis(50), s.read(&mut chunk)).await {
+            break started.elapsed();
         }
     };
     assert!(closed >= HEADER - Duration::from_millis(50));
