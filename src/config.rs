@@ -1,4 +1,6 @@
 //! Configuration: command-line flags, each with an IMSERVER_* environment variable.
+use std::time::Duration;
+
 use clap::Args;
 
 use crate::crypto::PasswordParams;
@@ -33,6 +35,24 @@ pub struct Config {
     #[arg(long, global = true, env = "IMSERVER_ARGON2_PARALLELISM", default_value_t = 1)]
     pub argon2_parallelism: u32,
 
+    /// Seconds within which a request's head (request line and headers) must arrive, counted
+    /// from its first byte (and a new connection's first byte from its opening).
+    #[arg(long, global = true, env = "IMSERVER_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub header_timeout_secs: u64,
+
+    /// Seconds within which a request's body must arrive once its head has (HTTP 200, code
+    /// 10002, and the connection closes beyond).
+    #[arg(long, global = true, env = "IMSERVER_BODY_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub body_timeout_secs: u64,
+
+    /// Seconds a keep-alive connection may stay idle between an answer and the next request.
+    #[arg(long, global = true, env = "IMSERVER_IDLE_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub idle_timeout_secs: u64,
+
+    /// Largest number of open client connections; further connections wait to be accepted.
+    #[arg(long, global = true, env = "IMSERVER_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+
     /// Log filter, as RUST_LOG (e.g. info, imserver=debug).
     #[arg(long, global = true, env = "IMSERVER_LOG", default_value = "info")]
     pub log: String,
@@ -47,6 +67,8 @@ pub struct Config {
 pub struct Settings {
     pub token_ttl_ms: i64,
     pub password: PasswordParams,
+    /// How long a request's body may take to arrive (the connection limits are in `net`).
+    pub body_timeout: Duration,
 }
 
 impl Settings {
@@ -58,6 +80,7 @@ impl Settings {
                 iterations: c.argon2_iterations,
                 parallelism: c.argon2_parallelism,
             },
+            body_timeout: Duration::from_secs(c.body_timeout_secs),
         }
     }
 
@@ -66,6 +89,7 @@ impl Settings {
         Settings {
             token_ttl_ms: 7 * 24 * 3600 * 1000,
             password: PasswordParams { memory_kib: 64, iterations: 1, parallelism: 1 },
+            body_timeout: Duration::from_secs(30),
         }
     }
 }

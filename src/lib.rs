@@ -10,4 +10,6 @@ pub mod domain;
 pub mod entity;
 pub mod error;
 pub mod logging;
+pub mod memory;
+pub mod net;
 pub mod state;

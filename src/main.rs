@@ -5,10 +5,10 @@ use clap::{Parser, Subcommand};
 use imserver::clock::SystemClock;
 use imserver::config::{Config, Settings};
 use imserver::domain::apps;
+use imserver::net;
 use imserver::state::{self, AppState, State};
 use migration::{Migrator, MigratorTrait};
 use poem::Server;
-use poem::listener::TcpListener;
 
 #[derive(Parser)]
 #[command(name = "imserver", version, about = "Self-hosted instant-messaging back-office REST server")]
@@ -71,25 +71,13 @@ enum AppAction {
 
 #[tokio::main]
 async fn main() {
-    return_large_blocks_to_os();
+    imserver::memory::return_large_blocks_to_os();
     let cli = Cli::parse();
     let log_guard = imserver::logging::init(&cli.config.log, &cli.config.log_format);
     if let Err(e) = run(cli).await {
         drop(log_guard); // the queued log lines first
         eprintln!("imserver: {e}");
         std::process::exit(1);
-    }
-}
-
-/// Allocations of 1 MiB and more (argon2's 19 MiB working memory above all) are mapped on their
-/// own and given back to the system when freed. glibc would otherwise raise its mmap threshold
-/// past them after the first free and keep the freed blocks in per-thread arenas: one
-/// /user/register/batch of 1,000 took the server to ~760 MB resident instead of ~73 MB.
-fn return_large_blocks_to_os() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets a malloc tunable (glibc serialises it with its arena locks).
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }
 }
 
@@ -170,12 +158,20 @@ async fn serve(config: &Config) -> Result<(), String> {
             token = new.admin_token,
         );
     }
+    let acceptor = net::bind(&config.listen, net::Limits::from_config(config))
+        .await
+        .map_err(|e| format!("listen on {}: {e}", config.listen))?;
     AppState::start_background(&st, &config.database_url);
     tracing::info!(listen = %config.listen, "imserver listening; Swagger UI at /swagger");
-    Server::new(TcpListener::bind(config.listen.clone()))
-        .run_with_graceful_shutdown(imserver::api::app(st), shutdown_signal(), Some(std::time::Duration::from_secs(10)))
+    let served = Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(imserver::api::app(st.clone()), shutdown_signal(), Some(std::time::Duration::from_secs(10)))
         .await
-        .map_err(|e| format!("server on {}: {e}", config.listen))
+        .map_err(|e| format!("server on {}: {e}", config.listen));
+    // the sightings of the last seconds
+    if let Err(e) = st.presence.flush(&st.db).await {
+        tracing::warn!(error = %e, "presence not written at shutdown");
+    }
+    served
 }
 
 async fn shutdown_signal() {

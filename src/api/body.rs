@@ -68,6 +68,8 @@ impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync + 'static> ApiExtractor<
             poem::error::ReadBodyError::PayloadTooLarge => {
                 ApiError::bad(format!("the request body exceeds {} bytes", super::MAX_BODY_BYTES))
             }
+            // The body deadline of `request_body`: its message says so.
+            poem::error::ReadBodyError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => ApiError::bad(e.to_string()),
             other => ApiError::bad(format!("reading the body: {other}")),
         })?;
         let value: Value = if bytes.is_empty() && all_optional::<T>() {

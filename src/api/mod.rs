@@ -13,6 +13,7 @@ pub mod group_members;
 pub mod group_moderation;
 pub mod group_qrcode;
 pub mod group_settings;
+pub mod request_body;
 pub mod spec;
 pub mod system;
 pub mod token;
@@ -136,13 +137,15 @@ pub fn spec_yaml(state: &State) -> String {
     service(state).spec_yaml()
 }
 
-/// The whole HTTP application: API, spec, Swagger UI, request ids and logs.
+/// The whole HTTP application: API, spec, Swagger UI, request ids and logs, and the request
+/// body's deadline and draining.
 pub fn app(state: State) -> impl Endpoint {
     let service = service(&state);
     let json = service.spec();
     let yaml = service.spec_yaml();
     let ui = service.swagger_ui();
     let allowed = fallback::Allowed::of::<Apis>();
+    let body_timeout = state.settings.body_timeout;
     Route::new()
         .nest("/", service)
         .at("/openapi.json", get(make_sync(move |_| json.clone())).with(poem::middleware::SetHeader::new().overriding("content-type", "application/json")))
@@ -152,6 +155,7 @@ pub fn app(state: State) -> impl Endpoint {
         .around(move |next, req| fallback::fallbacks(next, req, allowed.clone()))
         .with(AddData::new(state))
         .with(CatchPanic::new().with_handler(panic_reply))
+        .around(move |next, req| request_body::guard(next, req, body_timeout))
         .around(crate::logging::request_log)
         .into_endpoint()
 }
