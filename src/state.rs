@@ -20,13 +20,15 @@ pub struct AppState {
     pub identity: Arc<Identity>,
     /// Sightings of sessions not yet written (see domain::presence).
     pub presence: Arc<Presence>,
+    /// The QR-code signing secret, read once (see domain::group_qrcode).
+    pub qr_secret: Arc<tokio::sync::OnceCell<String>>,
 }
 
 pub type State = Arc<AppState>;
 
 impl AppState {
     pub fn new(db: DatabaseConnection, settings: Settings, clock: SharedClock) -> AppState {
-        AppState { db, settings, clock, identity: Arc::default(), presence: Arc::default() }
+        AppState { db, settings, clock, identity: Arc::default(), presence: Arc::default(), qr_secret: Arc::default() }
     }
 
     /// The same state (settings, clock, caches) over another handle of the database, e.g. one
@@ -38,6 +40,7 @@ impl AppState {
             clock: self.clock.clone(),
             identity: self.identity.clone(),
             presence: self.presence.clone(),
+            qr_secret: self.qr_secret.clone(),
         }
     }
 
@@ -62,6 +65,7 @@ impl AppState {
 pub async fn connect(url: &str, max_connections: u32, schema: Option<&str>) -> Result<DatabaseConnection, DbErr> {
     let db = open_pool(url, max_connections, schema).await?;
     migrate(&db).await?;
+    crate::domain::group_qrcode::ensure_secret(&db).await?;
     Ok(db)
 }
 

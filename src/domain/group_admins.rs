@@ -7,7 +7,7 @@ use sea_orm::sea_query::Expr;
 
 use super::auth::Caller;
 use super::tx;
-use super::group_roles::{Need, Role, acting_member, memberships};
+use super::group_roles::{Need, Role, acting_member, memberships, reading_member};
 use super::groups::{MAX_ID_LIST, UserOutcome, unique_ids};
 use crate::entity::group_member;
 use crate::error::{ApiError, ApiResult};
@@ -72,7 +72,7 @@ pub async fn remove(state: &AppState, caller: &Caller, group_id: i64, user_list:
 
 /// The admins of a group (4.3; the owner is not listed), for its members; three queries.
 pub async fn list(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<Vec<group_member::Model>> {
-    let acting = acting_member(&state.db, caller, group_id, Need::Any).await?;
+    let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     Ok(group_member::Entity::find()
         .filter(group_member::Column::GroupId.eq(group_id))

@@ -4,7 +4,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 
 use super::auth::Caller;
 use super::tx;
-use super::group_roles::{Need, Role, acting_member};
+use super::group_roles::{Need, Role, acting_member, reading_member};
 use crate::entity::group_announcement;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -53,14 +53,14 @@ async fn find<C: sea_orm::ConnectionTrait>(db: &C, group_id: i64, announcement_i
 
 /// One announcement of the group (4.4), for members; 20020 when absent.
 pub async fn get(state: &AppState, caller: &Caller, group_id: i64, announcement_id: i64) -> ApiResult<group_announcement::Model> {
-    let acting = acting_member(&state.db, caller, group_id, Need::Any).await?;
+    let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     find(&state.db, group_id, announcement_id).await
 }
 
 /// The latest announcement of the group (4.7), for members; None when it has none.
 pub async fn last(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<Option<group_announcement::Model>> {
-    let acting = acting_member(&state.db, caller, group_id, Need::Any).await?;
+    let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     Ok(group_announcement::Entity::find()
         .filter(group_announcement::Column::GroupId.eq(group_id))
@@ -71,7 +71,7 @@ pub async fn last(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult
 
 /// Every announcement of the group (4.8), newest first, for members.
 pub async fn list(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<Vec<group_announcement::Model>> {
-    let acting = acting_member(&state.db, caller, group_id, Need::Any).await?;
+    let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     Ok(group_announcement::Entity::find()
         .filter(group_announcement::Column::GroupId.eq(group_id))

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use super::auth::Caller;
 use super::tx;
 use super::group_members::remove_members;
-use super::group_roles::{Need, Role, acting_member, memberships};
+use super::group_roles::{Need, Role, acting_member, memberships, reading_member};
 use super::groups::{MAX_ID_LIST, UserOutcome, unique_ids};
 use super::paging::{Page, PageRequest};
 use crate::entity::{group_blacklist, user};
@@ -138,7 +138,7 @@ pub async fn unblock(state: &AppState, caller: &Caller, group_id: i64, user_list
 
 /// The blacklist of a group (4.15), oldest entry first, for its members; three queries.
 pub async fn blocked_list(state: &AppState, caller: &Caller, group_id: i64, page: PageRequest) -> ApiResult<Page<group_blacklist::Model>> {
-    let acting = acting_member(&state.db, caller, group_id, Need::Any).await?;
+    let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     let listed = group_blacklist::Entity::find().filter(group_blacklist::Column::GroupId.eq(group_id));
     let total = listed.clone().count(&state.db).await? as i64;

@@ -7,7 +7,7 @@ use validator::ValidateUrl;
 
 use super::auth::Caller;
 use super::tx;
-use super::group_roles::{Acting, Need, Role, acting_member};
+use super::group_roles::{Acting, Need, Role, acting_member, reading_member};
 use crate::entity::group_file;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -89,7 +89,7 @@ pub async fn upload(state: &AppState, caller: &Caller, group_id: i64, file: NewF
 
 /// One shared file (4.19), for members; 20022 when absent.
 pub async fn get(state: &AppState, caller: &Caller, group_id: i64, file_id: i64) -> ApiResult<group_file::Model> {
-    let acting = acting_member(&state.db, caller, group_id, Need::Any).await?;
+    let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     group_file::Entity::find_by_id(file_id)
         .filter(group_file::Column::GroupId.eq(group_id))
@@ -100,7 +100,7 @@ pub async fn get(state: &AppState, caller: &Caller, group_id: i64, file_id: i64)
 
 /// Every shared file of the group (4.21), newest first, for members.
 pub async fn list(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<Vec<group_file::Model>> {
-    let acting = acting_member(&state.db, caller, group_id, Need::Any).await?;
+    let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     Ok(group_file::Entity::find()
         .filter(group_file::Column::GroupId.eq(group_id))

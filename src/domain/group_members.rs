@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use super::auth::Caller;
-use super::group_roles::{Acting, Need, Role, acting_member, memberships};
+use super::group_roles::{Acting, Need, Role, acting_member, memberships, reading_member};
 use super::tx;
 use super::groups::{MAX_ID_LIST, UserOutcome, unique_ids};
 use super::paging::{Page, PageRequest};
@@ -182,7 +182,7 @@ impl MemberItem {
 /// The members of a group (4.35), a page at a time in join order (row id): members and the
 /// group_id header of an admin token; a dissolved group too. One query past the check.
 pub async fn list(state: &AppState, caller: &Caller, group_id: i64, page: PageRequest) -> ApiResult<Page<MemberItem>> {
-    let acting = acting_member(&state.db, caller, group_id, Need::Any).await?;
+    let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     let now = state.now_ms();
     // groups.count is kept equal to the member rows: no COUNT scan of a large group per page.
@@ -199,7 +199,7 @@ pub async fn list(state: &AppState, caller: &Caller, group_id: i64, page: PageRe
 /// out. For members of the group (and the group_id header of an admin token).
 pub async fn profiles(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<MemberItem>> {
     check_list(user_list)?;
-    let acting = acting_member(&state.db, caller, group_id, Need::Any).await?;
+    let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     let ids = unique_ids(user_list);
     let now = state.now_ms();

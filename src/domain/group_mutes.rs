@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 
 use super::auth::Caller;
 use super::tx;
-use super::group_roles::{Need, Role, acting_member, memberships};
+use super::group_roles::{Need, Role, acting_member, memberships, reading_member};
 use super::groups::{MAX_ID_LIST, UserOutcome, unique_ids};
 use super::paging::{Page, PageRequest};
 use crate::entity::{group, group_member};
@@ -106,7 +106,7 @@ pub async fn unban(state: &AppState, caller: &Caller, group_id: i64, user_list: 
 
 /// The members muted now (4.13), by membership row, for members of the group; three queries.
 pub async fn banned_list(state: &AppState, caller: &Caller, group_id: i64, page: PageRequest) -> ApiResult<Page<group_member::Model>> {
-    let acting = acting_member(&state.db, caller, group_id, Need::Any).await?;
+    let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     let muted = group_member::Entity::find()
         .filter(group_member::Column::GroupId.eq(group_id))

@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
 use super::auth::Caller;
 use super::group_invites::{invite_rank, join_one, may_still_invite};
-use super::group_roles::{Need, acting_member, load_group, memberships};
+use super::group_roles::{Need, load_group, memberships, reading_member};
 use super::tx;
 use crate::crypto::{ct_eq, hmac_sha256_hex, new_token};
 use crate::entity::server_meta;
@@ -26,19 +26,28 @@ pub struct QrCode {
     pub expire_at: i64,
 }
 
-/// The server's QR signing secret: created by the first instance that needs it
-/// (INSERT ... ON CONFLICT DO NOTHING), then read back, so all instances agree.
-async fn secret<C: ConnectionTrait>(db: &C) -> ApiResult<String> {
+/// Create the server's QR signing secret unless the database has one (the first instance to
+/// start creates it: INSERT ... ON CONFLICT DO NOTHING), so all instances agree on it. Run at
+/// start-up (`state::connect`), so that signing, a GET, writes nothing.
+pub async fn ensure_secret<C: ConnectionTrait>(db: &C) -> Result<(), sea_orm::DbErr> {
     let row = server_meta::ActiveModel { key: Set(SECRET_KEY.to_owned()), value: Set(new_token("")) };
     server_meta::Entity::insert(row)
         .on_conflict(OnConflict::column(server_meta::Column::Key).do_nothing().to_owned())
         .exec_without_returning(db)
         .await?;
-    let row = server_meta::Entity::find_by_id(SECRET_KEY.to_owned())
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::Internal("QR secret missing after insert".into()))?;
-    Ok(row.value)
+    Ok(())
+}
+
+/// The server's QR signing secret, read once per process.
+async fn secret(state: &AppState) -> ApiResult<String> {
+    let secret = state
+        .qr_secret
+        .get_or_try_init(|| async {
+            let row = server_meta::Entity::find_by_id(SECRET_KEY.to_owned()).one(&state.db).await?;
+            row.map(|r| r.value).ok_or_else(|| ApiError::Internal("the QR secret is missing: start the server once".into()))
+        })
+        .await?;
+    Ok(secret.clone())
 }
 
 fn signature(secret: &str, app_id: &str, group_id: i64, inviter: i64, expire_at: i64) -> String {
@@ -49,7 +58,7 @@ fn signature(secret: &str, app_id: &str, group_id: i64, inviter: i64, expire_at:
 /// Make a QR code for a group (4.41): members, or only the owner and admins when
 /// member_invite is false (20012).
 pub async fn sign(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<QrCode> {
-    let acting = acting_member(&state.db, caller, group_id, Need::Any).await?;
+    let acting = reading_member(state, caller, group_id).await?;
     if acting.group.status != super::group_roles::STATUS_NORMAL {
         return Err(ApiError::GroupNotFound(group_id));
     }
@@ -57,7 +66,7 @@ pub async fn sign(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult
     let inviter = acting.user_id.unwrap_or(acting.group.owner_id);
     let create_at = state.now_ms();
     let expire_at = create_at + QR_TTL_MS;
-    let sig = signature(&secret(&state.db).await?, &caller.app_id, group_id, inviter, expire_at);
+    let sig = signature(&secret(state).await?, &caller.app_id, group_id, inviter, expire_at);
     Ok(QrCode { qr_info: format!("{PREFIX}.{group_id}.{inviter}.{expire_at}.{sig}"), create_at, expire_at })
 }
 
@@ -84,7 +93,7 @@ pub async fn join(state: &AppState, caller: &Caller, qr_info: &str) -> ApiResult
     let uid = caller.user_id()?;
     let (group_id, inviter, expire_at, sig) = parse(qr_info).ok_or(ApiError::QrInvalid)?;
     tx::transaction!(state, |txn| {
-        let expected = signature(&secret(txn).await?, &caller.app_id, group_id, inviter, expire_at);
+        let expected = signature(&secret(state).await?, &caller.app_id, group_id, inviter, expire_at);
         if !ct_eq(&expected, sig) {
             return Err(ApiError::QrInvalid);
         }

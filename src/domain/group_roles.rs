@@ -7,8 +7,10 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::auth::Caller;
+use super::identity::{Change, Fill};
 use crate::entity::{group, group_member};
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 
 /// group.status of a live group.
 pub const STATUS_NORMAL: i32 = 0;
@@ -119,6 +121,8 @@ pub async fn load_group<C: ConnectionTrait>(db: &C, app_id: &str, group_id: i64,
     let mut query = group::Entity::find_by_id(group_id).filter(group::Column::AppId.eq(app_id));
     if need == Need::Live {
         query = query.lock_exclusive();
+        // a change of this group is to come: the cached group and memberships go with it
+        super::tx::touched(Change::Groups(vec![group_id]));
     }
     let g = query.one(db).await?.ok_or(ApiError::GroupNotFound(group_id))?;
     if need == Need::Live && g.status != STATUS_NORMAL {
@@ -139,40 +143,96 @@ pub async fn memberships<C: ConnectionTrait>(db: &C, group_id: i64, user_ids: Ve
         .await?)
 }
 
-/// Load the group and the caller's place in it (two queries). The caller needs an identity
-/// in the group: a user (token or user_id header) or the group_id header of an admin token.
-pub async fn acting_member<C: ConnectionTrait>(db: &C, caller: &Caller, group_id: i64, need: Need) -> ApiResult<Acting> {
+/// Who the caller is in a group it acts on: the group itself (an app admin token with that
+/// `group_id` header, owner rights) or a user (a user token, or the `user_id` header).
+enum Identity {
+    Group,
+    User(i64),
+}
+
+/// The identity a caller acts with in group `group_id` (10010 for a group_id header naming
+/// another group, 10002 for an admin token with neither header).
+fn identity_in(caller: &Caller, group_id: i64) -> ApiResult<Identity> {
     if let Some(as_group) = caller.as_group {
         if as_group != group_id {
             return Err(ApiError::denied(format!(
                 "the group_id header names group {as_group}; it gives no rights on group {group_id}"
             )));
         }
-        let group = load_group(db, &caller.app_id, group_id, need).await?;
-        return Ok(Acting { group, user_id: None, member: None, role: Some(Role::Owner) });
+        return Ok(Identity::Group);
     }
-    let uid = caller.as_user.ok_or_else(|| {
+    caller.as_user.map(Identity::User).ok_or_else(|| {
         ApiError::bad("an app admin token needs the user_id header (act as a user) or the group_id header (act as the group's owner)")
-    })?;
-    let group = load_group(db, &caller.app_id, group_id, need).await?;
-    let member = memberships(db, group_id, vec![uid]).await?.into_iter().next();
-    let role = member.as_ref().map(|m| Role::from_db(m.role));
-    Ok(Acting { group, user_id: Some(uid), member, role })
+    })
 }
 
-/// The group and the caller's place in it, for reads: any caller of the app may read (a
-/// dissolved group too); the caller's membership is loaded when it acts as a user.
-pub async fn viewing_member<C: ConnectionTrait>(db: &C, caller: &Caller, group_id: i64) -> ApiResult<Acting> {
-    let group = load_group(db, &caller.app_id, group_id, Need::Any).await?;
+/// The caller's place in `group` with `member` as its membership.
+fn acting(group: group::Model, user_id: Option<i64>, member: Option<group_member::Model>) -> Acting {
+    let role = match user_id {
+        None => Some(Role::Owner), // the group_id header of an admin token
+        Some(_) => member.as_ref().map(|m| Role::from_db(m.role)),
+    };
+    Acting { group, user_id, member, role }
+}
+
+/// Load the group and the caller's place in it (two queries), inside a change's transaction
+/// with `Need::Live` (the group row locked). The caller needs an identity in the group: a user
+/// (token or user_id header) or the group_id header of an admin token.
+pub async fn acting_member<C: ConnectionTrait>(db: &C, caller: &Caller, group_id: i64, need: Need) -> ApiResult<Acting> {
+    let who = identity_in(caller, group_id)?;
+    let group = load_group(db, &caller.app_id, group_id, need).await?;
+    Ok(match who {
+        Identity::Group => acting(group, None, None),
+        Identity::User(uid) => acting(group, Some(uid), memberships(db, group_id, vec![uid]).await?.into_iter().next()),
+    })
+}
+
+/// `acting_member` for reads (a dissolved group too), served from the cache when warm: no
+/// statement at all; a miss reads the group and the membership once and caches them.
+pub async fn reading_member(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<Acting> {
+    let who = identity_in(caller, group_id)?;
+    let group = cached_group(state, &caller.app_id, group_id).await?;
+    Ok(match who {
+        Identity::Group => acting(group, None, None),
+        Identity::User(uid) => acting(group, Some(uid), cached_membership(state, group_id, uid).await?),
+    })
+}
+
+/// The group and the caller's place in it, for reads open to any caller of the app (a dissolved
+/// group too): its membership when it acts as a user. From the cache when warm.
+pub async fn viewing_member(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<Acting> {
+    let group = cached_group(state, &caller.app_id, group_id).await?;
     if caller.as_group == Some(group_id) {
-        return Ok(Acting { group, user_id: None, member: None, role: Some(Role::Owner) });
+        return Ok(acting(group, None, None));
     }
     let member = match caller.as_user {
-        Some(uid) => memberships(db, group_id, vec![uid]).await?.into_iter().next(),
+        Some(uid) => cached_membership(state, group_id, uid).await?,
         None => None,
     };
     let role = member.as_ref().map(|m| Role::from_db(m.role));
     Ok(Acting { group, user_id: caller.as_user, member, role })
+}
+
+/// A group of the app (any status) from the cache, or the database (then cached).
+async fn cached_group(state: &AppState, app_id: &str, group_id: i64) -> ApiResult<group::Model> {
+    if let Some(g) = state.identity.group(group_id) {
+        return if g.app_id == app_id { Ok(group::Model::clone(&g)) } else { Err(ApiError::GroupNotFound(group_id)) };
+    }
+    let generation = state.identity.generation();
+    let g = load_group(&state.db, app_id, group_id, Need::Any).await?;
+    state.identity.store(generation, Fill::Group(g.clone()));
+    Ok(g)
+}
+
+/// A user's membership in a group (None: not a member) from the cache, or the database.
+async fn cached_membership(state: &AppState, group_id: i64, user_id: i64) -> ApiResult<Option<group_member::Model>> {
+    if let Some(m) = state.identity.membership(group_id, user_id) {
+        return Ok(m.map(|m| group_member::Model::clone(&m)));
+    }
+    let generation = state.identity.generation();
+    let member = memberships(&state.db, group_id, vec![user_id]).await?.into_iter().next();
+    state.identity.store(generation, Fill::Membership { group_id, user_id, member: member.clone() });
+    Ok(member)
 }
 
 #[cfg(test)]

@@ -184,7 +184,7 @@ async fn create_with(
 /// Information of a group (4.24) and its settings (4.42): the same object, with the caller's
 /// own message modes. Any caller of the app may read it, a dissolved group too.
 pub async fn info(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<GroupView> {
-    Ok(GroupView::of(viewing_member(&state.db, caller, group_id).await?))
+    Ok(GroupView::of(viewing_member(state, caller, group_id).await?))
 }
 
 /// Information of many groups (4.26), in a constant number of queries; ids that are unknown

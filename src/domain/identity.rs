@@ -2,6 +2,9 @@
 //! filled from the database on a miss and evicted when they change — in this process at once,
 //! in every other instance through PostgreSQL `LISTEN`/`NOTIFY`.
 //!
+//! It also holds the rows of the hot group reads (/group/info, member_list, ...): groups and
+//! the caller's membership in them, evicted the same way by every change of a group.
+//!
 //! **Evicting.** A transaction that changes identity state (a session ends or is replaced, a
 //! password, status or any user field changes, a user is deleted, an admin token is revoked)
 //! calls [`announce`] inside the transaction — on PostgreSQL a `NOTIFY` that the database delivers
@@ -26,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
-use crate::entity::{app, user};
+use crate::entity::{app, group, group_member, user};
 use crate::error::ApiResult;
 
 /// How often a listener sends its heartbeat.
@@ -43,6 +46,9 @@ pub enum Change {
     Users(Vec<i64>),
     /// An admin token (its SHA-256 digest) was revoked.
     AdminToken(String),
+    /// Groups whose row or members changed (every change of a group locks its row first:
+    /// `group_roles::load_group`, `tx::lock_groups`, which report it).
+    Groups(Vec<i64>),
     /// Anything: drop every cached identity.
     All,
 }
@@ -57,24 +63,8 @@ impl Change {
         match self {
             Change::All => vec!["*".into()],
             Change::AdminToken(digest) => vec![format!("t:{digest}")],
-            Change::Users(ids) => {
-                let mut out = vec![];
-                let mut cur = String::from("u:");
-                for id in ids {
-                    let part = id.to_string();
-                    if cur.len() + part.len() + 1 > MAX_PAYLOAD {
-                        out.push(std::mem::replace(&mut cur, String::from("u:")));
-                    }
-                    if cur.len() > 2 {
-                        cur.push(',');
-                    }
-                    cur.push_str(&part);
-                }
-                if cur.len() > 2 {
-                    out.push(cur);
-                }
-                out
-            }
+            Change::Users(ids) => id_payloads("u:", ids),
+            Change::Groups(ids) => id_payloads("g:", ids),
         }
     }
 
@@ -86,9 +76,32 @@ impl Change {
         if let Some(d) = payload.strip_prefix("t:") {
             return Some(Change::AdminToken(d.to_owned()));
         }
-        let ids = payload.strip_prefix("u:")?;
-        Some(Change::Users(ids.split(',').filter_map(|s| s.parse().ok()).collect()))
+        let ids = |list: &str| list.split(',').filter_map(|s| s.parse().ok()).collect();
+        if let Some(list) = payload.strip_prefix("g:") {
+            return Some(Change::Groups(ids(list)));
+        }
+        Some(Change::Users(ids(payload.strip_prefix("u:")?)))
     }
+}
+
+/// `prefix` and the ids, comma-separated, in as many payloads as the size limit needs.
+fn id_payloads(prefix: &str, ids: &[i64]) -> Vec<String> {
+    let mut out = vec![];
+    let mut cur = String::from(prefix);
+    for id in ids {
+        let part = id.to_string();
+        if cur.len() + part.len() + 1 > MAX_PAYLOAD {
+            out.push(std::mem::replace(&mut cur, String::from(prefix)));
+        }
+        if cur.len() > prefix.len() {
+            cur.push(',');
+        }
+        cur.push_str(&part);
+    }
+    if cur.len() > prefix.len() {
+        out.push(cur);
+    }
+    out
 }
 
 /// A user session as a token names it.
@@ -110,6 +123,22 @@ struct Cache {
     /// The digests of the cached sessions of each user.
     sessions_of: HashMap<i64, HashSet<String>>,
     users: HashMap<i64, Arc<user::Model>>,
+    groups: HashMap<i64, Arc<group::Model>>,
+    /// (group, user) -> the membership, or None: not a member.
+    members: HashMap<(i64, i64), Option<Arc<group_member::Model>>>,
+    /// The users of each group in `members`.
+    members_of: HashMap<i64, HashSet<i64>>,
+}
+
+/// Past this many entries a map of the cache starts over empty (a bound on memory; a miss costs
+/// one statement).
+const MAX_ENTRIES: usize = 200_000;
+
+fn bounded<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) -> &mut HashMap<K, V> {
+    if map.len() >= MAX_ENTRIES {
+        map.clear();
+    }
+    map
 }
 
 /// One row that a fill stores.
@@ -118,6 +147,8 @@ pub enum Fill {
     AdminToken { digest: String, app_id: String },
     Session { digest: String, session: Session },
     User(user::Model),
+    Group(group::Model),
+    Membership { group_id: i64, user_id: i64, member: Option<group_member::Model> },
 }
 
 /// The identity cache of one server process.
@@ -174,6 +205,15 @@ impl Identity {
         self.read(|c| c.users.get(&user_id).cloned())
     }
 
+    pub fn group(&self, group_id: i64) -> Option<Arc<group::Model>> {
+        self.read(|c| c.groups.get(&group_id).cloned())
+    }
+
+    /// Some(None): known not to be a member.
+    pub fn membership(&self, group_id: i64, user_id: i64) -> Option<Option<Arc<group_member::Model>>> {
+        self.read(|c| c.members.get(&(group_id, user_id)).cloned())
+    }
+
     fn read<T>(&self, f: impl FnOnce(&Cache) -> Option<T>) -> Option<T> {
         if !self.trusted() {
             return None;
@@ -190,17 +230,32 @@ impl Identity {
         }
         match fill {
             Fill::App(a) => {
-                c.apps.insert(a.app_id.clone(), Arc::new(a));
+                bounded(&mut c.apps).insert(a.app_id.clone(), Arc::new(a));
             }
             Fill::AdminToken { digest, app_id } => {
-                c.admin_tokens.insert(digest, app_id);
+                bounded(&mut c.admin_tokens).insert(digest, app_id);
             }
             Fill::Session { digest, session } => {
+                if c.sessions.len() >= MAX_ENTRIES {
+                    c.sessions.clear();
+                    c.sessions_of.clear();
+                }
                 c.sessions_of.entry(session.user_id).or_default().insert(digest.clone());
                 c.sessions.insert(digest, Arc::new(session));
             }
             Fill::User(u) => {
-                c.users.insert(u.id, Arc::new(u));
+                bounded(&mut c.users).insert(u.id, Arc::new(u));
+            }
+            Fill::Group(g) => {
+                bounded(&mut c.groups).insert(g.id, Arc::new(g));
+            }
+            Fill::Membership { group_id, user_id, member } => {
+                if c.members.len() >= MAX_ENTRIES {
+                    c.members.clear();
+                    c.members_of.clear();
+                }
+                c.members_of.entry(group_id).or_default().insert(user_id);
+                c.members.insert((group_id, user_id), member.map(Arc::new));
             }
         }
     }
@@ -220,6 +275,14 @@ impl Identity {
                     c.users.remove(id);
                     for digest in c.sessions_of.remove(id).unwrap_or_default() {
                         c.sessions.remove(&digest);
+                    }
+                }
+            }
+            Change::Groups(ids) => {
+                for id in ids {
+                    c.groups.remove(id);
+                    for user_id in c.members_of.remove(id).unwrap_or_default() {
+                        c.members.remove(&(*id, user_id));
                     }
                 }
             }

@@ -20,6 +20,7 @@
 //! body therefore reads everything it decides on inside its transaction, and does its slow
 //! work (password hashing) before `write`.
 use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::Rng;
@@ -60,16 +61,16 @@ macro_rules! transaction {
     };
     (@run $state:expr, $change:expr, |$txn:ident| $body:block) => {{
         let state: &$crate::state::AppState = $state;
-        let change: Option<&$crate::domain::identity::Change> = $change;
+        let changes = $crate::domain::tx::Changes::new($change);
         let mut attempt = 1u32;
         let answer = loop {
             let result = match $crate::domain::tx::begin(state).await {
                 Ok(txn) => {
                     let outcome = {
                         let $txn = &txn;
-                        $crate::domain::tx::typed(async $body).await
+                        changes.collect($crate::domain::tx::typed(async $body)).await
                     };
-                    let outcome = $crate::domain::tx::announce(&txn, state, change, outcome).await;
+                    let outcome = changes.announce(&txn, state, outcome).await;
                     $crate::domain::tx::finish(txn, outcome).await
                 }
                 Err(e) => Err(e),
@@ -79,9 +80,7 @@ macro_rules! transaction {
                 ::std::ops::ControlFlow::Continue(()) => {}
             }
         };
-        if let Some(change) = change {
-            state.identity.forget(change);
-        }
+        changes.forget(state);
         answer
     }};
 }
@@ -92,11 +91,56 @@ pub fn typed<T, F: std::future::Future<Output = ApiResult<T>>>(body: F) -> F {
     body
 }
 
-/// After a body that succeeded, announce the identity change it makes (inside its transaction).
-pub async fn announce<T>(txn: &DatabaseTransaction, state: &AppState, change: Option<&Change>, outcome: ApiResult<T>) -> ApiResult<T> {
-    match (outcome, change) {
-        (Ok(value), Some(change)) => crate::domain::identity::announce(txn, &state.identity, change).await.map(|()| value),
-        (outcome, _) => outcome,
+tokio::task_local! {
+    /// The changes of cached state that the running transaction body reports (see [`touched`]).
+    static TOUCHED: Arc<Mutex<Vec<Change>>>;
+}
+
+/// Report a change of cached state from inside a `transaction!` body (e.g. a group locked for a
+/// change, by `group_roles::load_group`): it is announced to the other instances before the
+/// commit and forgotten by this one after it. Outside a transaction body it does nothing.
+pub fn touched(change: Change) {
+    let _ = TOUCHED.try_with(|t| t.lock().unwrap_or_else(|e| e.into_inner()).push(change));
+}
+
+/// The changes of one `transaction!`: the one it was given, and those its body reports.
+pub struct Changes {
+    given: Option<Change>,
+    touched: Arc<Mutex<Vec<Change>>>,
+}
+
+impl Changes {
+    pub fn new(given: Option<&Change>) -> Changes {
+        Changes { given: given.cloned(), touched: Arc::default() }
+    }
+
+    /// Run one attempt of the body, collecting what it reports.
+    pub async fn collect<T>(&self, body: impl std::future::Future<Output = ApiResult<T>>) -> ApiResult<T> {
+        self.touched.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        TOUCHED.scope(self.touched.clone(), body).await
+    }
+
+    fn all(&self) -> Vec<Change> {
+        let mut all: Vec<Change> = self.given.iter().cloned().collect();
+        all.extend(self.touched.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned());
+        all.dedup();
+        all
+    }
+
+    /// After a body that succeeded: NOTIFY the other instances, inside its transaction.
+    pub async fn announce<T>(&self, txn: &DatabaseTransaction, state: &AppState, outcome: ApiResult<T>) -> ApiResult<T> {
+        let value = outcome?;
+        for change in self.all() {
+            crate::domain::identity::announce(txn, &state.identity, &change).await?;
+        }
+        Ok(value)
+    }
+
+    /// After the transaction ended: forget here what it changed (whether it committed or not).
+    pub fn forget(&self, state: &AppState) {
+        for change in self.all() {
+            state.identity.forget(&change);
+        }
     }
 }
 
@@ -178,6 +222,7 @@ pub async fn lock_groups<C: ConnectionTrait>(db: &C, ids: &[i64]) -> ApiResult<V
     if ids.is_empty() {
         return Ok(vec![]);
     }
+    touched(Change::Groups(ids.to_vec()));
     Ok(group::Entity::find()
         .select_only()
         .column(group::Column::Id)
