@@ -2,11 +2,12 @@
 """`make bench`: imserver over HTTP with wrk, against the release binary, on SQLite and PostgreSQL.
 
 For each database it prints one table: req/s, p50 and p99 latency at 64 connections for
-GET /health (the bare framework ceiling on this machine), GET /user/profile, GET /group/info and
+GET /health (the bare framework ceiling on this machine, measured before each other endpoint, medians
+reported), GET /user/profile, GET /group/info and
 GET /group/member_list (a page of 50: first page of a 100,000-member group, its middle page, first
 page of a 100-member group), each req/s also as a ratio to /health from the same run; the time of
 POST /group/invite with 500 users and of POST /user/register/batch with 1,000 users; and the
-server's peak RSS (VmHWM from /proc). Then the targets of issue 3 with "ok" or "MISSED". It
+server's peak RSS (VmHWM from /proc). Then the targets of issue 12 with "ok" or "MISSED". It
 reports; it fails only when the server answers wrongly (a bad envelope, HTTP errors under load).
 
 Seeding (documented choice): everything goes through the API, no direct SQL, so every row, count
@@ -43,11 +44,14 @@ CHEAP_ARGON2 = {"IMSERVER_ARGON2_MEMORY_KIB": "8", "IMSERVER_ARGON2_ITERATIONS":
                 "IMSERVER_ARGON2_PARALLELISM": "1"}
 PRODUCTION_ARGON2 = ("IMSERVER_ARGON2_MEMORY_KIB", "IMSERVER_ARGON2_ITERATIONS",
                      "IMSERVER_ARGON2_PARALLELISM")
-# Targets of issue 3 (reported, never failing the run).
-READ_RATIO_TARGET = 0.50
-P99_TARGET_MS = 5.0
+# Targets of issue 12 (reported, never failing the run): /user/profile and /group/info at half
+# the req/s of /health or more, member_list pages of 50 at a quarter or more, their p99 within
+# three times the p99 of /health, an invite of 500 under 50 ms, peak RSS under 100 MB.
+HOT_RATIO_TARGET = 0.50
+PAGE_RATIO_TARGET = 0.25
+P99_FACTOR_TARGET = 3.0
 PAGE_SIZE_TOLERANCE = 0.20
-INVITE_TARGET_MS = 100.0
+INVITE_TARGET_MS = 50.0
 RSS_TARGET_MB = 100.0
 
 
@@ -190,19 +194,26 @@ def measure(label, database_url, args, analyze=lambda: None):
         call(srv, "GET", "/user/profile", token=fx["token"])
         mid = middle_cursor(srv, fx, args.members)
         rows = [
-            ("GET /health", "/health", None),
             ("GET /user/profile", "/user/profile", fx["token"]),
             (f"GET /group/info ({args.members:,} members)", f"/group/info?group_id={fx['big']}", fx["token"]),
             (f"GET /group/member_list 50, {args.small:,} members", f"/group/member_list?group_id={fx['small']}&limit=50", fx["token"]),
             (f"GET /group/member_list 50, {args.members:,} members", f"/group/member_list?group_id={fx['big']}&limit=50", fx["token"]),
             (f"  same, middle page (cursor at {args.members // 2 // 500 * 500:,})", f"/group/member_list?group_id={fx['big']}&limit=50&cursor={quote(mid)}", fx["token"]),
         ]
-        res["reads"] = []
+        # /health is measured before every endpoint (the machine is noisy) and its medians reported
+        res["reads"], healths = [], []
         for name, path, token in rows:
-            r = wrk(srv, path, token, args)
-            r["name"] = name
-            res["reads"].append(r)
-            log(f"  {name:<44} {r['rps']:>9.0f} req/s  p50 {r['p50_us'] / 1000:.2f} ms  p99 {r['p99_us'] / 1000:.2f} ms")
+            for label_, path_, token_, into in (("GET /health", "/health", None, healths), (name, path, token, None)):
+                r = wrk(srv, path_, token_, args)
+                r["name"] = label_
+                (into if into is not None else res["reads"]).append(r)
+                log(f"  {label_:<44} {r['rps']:>9.0f} req/s  p50 {r['p50_us'] / 1000:.2f} ms  p99 {r['p99_us'] / 1000:.2f} ms")
+        res["reads"].insert(0, {
+            "name": f"GET /health (median of {len(healths)} runs between the others)",
+            "rps": statistics.median(h["rps"] for h in healths),
+            "p50_us": statistics.median(h["p50_us"] for h in healths),
+            "p99_us": statistics.median(h["p99_us"] for h in healths),
+        })
         res["rss_reads_kb"] = rss_kb(pid, "VmHWM")
         # POST /group/invite of 500 users into fresh private groups
         times = []
@@ -263,14 +274,16 @@ def report(res, args):
           f"| RSS after start | {res['rss_idle_kb'] / 1024:.1f} |",
           f"| peak RSS after the reads (VmHWM) | {res['rss_reads_kb'] / 1024:.1f} |",
           f"| peak RSS after invite and register/batch (VmHWM) | {res['rss_peak_kb'] / 1024:.1f} |"]
-    auth = res["reads"][1:]
-    worst_ratio = min(r["rps"] / health for r in auth)
-    worst_p99 = max(r["p99_us"] for r in auth) / 1000
+    hot, pages = res["reads"][1:3], res["reads"][3:]
+    hot_ratio = min(r["rps"] / health for r in hot)
+    page_ratio = min(r["rps"] / health for r in pages)
+    p99_factor = max(r["p99_us"] for r in hot) / max(res["reads"][0]["p99_us"], 1)
     small, big, mid = res["reads"][3], res["reads"][4], res["reads"][5]
     size_ratio = max(big["p50_us"], mid["p50_us"]) / max(small["p50_us"], 1)
     L += ["", "Targets (reported, not enforced):", "",
-          f"- authenticated reads >= {READ_RATIO_TARGET:.0%} of /health: worst {worst_ratio:.0%} — {ok(worst_ratio >= READ_RATIO_TARGET)}",
-          f"- p99 < {P99_TARGET_MS:.0f} ms: worst {worst_p99:.2f} ms — {ok(worst_p99 < P99_TARGET_MS)}",
+          f"- /user/profile and /group/info >= {HOT_RATIO_TARGET:.0%} of /health: worst {hot_ratio:.0%} — {ok(hot_ratio >= HOT_RATIO_TARGET)}",
+          f"- member_list pages of 50 >= {PAGE_RATIO_TARGET:.0%} of /health: worst {page_ratio:.0%} — {ok(page_ratio >= PAGE_RATIO_TARGET)}",
+          f"- p99 of /user/profile and /group/info <= {P99_FACTOR_TARGET:.0f}x the p99 of /health: {p99_factor:.1f}x — {ok(p99_factor <= P99_FACTOR_TARGET)}",
           f"- member_list page time independent of group size (within {PAGE_SIZE_TOLERANCE:.0%}): "
           f"p50 {res['members']:,} : {res['small']:,} members = {size_ratio:.2f} — {ok(size_ratio <= 1 + PAGE_SIZE_TOLERANCE)}",
           f"- invite of 500 < {INVITE_TARGET_MS:.0f} ms: {statistics.median(inv):.1f} ms — {ok(statistics.median(inv) < INVITE_TARGET_MS)}",
