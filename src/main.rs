@@ -161,7 +161,9 @@ async fn serve(config: &Config) -> Result<(), String> {
     let acceptor = net::bind(&config.listen, net::Limits::from_config(config))
         .await
         .map_err(|e| format!("listen on {}: {e}", config.listen))?;
-    AppState::start_background(&st, &config.database_url);
+    AppState::start_background(&st, &config.database_url)
+        .await
+        .map_err(|e| format!("database {}: {e}", redact(&config.database_url)))?;
     tracing::info!(listen = %config.listen, "imserver listening; Swagger UI at /swagger");
     let served = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(imserver::api::app(st.clone()), shutdown_signal(), Some(std::time::Duration::from_secs(10)))

@@ -49,15 +49,18 @@ impl AppState {
     }
 
     /// The server's background work: the presence flusher, and the identity invalidation
-    /// listener (PostgreSQL, on `url`) or the SQLite file watcher. Tests run without it.
-    pub fn start_background(state: &State, url: &str) {
+    /// listener (PostgreSQL, on `url`) or the SQLite file watcher. Call before the server takes
+    /// requests. Tests run without it.
+    pub async fn start_background(state: &State, url: &str) -> Result<(), DbErr> {
         tokio::spawn(crate::domain::presence::run_flusher(state.clone()));
         let identity = state.identity.clone();
         if state.db.get_database_backend() == DbBackend::Postgres {
-            tokio::spawn(crate::domain::identity::listen(identity, state.db.clone(), url.to_owned()));
+            let channel = crate::domain::identity::prepare_listener(&identity, &state.db).await?;
+            tokio::spawn(crate::domain::identity::listen(identity, state.db.clone(), url.to_owned(), channel));
         } else {
             tokio::spawn(crate::domain::identity::watch_sqlite(identity, state.db.clone()));
         }
+        Ok(())
     }
 }
 

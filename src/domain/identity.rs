@@ -340,22 +340,21 @@ async fn channel_of(db: &DatabaseConnection) -> Result<String, sea_orm::DbErr> {
     Ok(format!("imserver_identity.{schema}"))
 }
 
-/// Run the invalidation listener of this instance (PostgreSQL) until the process ends: LISTEN on
-/// the schema's channel, apply what other instances announce, send a heartbeat every
-/// [`HEARTBEAT_MS`] and trust the cache only while heartbeats come back within
-/// [`STALE_AFTER_MS`]. `url` is the database URL (the listener has its own connection).
-pub async fn listen(identity: Arc<Identity>, db: DatabaseConnection, url: String) {
-    let channel = loop {
-        match channel_of(&db).await {
-            Ok(c) => break c,
-            Err(e) => {
-                tracing::warn!(error = %e, "identity listener: cannot read the schema; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        }
-    };
+/// PostgreSQL: from now on this instance announces its changes on the schema's channel, and
+/// serves nothing from memory until its listener ([`listen`]) hears its first heartbeat. Call
+/// before the server takes requests.
+pub async fn prepare_listener(identity: &Identity, db: &DatabaseConnection) -> Result<String, sea_orm::DbErr> {
+    let channel = channel_of(db).await?;
     *identity.channel.write().unwrap_or_else(|e| e.into_inner()) = Some(channel.clone());
     identity.distrust();
+    Ok(channel)
+}
+
+/// Run the invalidation listener of this instance (PostgreSQL, after [`prepare_listener`]) until
+/// the process ends: LISTEN on `channel`, apply what other instances announce, send a heartbeat
+/// every [`HEARTBEAT_MS`] and trust the cache only while heartbeats come back within
+/// [`STALE_AFTER_MS`]. `url` is the database URL (the listener has its own connection).
+pub async fn listen(identity: Arc<Identity>, db: DatabaseConnection, url: String, channel: String) {
     let beat_id = format!("hb:{}", crate::crypto::new_id(12));
     tokio::spawn(heartbeat(identity.clone(), db, channel.clone(), beat_id.clone()));
     loop {
