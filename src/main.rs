@@ -124,6 +124,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::App { action } => {
             let st = open(&config).await?;
+            // a revocation is announced to the running servers (PostgreSQL)
+            imserver::domain::identity::announce_changes(&st.identity, &st.db).await.map_err(|e| e.to_string())?;
             match action {
                 AppAction::Create { name, register_secret } => {
                     let new = apps::create_app(&st, &name, register_secret).await.map_err(|e| e.to_string())?;

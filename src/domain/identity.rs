@@ -344,9 +344,19 @@ async fn channel_of(db: &DatabaseConnection) -> Result<String, sea_orm::DbErr> {
 /// serves nothing from memory until its listener ([`listen`]) hears its first heartbeat. Call
 /// before the server takes requests.
 pub async fn prepare_listener(identity: &Identity, db: &DatabaseConnection) -> Result<String, sea_orm::DbErr> {
+    let channel = announce_changes(identity, db).await?;
+    identity.distrust();
+    Ok(channel)
+}
+
+/// PostgreSQL: announce this process's changes on the channel of the schema `db` works in (the
+/// server, and `imserver app revoke`, whose revocation the servers then hear). No-op on SQLite.
+pub async fn announce_changes(identity: &Identity, db: &DatabaseConnection) -> Result<String, sea_orm::DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(String::new());
+    }
     let channel = channel_of(db).await?;
     *identity.channel.write().unwrap_or_else(|e| e.into_inner()) = Some(channel.clone());
-    identity.distrust();
     Ok(channel)
 }
 
