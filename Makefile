@@ -10,7 +10,7 @@ run:
 ## Every test: unit, integration (SQLite; PostgreSQL too when TEST_DATABASE_URL is set), spec drift,
 ## then the gatekeepers (real clients against a real server, see `make gate`).
 test:
-	$(CARGO) test --workspace
+	CARGO="$(CARGO)" tests/cargo_tests.sh
 	tests/gate/run_all.sh
 
 ## Only the gatekeepers; CHECKS="sdk lint" picks checks by name (tests/gate/check_*).

@@ -64,7 +64,9 @@ async fn database(backend: &Backend) -> sea_orm::DatabaseConnection {
         Backend::Sqlite => state::connect("sqlite::memory:", 1, None).await.expect("sqlite"),
         Backend::Postgres(url) => {
             use sea_orm::ConnectionTrait;
-            let schema = format!("imtest_{}", imserver::crypto::new_id(12));
+            // imtest_<run>_<random>: tests/cargo_tests.sh (make test) drops its run's schemas
+            let run = std::env::var("IMTEST_RUN").unwrap_or_else(|_| "adhoc".into());
+            let schema = format!("imtest_{run}_{}", imserver::crypto::new_id(12));
             let admin = sea_orm::Database::connect(url.as_str()).await.expect("postgres");
             admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("create schema");
             admin.close().await.ok();
