@@ -11,6 +11,7 @@ use sea_orm::{
 
 use super::auth::Caller;
 use super::group_roles::{Acting, Need, Role, acting_member, memberships, reading_member};
+use super::identity::Fill;
 use super::tx;
 use super::groups::{MAX_ID_LIST, UserOutcome, unique_ids};
 use super::paging::{Page, PageRequest};
@@ -180,18 +181,29 @@ impl MemberItem {
 }
 
 /// The members of a group (4.35), a page at a time in join order (row id): members and the
-/// group_id header of an admin token; a dissolved group too. One query past the check.
+/// group_id header of an admin token; a dissolved group too. At most one query (the page) past
+/// the check, none when the page is cached.
 pub async fn list(state: &AppState, caller: &Caller, group_id: i64, page: PageRequest) -> ApiResult<Page<MemberItem>> {
     let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     let now = state.now_ms();
     // groups.count is kept equal to the member rows: no COUNT scan of a large group per page.
     let total = acting.group.count;
-    let mut query = group_member::Entity::find().filter(group_member::Column::GroupId.eq(group_id));
-    if let Some(after) = page.after {
-        query = query.filter(group_member::Column::Id.gt(after));
-    }
-    let rows = query.order_by_asc(group_member::Column::Id).limit(page.fetch()).all(&state.db).await?;
+    // the page from memory when warm (evicted with the group by every change of its members)
+    let rows = match state.identity.page(group_id, page.after, page.fetch()) {
+        Some(rows) => Vec::clone(&rows),
+        None => {
+            let generation = state.identity.generation();
+            let mut query = group_member::Entity::find().filter(group_member::Column::GroupId.eq(group_id));
+            if let Some(after) = page.after {
+                query = query.filter(group_member::Column::Id.gt(after));
+            }
+            let rows = query.order_by_asc(group_member::Column::Id).limit(page.fetch()).all(&state.db).await?;
+            let fill = Fill::Page { group_id, after: page.after, fetch: page.fetch(), rows: rows.clone() };
+            state.identity.store(generation, fill);
+            rows
+        }
+    };
     Ok(page.finish(rows, |m| m.id, Some(total)).map(|m| MemberItem::of(m, now)))
 }
 

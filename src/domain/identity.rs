@@ -2,8 +2,9 @@
 //! filled from the database on a miss and evicted when they change — in this process at once,
 //! in every other instance through PostgreSQL `LISTEN`/`NOTIFY`.
 //!
-//! It also holds the rows of the hot group reads (/group/info, member_list, ...): groups and
-//! the caller's membership in them, evicted the same way by every change of a group.
+//! It also holds the rows of the hot group reads (/group/info, member_list, ...): groups, the
+//! caller's membership in them and member_list pages, evicted the same way by every change of a
+//! group.
 //!
 //! **Evicting.** A transaction that changes identity state (a session ends or is replaced, a
 //! password, status or any user field changes, a user is deleted, an admin token is revoked)
@@ -128,7 +129,14 @@ struct Cache {
     members: HashMap<(i64, i64), Option<Arc<group_member::Model>>>,
     /// The users of each group in `members`.
     members_of: HashMap<i64, HashSet<i64>>,
+    /// member_list pages: group -> (after, rows fetched) -> the rows.
+    pages: HashMap<i64, HashMap<(Option<i64>, u64), Arc<Vec<group_member::Model>>>>,
+    /// How many pages `pages` holds.
+    page_count: usize,
 }
+
+/// Past this many member_list pages the page cache starts over empty (a page holds up to 501 rows).
+const MAX_PAGES: usize = 2_000;
 
 /// Past this many entries a map of the cache starts over empty (a bound on memory; a miss costs
 /// one statement).
@@ -149,6 +157,8 @@ pub enum Fill {
     User(user::Model),
     Group(group::Model),
     Membership { group_id: i64, user_id: i64, member: Option<group_member::Model> },
+    /// A member_list page: the rows after `after` (row id), `fetch` of them at most.
+    Page { group_id: i64, after: Option<i64>, fetch: u64, rows: Vec<group_member::Model> },
 }
 
 /// The identity cache of one server process.
@@ -209,6 +219,11 @@ impl Identity {
         self.read(|c| c.groups.get(&group_id).cloned())
     }
 
+    /// A cached member_list page (see [`Fill::Page`]).
+    pub fn page(&self, group_id: i64, after: Option<i64>, fetch: u64) -> Option<Arc<Vec<group_member::Model>>> {
+        self.read(|c| c.pages.get(&group_id).and_then(|p| p.get(&(after, fetch))).cloned())
+    }
+
     /// Some(None): known not to be a member.
     pub fn membership(&self, group_id: i64, user_id: i64) -> Option<Option<Arc<group_member::Model>>> {
         self.read(|c| c.members.get(&(group_id, user_id)).cloned())
@@ -257,6 +272,15 @@ impl Identity {
                 c.members_of.entry(group_id).or_default().insert(user_id);
                 c.members.insert((group_id, user_id), member.map(Arc::new));
             }
+            Fill::Page { group_id, after, fetch, rows } => {
+                if c.page_count >= MAX_PAGES {
+                    c.pages.clear();
+                    c.page_count = 0;
+                }
+                if c.pages.entry(group_id).or_default().insert((after, fetch), Arc::new(rows)).is_none() {
+                    c.page_count += 1;
+                }
+            }
         }
     }
 
@@ -281,6 +305,7 @@ impl Identity {
             Change::Groups(ids) => {
                 for id in ids {
                     c.groups.remove(id);
+                    c.page_count -= c.pages.remove(id).map_or(0, |p| p.len());
                     for user_id in c.members_of.remove(id).unwrap_or_default() {
                         c.members.remove(&(*id, user_id));
                     }
