@@ -202,32 +202,13 @@ async fn no_get_writes() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn own_profile_reads_nothing_when_warm() {
+/// Fail when a route runs more statements warm than its target (on every backend).
+async fn within_targets(targets: &'static [(&'static str, usize)]) {
     on_every_backend(|app| async move {
         let s = scene(&app).await;
         let counted = app.counting();
         let mut found = vec![];
-        for route in ["GET /user/profile", "GET /user/profile (admin, user_id)"] {
-            let (_, warm) = cold_and_warm(&counted, &s, route).await;
-            if !warm.is_empty() {
-                found.push(format!("warm {route} ran {} statements (want 0):{}", warm.len(), listing(&warm)));
-            }
-        }
-        found
-    })
-    .await;
-}
-
-/// The issue's targets for the group hot reads, which wait for the group cache (issue 12, item
-/// 3): /group/info from memory, /group/member_list the page alone.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn group_reads_from_memory() {
-    on_every_backend(|app| async move {
-        let s = scene(&app).await;
-        let counted = app.counting();
-        let mut found = vec![];
-        for (route, target) in [("GET /group/info", 0), ("GET /group/member_list", 1)] {
+        for &(route, target) in targets {
             let (_, warm) = cold_and_warm(&counted, &s, route).await;
             if warm.len() > target {
                 found.push(format!("warm {route} ran {} statements (want at most {target}):{}", warm.len(), listing(&warm)));
@@ -236,4 +217,19 @@ async fn group_reads_from_memory() {
         found
     })
     .await;
+}
+
+/// The caller's own profile, with a user token or the admin token acting as the user, comes from
+/// the identity cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn own_profile_reads_nothing_when_warm() {
+    within_targets(&[("GET /user/profile", 0), ("GET /user/profile (admin, user_id)", 0)]).await;
+}
+
+/// The issue's targets for the group hot reads, which wait for the group cache (issue 12, item
+/// 3): /group/info from memory, /group/member_list the page alone. Fails until then (today 2
+/// and 3 statements).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_reads_from_memory() {
+    within_targets(&[("GET /group/info", 0), ("GET /group/member_list", 1)]).await;
 }
