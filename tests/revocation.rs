@@ -134,3 +134,18 @@ db_test!(a_revoked_admin_token_is_refused_at_once, |app: TestApp| async move {
     }
     app.get("/user/profile").admin().header("user_id", id).send().await.ok();
 });
+
+// The group cache (issue 12, item 3) holds the caller's membership: a kicked member, whose
+// member_list was authorised from memory, is refused at once (/group/info is open to any user).
+db_test!(a_kicked_member_no_longer_reads_the_group, |app: TestApp| async move {
+    let c = common::groups::cast(&app).await;
+    let counted = app.counting();
+    let members = || counted.get("/group/member_list").token(&c.member.1).query("group_id", c.gid);
+    members().send().await.ok();
+    let (r, statements) = members().measured().await;
+    r.ok();
+    assert_eq!(statements.len(), 1, "{:?}: a warm member_list reads more than its page: {statements:?}", app.backend);
+    app.post("/group/kick").token(&c.owner.1).json(json!({"group_id": c.gid, "user_list": [c.member.0]})).send().await.ok();
+    members().send().await.err(20011);
+    app.get("/group/member_list").token(&c.admin.1).query("group_id", c.gid).send().await.ok();
+});
