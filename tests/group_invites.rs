@@ -3,13 +3,10 @@
 mod common;
 
 use std::collections::HashSet;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::TestApp;
 use imserver::domain::auth::{Caller, TokenKind};
 use imserver::domain::group_invites::{self, PENDING_TTL_MS};
-use imserver::state::AppState;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -332,17 +329,6 @@ db_test!(concurrent_joins_never_exceed_capacity, |app: TestApp| async move {
     assert_eq!(members_of(&app, g).await.len(), 1 + users.len());
 });
 
-/// A state on the test's database that counts the statements it runs.
-fn counting(app: &TestApp) -> (AppState, Arc<AtomicUsize>) {
-    let n = Arc::new(AtomicUsize::new(0));
-    let mut db = app.state.db.clone();
-    let c = n.clone();
-    db.set_metric_callback(move |_| {
-        c.fetch_add(1, Ordering::SeqCst);
-    });
-    (app.state.with_db(db), n)
-}
-
 db_test!(invite_and_kick_of_500_run_as_many_statements_as_of_one, |app: TestApp| async move {
     let (alice, ta) = app.user("alice").await;
     let list: Vec<Value> = (0..501).map(|i| json!({"username": format!("bulk{i}"), "password": "secret123"})).collect();
@@ -354,23 +340,23 @@ db_test!(invite_and_kick_of_500_run_as_many_statements_as_of_one, |app: TestApp|
     }
     let g1 = new_group(&app, &ta, &[]).await;
     let g2 = new_group(&app, &ta, &[]).await;
-    let (state, n) = counting(&app);
+    let (state, n) = app.counting_state();
     let caller = Caller { app_id: app.app_id.clone(), kind: TokenKind::User { user_id: alice, device_sn: 1 }, as_user: Some(alice), as_group: None, user: None };
-    n.store(0, Ordering::SeqCst);
+    n.take();
     let one = group_invites::invite(&state, &caller, g1, &ids[..2], None).await.unwrap();
-    let q1 = n.swap(0, Ordering::SeqCst);
+    let q1 = n.take().len();
     let many = group_invites::invite(&state, &caller, g2, &ids[1..], None).await.unwrap();
-    let q500 = n.swap(0, Ordering::SeqCst);
+    let q500 = n.take().len();
     assert_eq!((one.len(), many.len()), (2, 500));
     assert!(many.iter().all(|o| o.success));
     assert_eq!(q1, q500, "invite of 2 ran {q1} statements, of 500 {q500}");
     assert_eq!(members_of(&app, g2).await.len(), 1 + 250);
     let joined: Vec<i64> = members_of(&app, g2).await.into_iter().filter(|u| *u != alice).collect();
     let k1 = imserver::domain::group_members::kick(&state, &caller, g1, &ids[..2]).await.unwrap();
-    let q1 = n.swap(0, Ordering::SeqCst);
+    let q1 = n.take().len();
     assert_eq!(joined.len(), 250);
     let k500 = imserver::domain::group_members::kick(&state, &caller, g2, &ids[1..]).await.unwrap();
-    let q500 = n.swap(0, Ordering::SeqCst);
+    let q500 = n.take().len();
     assert_eq!((k1.len(), k500.len()), (2, 500));
     assert_eq!(k500.iter().filter(|o| o.success).count(), 250);
     assert_eq!(q1, q500, "kick of 2 ran {q1} statements, of 500 {q500}");

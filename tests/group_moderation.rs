@@ -297,25 +297,6 @@ db_test!(block_removes_members_and_bars_them, |app: TestApp| async move {
     assert_eq!(r.ok(), &json!([]));
 });
 
-/// A state on the test's database that counts the statements it runs.
-fn counting(app: &TestApp) -> (imserver::state::AppState, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let n = std::sync::Arc::new(AtomicUsize::new(0));
-    let mut db = app.state.db.clone();
-    let counter = n.clone();
-    db.set_metric_callback(move |_| {
-        counter.fetch_add(1, Ordering::SeqCst);
-    });
-    (app.state.with_db(db), n)
-}
-
-async fn measured<T, F: Future<Output = T>>(n: &std::sync::atomic::AtomicUsize, f: F) -> (T, usize) {
-    use std::sync::atomic::Ordering;
-    n.store(0, Ordering::SeqCst);
-    let out = f.await;
-    (out, n.load(Ordering::SeqCst))
-}
-
 db_test!(batched_writes_run_a_constant_number_of_queries, |app: TestApp| async move {
     use imserver::domain::auth::{Caller, TokenKind};
     use imserver::domain::{group_blacklist, group_files, group_mutes};
@@ -327,23 +308,23 @@ db_test!(batched_writes_run_a_constant_number_of_queries, |app: TestApp| async m
     let r = app.post("/group/create").token(&c.owner.1).json(json!({"user_list": users})).send().await;
     let big = r.ok()["group_id"].as_i64().unwrap();
     let small = c.gid;
-    let (state, n) = counting(&app);
+    let (state, n) = app.counting_state();
     let owner = Caller { app_id: app.app_id.clone(), kind: TokenKind::User { user_id: c.owner.0, device_sn: 1 }, as_user: Some(c.owner.0), as_group: None, user: None };
 
-    let (one, q1) = measured(&n, group_mutes::ban(&state, &owner, small, &[c.member.0], 5)).await;
-    let (all, q12) = measured(&n, group_mutes::ban(&state, &owner, big, &users, 5)).await;
+    let (one, q1) = n.count(group_mutes::ban(&state, &owner, small, &[c.member.0], 5)).await;
+    let (all, q12) = n.count(group_mutes::ban(&state, &owner, big, &users, 5)).await;
     assert!(one.unwrap().iter().chain(all.unwrap().iter()).all(|o| o.success));
     assert_eq!(q1, q12, "ban");
-    let (_, q1) = measured(&n, group_mutes::unban(&state, &owner, small, &[c.member.0])).await;
-    let (_, q12) = measured(&n, group_mutes::unban(&state, &owner, big, &users)).await;
+    let (_, q1) = n.count(group_mutes::unban(&state, &owner, small, &[c.member.0])).await;
+    let (_, q12) = n.count(group_mutes::unban(&state, &owner, big, &users)).await;
     assert_eq!(q1, q12, "unban");
 
-    let (one, q1) = measured(&n, group_blacklist::block(&state, &owner, small, &[c.member.0])).await;
-    let (all, q12) = measured(&n, group_blacklist::block(&state, &owner, big, &users)).await;
+    let (one, q1) = n.count(group_blacklist::block(&state, &owner, small, &[c.member.0])).await;
+    let (all, q12) = n.count(group_blacklist::block(&state, &owner, big, &users)).await;
     assert!(one.unwrap().iter().chain(all.unwrap().iter()).all(|o| o.success));
     assert_eq!(q1, q12, "block");
-    let (_, q1) = measured(&n, group_blacklist::unblock(&state, &owner, small, &[c.member.0])).await;
-    let (_, q12) = measured(&n, group_blacklist::unblock(&state, &owner, big, &users)).await;
+    let (_, q1) = n.count(group_blacklist::unblock(&state, &owner, small, &[c.member.0])).await;
+    let (_, q12) = n.count(group_blacklist::unblock(&state, &owner, big, &users)).await;
     assert_eq!(q1, q12, "unblock");
 
     let mut files = vec![];
@@ -351,8 +332,8 @@ db_test!(batched_writes_run_a_constant_number_of_queries, |app: TestApp| async m
         let r = app.post("/group/file/upload").token(&c.owner.1).json(json!({"group_id": big, "name": format!("f{i}"), "size": 1, "url": "https://e.com/f"})).send().await;
         files.push(r.ok()["file_id"].as_i64().unwrap());
     }
-    let (_, q1) = measured(&n, group_files::delete(&state, &owner, big, &files[..1])).await;
-    let (all, q11) = measured(&n, group_files::delete(&state, &owner, big, &files[1..])).await;
+    let (_, q1) = n.count(group_files::delete(&state, &owner, big, &files[..1])).await;
+    let (all, q11) = n.count(group_files::delete(&state, &owner, big, &files[1..])).await;
     assert!(all.unwrap().iter().all(|o| o.success));
     assert_eq!(q1, q11, "file/delete");
 });

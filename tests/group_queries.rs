@@ -2,34 +2,13 @@
 //! number of ids, groups or admins.
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use common::TestApp;
 use imserver::domain::auth::{Caller, TokenKind};
 use imserver::domain::{group_admins, groups};
-use imserver::state::AppState;
 use serde_json::json;
-
-/// A state on the test's database that counts the statements it runs.
-fn counting(app: &TestApp) -> (AppState, Arc<AtomicUsize>) {
-    let n = Arc::new(AtomicUsize::new(0));
-    let mut db = app.state.db.clone();
-    let c = n.clone();
-    db.set_metric_callback(move |_| {
-        c.fetch_add(1, Ordering::SeqCst);
-    });
-    (app.state.with_db(db), n)
-}
 
 fn as_user(app: &TestApp, uid: i64) -> Caller {
     Caller { app_id: app.app_id.clone(), kind: TokenKind::User { user_id: uid, device_sn: 1 }, as_user: Some(uid), as_group: None, user: None }
-}
-
-async fn measured<T, F: Future<Output = T>>(n: &AtomicUsize, f: F) -> (T, usize) {
-    n.store(0, Ordering::SeqCst);
-    let out = f.await;
-    (out, n.load(Ordering::SeqCst))
 }
 
 db_test!(reads_of_many_run_as_many_queries_as_reads_of_one, |app: TestApp| async move {
@@ -44,16 +23,16 @@ db_test!(reads_of_many_run_as_many_queries_as_reads_of_one, |app: TestApp| async
         let r = app.post("/group/create").token(&ta).json(json!({"user_list": [bob]})).send().await;
         gids.push(r.ok()["group_id"].as_i64().unwrap());
     }
-    let (state, n) = counting(&app);
+    let (state, n) = app.counting_state();
     let bob_caller = as_user(&app, bob);
 
-    let (one, q1) = measured(&n, groups::info_batch(&state, &bob_caller, &gids[..1])).await;
-    let (all, q12) = measured(&n, groups::info_batch(&state, &bob_caller, &gids)).await;
+    let (one, q1) = n.count(groups::info_batch(&state, &bob_caller, &gids[..1])).await;
+    let (all, q12) = n.count(groups::info_batch(&state, &bob_caller, &gids)).await;
     assert_eq!((one.unwrap().len(), all.unwrap().len()), (1, 12));
     assert_eq!(q1, q12, "info/batch");
     assert!(q12 <= 2, "info/batch ran {q12} queries");
 
-    let (joined, q) = measured(&n, groups::user_joined(&state, &bob_caller)).await;
+    let (joined, q) = n.count(groups::user_joined(&state, &bob_caller)).await;
     assert_eq!(joined.unwrap().len(), 12);
     assert_eq!(q, 1, "user_joined");
 
@@ -64,8 +43,8 @@ db_test!(reads_of_many_run_as_many_queries_as_reads_of_one, |app: TestApp| async
     app.post("/group/admin/add").token(&ta).json(json!({"group_id": small, "user_list": [bob]})).send().await.ok();
     let r = app.post("/group/admin/add").token(&ta).json(json!({"group_id": big, "user_list": members})).send().await;
     assert!(r.ok().as_array().unwrap().iter().all(|i| i["result"] == "success"));
-    let (a1, q1) = measured(&n, group_admins::list(&state, &bob_caller, small)).await;
-    let (a13, q13) = measured(&n, group_admins::list(&state, &bob_caller, big)).await;
+    let (a1, q1) = n.count(group_admins::list(&state, &bob_caller, small)).await;
+    let (a13, q13) = n.count(group_admins::list(&state, &bob_caller, big)).await;
     assert_eq!((a1.unwrap().len(), a13.unwrap().len()), (1, 13));
     assert_eq!(q1, q13, "admin_list");
     assert!(q13 <= 3, "admin_list ran {q13} queries");

@@ -1,11 +1,13 @@
 //! The test harness: a fresh database per test (sqlite::memory:, and PostgreSQL when
 //! TEST_DATABASE_URL is set), the real migrations, the real HTTP stack via poem's TestClient,
-//! a manual clock, and one app with its admin token.
+//! a manual clock, and one app with its admin token. [`TestApp::counting`] gives the same app
+//! through a database handle that records the statements of each request.
 #![allow(dead_code)]
 
 pub mod groups;
 
-use std::sync::Arc;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 
 use imserver::clock::ManualClock;
 use imserver::config::Settings;
@@ -57,6 +59,47 @@ pub struct TestApp {
     pub app_id: String,
     pub admin_token: String,
     pub backend: Backend,
+    /// What the state's database handle ran (only in an app made by [`TestApp::counting`]).
+    pub statements: Option<Statements>,
+}
+
+/// The SQL of the statements that a database handle ran, oldest first (a `set_metric_callback`
+/// on a clone of the test's connection: statements inside transactions included; BEGIN/COMMIT
+/// and `execute_unprepared` are not reported by sea-orm).
+#[derive(Clone, Default)]
+pub struct Statements(Arc<Mutex<Vec<String>>>);
+
+impl Statements {
+    /// A handle of `db` whose statements are recorded here.
+    pub fn on(db: &sea_orm::DatabaseConnection) -> (sea_orm::DatabaseConnection, Statements) {
+        let log = Statements::default();
+        let sink = log.0.clone();
+        let mut db = db.clone();
+        db.set_metric_callback(move |info| sink.lock().unwrap().push(info.statement.sql.clone()));
+        (db, log)
+    }
+
+    /// What ran since the last take, and forget it.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+
+    /// The output of `f` and how many statements it ran (nothing else may run meanwhile).
+    pub async fn count<T>(&self, f: impl Future<Output = T>) -> (T, usize) {
+        self.take();
+        let out = f.await;
+        (out, self.take().len())
+    }
+}
+
+/// Whether `sql` changes the database (INSERT, UPDATE, DELETE, REPLACE, possibly behind a WITH).
+pub fn is_write(sql: &str) -> bool {
+    let s = sql.trim_start().to_ascii_uppercase();
+    let writes = ["INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT", "MERGE"];
+    let first = s.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+    writes.contains(&first)
+        || (first == "WITH"
+            && s.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').any(|w| writes.contains(&w)))
 }
 
 async fn database(backend: &Backend) -> sea_orm::DatabaseConnection {
@@ -87,7 +130,33 @@ impl TestApp {
         let (state, clock) = empty_state(backend).await;
         let new = apps::create_app(&state, "test", None).await.expect("app");
         let client = TestClient::new(imserver::api::app(state.clone()).map_to_response().boxed());
-        TestApp { client, state, clock, app_id: new.app_id, admin_token: new.admin_token, backend: backend.clone() }
+        TestApp { client, state, clock, app_id: new.app_id, admin_token: new.admin_token, backend: backend.clone(), statements: None }
+    }
+
+    /// The same app — database, identity cache, presence, clock, app and admin token — served
+    /// through a database handle that records its statements: `counted.get(..).measured()`
+    /// answers the statements of that one request, authentication included. (TestApp runs no
+    /// background task, so nothing else runs statements meanwhile.)
+    pub fn counting(&self) -> TestApp {
+        let (state, statements) = self.counting_state();
+        let state = Arc::new(state);
+        let client = TestClient::new(imserver::api::app(state.clone()).map_to_response().boxed());
+        TestApp {
+            client,
+            state,
+            clock: self.clock.clone(),
+            app_id: self.app_id.clone(),
+            admin_token: self.admin_token.clone(),
+            backend: self.backend.clone(),
+            statements: Some(statements),
+        }
+    }
+
+    /// A state sharing this app's caches over a database handle that records its statements,
+    /// for counting the statements of domain functions.
+    pub fn counting_state(&self) -> (AppState, Statements) {
+        let (db, statements) = Statements::on(&self.state.db);
+        (self.state.with_db(db), statements)
     }
 
     pub fn call(&self, method: Method, path: &str) -> Call<'_> {
@@ -181,6 +250,15 @@ impl<'a> Call<'a> {
     pub fn raw(mut self, body: &str, content_type: &'static str) -> Self {
         self.body = Some((Body::from_string(body.to_owned()), content_type));
         self
+    }
+
+    /// Send, and answer the SQL of the statements this request ran (an app from
+    /// [`TestApp::counting`] only).
+    pub async fn measured(self) -> (Answer, Vec<String>) {
+        let statements = self.app.statements.clone().expect("measured() needs an app from TestApp::counting()");
+        statements.take();
+        let answer = self.send().await;
+        (answer, statements.take())
     }
 
     pub async fn send(self) -> Answer {
