@@ -1,0 +1,144 @@
+//! POST /group/invite of 500 users in-process (issue 12, item 7): `cargo bench --bench invite`
+//! (add `--profile dev` for a quick debug-build comparison). Runs on SQLite in memory, or on
+//! PostgreSQL when BENCH_DATABASE_URL is set. Each round invites 500 other users of a 20,000-user
+//! app into a fresh private group (as benches/http does); it prints the median and, for one
+//! round, the time of each statement as sea-orm saw it (the commit excluded). It reports; it
+//! does not fail.
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use imserver::clock::SystemClock;
+use imserver::config::Settings;
+use imserver::domain::auth::{Caller, TokenKind};
+use imserver::domain::{apps, group_invites, groups};
+use imserver::entity::{user, user_setting};
+use imserver::state::{self, AppState, State};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+const USERS: usize = 20_000;
+const INVITEES: usize = 500;
+const ROUNDS: usize = 25;
+
+/// The pool, and on PostgreSQL a second pool of one connection on the same schema for the round
+/// shown statement by statement (with BENCH_PG_LOG=1 that connection also has the server log
+/// the duration of each parse, bind and execute: `log_min_duration_statement = 0`, superuser).
+async fn open() -> (DatabaseConnection, Option<DatabaseConnection>) {
+    match std::env::var("BENCH_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => {
+            let schema = format!("imbench_{}", imserver::crypto::new_id(8));
+            let admin = sea_orm::Database::connect(url.as_str()).await.expect("postgres");
+            admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("schema");
+            let db = state::connect(&url, 4, Some(&schema)).await.expect("postgres schema");
+            let detail = state::open_pool(&url, 1, Some(&schema)).await.expect("postgres detail");
+            if std::env::var("BENCH_PG_LOG").is_ok_and(|v| v == "1") {
+                detail.execute_unprepared("SET log_min_duration_statement = 0").await.expect("log");
+                println!("schema {schema}: the detailed round is in the server log");
+            }
+            (db, Some(detail))
+        }
+        _ => (state::connect("sqlite::memory:", 1, None).await.expect("sqlite"), None),
+    }
+}
+
+/// `n` users inserted directly (no password hashing), with their settings; every `confirm_every`th
+/// confirms invitations (0: none does).
+async fn users(st: &State, app_id: &str, prefix: &str, n: usize) -> Vec<i64> {
+    let now = st.now_ms();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(2000) {
+        let rows = chunk.iter().map(|i| user::ActiveModel {
+            app_id: Set(app_id.to_owned()),
+            username: Set(format!("{prefix}{i}")),
+            password_hash: Set("-".into()),
+            status: Set(0),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        });
+        user::Entity::insert_many(rows).exec_without_returning(&st.db).await.expect("users");
+    }
+    let ids: Vec<i64> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Username.starts_with(prefix))
+        .order_by_asc(user::Column::Id)
+        .into_tuple()
+        .all(&st.db)
+        .await
+        .expect("ids");
+    for chunk in ids.chunks(2000) {
+        let rows = chunk.iter().map(|&u| user_setting::ActiveModel {
+            user_id: Set(u),
+            auth_mode: Set(0),
+            auto_download: Set(true),
+            group_confirm: Set(u % 10 == 0),
+            no_push: Set(false),
+            no_push_detail: Set(false),
+            no_push_start_hour: Set(0),
+            no_push_end_hour: Set(0),
+            no_sounds: Set(false),
+            silence_start_time: Set(0),
+            silence_end_time: Set(0),
+            vibratory: Set(true),
+            ..Default::default()
+        });
+        user_setting::Entity::insert_many(rows).exec_without_returning(&st.db).await.expect("settings");
+    }
+    ids
+}
+
+async fn fresh_group(st: &State, caller: &Caller, k: usize) -> i64 {
+    let new = groups::NewGroup { name: Some(format!("bench-invite-{k}")), avatar: None, description: None, r#type: Some(0), user_list: vec![] };
+    groups::create(st, caller, new).await.expect("group").group.id
+}
+
+#[tokio::main]
+async fn main() {
+    let (db, detail) = open().await;
+    let pg = detail.is_some();
+    let backend = if pg { "PostgreSQL" } else { "SQLite (memory)" };
+    let st: State = Arc::new(AppState::new(db, Settings::for_tests(), Arc::new(SystemClock)));
+    let app = apps::create_app(&st, "bench", None).await.expect("app");
+    let owner = users(&st, &app.app_id, "owner", 1).await[0];
+    let caller = Caller { app_id: app.app_id.clone(), kind: TokenKind::User { user_id: owner, device_sn: 1 }, as_user: Some(owner), as_group: None, user: None };
+    let crowd = users(&st, &app.app_id, "u", USERS).await;
+    if pg {
+        st.db.execute_unprepared("ANALYZE").await.expect("analyze");
+    }
+    // one statement log, for the round shown in detail
+    let log: Arc<Mutex<Vec<(Duration, String)>>> = Arc::default();
+    let mut traced = detail.unwrap_or_else(|| st.db.clone());
+    let sink = log.clone();
+    traced.set_metric_callback(move |info| {
+        let sql = info.statement.sql.chars().take(110).collect::<String>();
+        let params = info.statement.values.as_ref().map_or(0, |v| v.0.len());
+        sink.lock().unwrap().push((info.elapsed, format!("[{params:>4} params] {sql}")));
+    });
+    let traced_state: State = Arc::new(st.with_db(traced));
+    let mut times = Vec::with_capacity(ROUNDS);
+    for k in 0..ROUNDS {
+        let gid = fresh_group(&st, &caller, k).await;
+        let list = &crowd[(k * INVITEES) % USERS..][..INVITEES];
+        let detail = k == ROUNDS / 2;
+        let run = if detail { &traced_state } else { &st };
+        let t = Instant::now();
+        let outcome = group_invites::invite(run, &caller, gid, list, None).await.expect("invite");
+        let took = t.elapsed();
+        assert!(outcome.iter().all(|o| o.success), "an invitee failed");
+        times.push(took);
+    }
+    let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
+    let mut sorted = times.clone();
+    sorted.sort();
+    println!(
+        "invite of {INVITEES} users on {backend} ({ROUNDS} rounds, 10% pending invitations): median {:.1} ms, min {:.1}, max {:.1}",
+        ms(&sorted[ROUNDS / 2]),
+        ms(&sorted[0]),
+        ms(&sorted[ROUNDS - 1])
+    );
+    println!("statements of round {} ({:.1} ms in all):", ROUNDS / 2, ms(&times[ROUNDS / 2]));
+    let log = log.lock().unwrap();
+    for (d, s) in log.iter() {
+        println!("  {:>8.2} ms  {s}", ms(d));
+    }
+    println!("  {:>8.2} ms  in {} statements", log.iter().map(|(d, _)| ms(d)).sum::<f64>(), log.len());
+}
