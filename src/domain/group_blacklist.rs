@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::auth::Caller;
+use super::id_lists::among;
 use super::tx;
 use super::group_members::remove_members;
 use super::group_roles::{Need, Role, acting_member, memberships, reading_member};
@@ -26,7 +27,7 @@ pub async fn blocked_among<C: ConnectionTrait>(db: &C, group_id: i64, user_ids: 
         .select_only()
         .column(group_blacklist::Column::UserId)
         .filter(group_blacklist::Column::GroupId.eq(group_id))
-        .filter(group_blacklist::Column::UserId.is_in(user_ids.to_vec()))
+        .filter(among(db, group_blacklist::Column::UserId, user_ids))
         .into_tuple::<i64>()
         .all(db)
         .await?

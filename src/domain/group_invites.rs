@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use super::auth::Caller;
+use super::id_lists::{among, insert_each};
 use super::group_members::{add_members, blacklisted};
 use super::group_roles::{Acting, Need, Role, acting_member, load_group, memberships};
 use super::tx::{self, Alive};
@@ -57,12 +58,12 @@ pub async fn close_pending<C: ConnectionTrait>(db: &C, group_id: Option<i64>, us
     let mut invitations = group_invitation::Entity::update_many()
         .col_expr(group_invitation::Column::Status, Expr::value(status))
         .col_expr(group_invitation::Column::UpdatedAt, Expr::value(now))
-        .filter(group_invitation::Column::InviteeId.is_in(user_ids.to_vec()))
+        .filter(among(db, group_invitation::Column::InviteeId, user_ids))
         .filter(group_invitation::Column::Status.eq(PENDING));
     let mut applications = group_application::Entity::update_many()
         .col_expr(group_application::Column::Status, Expr::value(status))
         .col_expr(group_application::Column::UpdatedAt, Expr::value(now))
-        .filter(group_application::Column::ApplicantId.is_in(user_ids.to_vec()))
+        .filter(among(db, group_application::Column::ApplicantId, user_ids))
         .filter(group_application::Column::Status.eq(PENDING));
     if let Some(g) = group_id {
         invitations = invitations.filter(group_invitation::Column::GroupId.eq(g));
@@ -114,7 +115,7 @@ async fn invite_among(txn: &DatabaseTransaction, acting: &Acting, ids: &[i64], r
         user_setting::Entity::find()
             .select_only()
             .column(user_setting::Column::UserId)
-            .filter(user_setting::Column::UserId.is_in(known.iter().copied().collect::<Vec<_>>()))
+            .filter(among(txn, user_setting::Column::UserId, &known.iter().copied().collect::<Vec<_>>()))
             .filter(user_setting::Column::GroupConfirm.eq(true))
             .into_tuple::<i64>()
             .all(txn)
@@ -146,37 +147,37 @@ async fn invite_among(txn: &DatabaseTransaction, acting: &Acting, ids: &[i64], r
         outcomes.push(outcome);
     }
     add_members(txn, &acting.group, &joining, now).await?;
-    if !pending.is_empty() {
-        let rows = pending.iter().map(|&u| group_invitation::ActiveModel {
-            group_id: Set(group_id),
-            inviter_id: Set(inviter),
-            invitee_id: Set(u),
-            reason: Set(reason.clone()),
-            status: Set(PENDING),
-            expire_time: Set(now + PENDING_TTL_MS),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        });
-        // inviting again renews the invitation
-        group_invitation::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::columns([
-                    group_invitation::Column::GroupId,
-                    group_invitation::Column::InviteeId,
-                    group_invitation::Column::InviterId,
-                ])
-                .update_columns([
-                    group_invitation::Column::Reason,
-                    group_invitation::Column::Status,
-                    group_invitation::Column::ExpireTime,
-                    group_invitation::Column::UpdatedAt,
-                ])
-                .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await?;
-    }
+    let invitation = group_invitation::ActiveModel {
+        group_id: Set(group_id),
+        inviter_id: Set(inviter),
+        invitee_id: Set(0),
+        reason: Set(reason.clone()),
+        status: Set(PENDING),
+        expire_time: Set(now + PENDING_TTL_MS),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    // one row per pending invitee; inviting again renews the invitation
+    insert_each(
+        txn,
+        invitation,
+        group_invitation::Column::InviteeId,
+        &pending,
+        OnConflict::columns([
+            group_invitation::Column::GroupId,
+            group_invitation::Column::InviteeId,
+            group_invitation::Column::InviterId,
+        ])
+        .update_columns([
+            group_invitation::Column::Reason,
+            group_invitation::Column::Status,
+            group_invitation::Column::ExpireTime,
+            group_invitation::Column::UpdatedAt,
+        ])
+        .to_owned(),
+    )
+    .await?;
     Ok(outcomes)
 }
 

@@ -11,6 +11,7 @@ use sea_orm::{
 
 use super::auth::Caller;
 use super::group_roles::{Acting, Need, Role, acting_member, memberships, reading_member};
+use super::id_lists::{among, insert_each};
 use super::identity::Fill;
 use super::tx;
 use super::groups::{MAX_ID_LIST, UserOutcome, unique_ids};
@@ -27,7 +28,7 @@ pub async fn remove_members<C: ConnectionTrait>(db: &C, group_id: i64, user_ids:
     }
     let removed = group_member::Entity::delete_many()
         .filter(group_member::Column::GroupId.eq(group_id))
-        .filter(group_member::Column::UserId.is_in(user_ids.to_vec()))
+        .filter(among(db, group_member::Column::UserId, user_ids))
         .filter(group_member::Column::Role.ne(Role::Owner.db()))
         .exec(db)
         .await?
@@ -127,13 +128,15 @@ pub async fn add_members<C: ConnectionTrait>(db: &C, group: &group::Model, user_
     if ids.is_empty() {
         return Ok(0);
     }
-    let rows = ids.iter().map(|&u| new_member(group.id, u, Role::Member, now_ms));
-    let added = group_member::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::columns([group_member::Column::GroupId, group_member::Column::UserId]).do_nothing().to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
+    // one row per id (the user_id of the template replaced), one array parameter on PostgreSQL
+    let added = insert_each(
+        db,
+        new_member(group.id, 0, Role::Member, now_ms),
+        group_member::Column::UserId,
+        &ids,
+        OnConflict::columns([group_member::Column::GroupId, group_member::Column::UserId]).do_nothing().to_owned(),
+    )
+    .await?;
     if added == 0 {
         return Ok(0);
     }

@@ -7,6 +7,7 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::auth::Caller;
+use super::id_lists::among;
 use super::identity::{Change, Fill};
 use crate::entity::{group, group_member};
 use crate::error::{ApiError, ApiResult};
@@ -131,14 +132,14 @@ pub async fn load_group<C: ConnectionTrait>(db: &C, app_id: &str, group_id: i64,
     Ok(g)
 }
 
-/// The memberships of `user_ids` in a group, in one query.
+/// The memberships of `user_ids` in a group, in one query (one list parameter, `id_lists`).
 pub async fn memberships<C: ConnectionTrait>(db: &C, group_id: i64, user_ids: Vec<i64>) -> ApiResult<Vec<group_member::Model>> {
     if user_ids.is_empty() {
         return Ok(vec![]);
     }
     Ok(group_member::Entity::find()
         .filter(group_member::Column::GroupId.eq(group_id))
-        .filter(group_member::Column::UserId.is_in(user_ids))
+        .filter(among(db, group_member::Column::UserId, &user_ids))
         .all(db)
         .await?)
 }

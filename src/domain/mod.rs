@@ -12,6 +12,7 @@ pub mod group_mutes;
 pub mod group_qrcode;
 pub mod group_roles;
 pub mod groups;
+pub mod id_lists;
 pub mod identity;
 pub mod paging;
 pub mod presence;

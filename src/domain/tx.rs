@@ -29,6 +29,7 @@ use sea_orm::{
     RuntimeErr, TransactionTrait,
 };
 
+use crate::domain::id_lists::among;
 use crate::domain::identity::Change;
 use crate::entity::{group, user};
 use crate::error::{ApiError, ApiResult};
@@ -226,7 +227,7 @@ pub async fn lock_groups<C: ConnectionTrait>(db: &C, ids: &[i64]) -> ApiResult<V
     Ok(group::Entity::find()
         .select_only()
         .column(group::Column::Id)
-        .filter(group::Column::Id.is_in(ids.to_vec()))
+        .filter(among(db, group::Column::Id, ids))
         .order_by_asc(group::Column::Id)
         .lock_exclusive()
         .into_tuple::<i64>()
@@ -255,7 +256,7 @@ pub async fn lock_users<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64], a
         .select_only()
         .column(user::Column::Id)
         .filter(user::Column::AppId.eq(app_id))
-        .filter(user::Column::Id.is_in(ids.to_vec()));
+        .filter(among(db, user::Column::Id, ids));
     if alive == Alive::Enabled {
         query = query.filter(user::Column::Status.eq(0));
     }
