@@ -4,6 +4,8 @@
 //! app into a fresh private group (as benches/http does); it prints the median and, for one
 //! round, the time of each statement as sea-orm saw it (the commit excluded). It reports; it
 //! does not fail.
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,9 +13,8 @@ use imserver::clock::SystemClock;
 use imserver::config::Settings;
 use imserver::domain::auth::{Caller, TokenKind};
 use imserver::domain::{apps, group_invites, groups};
-use imserver::entity::{user, user_setting};
 use imserver::state::{self, AppState, State};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 const USERS: usize = 20_000;
 const INVITEES: usize = 500;
@@ -40,52 +41,6 @@ async fn open() -> (DatabaseConnection, Option<DatabaseConnection>) {
     }
 }
 
-/// `n` users inserted directly (no password hashing), with their settings; every `confirm_every`th
-/// confirms invitations (0: none does).
-async fn users(st: &State, app_id: &str, prefix: &str, n: usize) -> Vec<i64> {
-    let now = st.now_ms();
-    for chunk in (0..n).collect::<Vec<_>>().chunks(2000) {
-        let rows = chunk.iter().map(|i| user::ActiveModel {
-            app_id: Set(app_id.to_owned()),
-            username: Set(format!("{prefix}{i}")),
-            password_hash: Set("-".into()),
-            status: Set(0),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        });
-        user::Entity::insert_many(rows).exec_without_returning(&st.db).await.expect("users");
-    }
-    let ids: Vec<i64> = user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .filter(user::Column::Username.starts_with(prefix))
-        .order_by_asc(user::Column::Id)
-        .into_tuple()
-        .all(&st.db)
-        .await
-        .expect("ids");
-    for chunk in ids.chunks(2000) {
-        let rows = chunk.iter().map(|&u| user_setting::ActiveModel {
-            user_id: Set(u),
-            auth_mode: Set(0),
-            auto_download: Set(true),
-            group_confirm: Set(u % 10 == 0),
-            no_push: Set(false),
-            no_push_detail: Set(false),
-            no_push_start_hour: Set(0),
-            no_push_end_hour: Set(0),
-            no_sounds: Set(false),
-            silence_start_time: Set(0),
-            silence_end_time: Set(0),
-            vibratory: Set(true),
-            ..Default::default()
-        });
-        user_setting::Entity::insert_many(rows).exec_without_returning(&st.db).await.expect("settings");
-    }
-    ids
-}
-
 async fn fresh_group(st: &State, caller: &Caller, k: usize) -> i64 {
     let new = groups::NewGroup { name: Some(format!("bench-invite-{k}")), avatar: None, description: None, r#type: Some(0), user_list: vec![] };
     groups::create(st, caller, new).await.expect("group").group.id
@@ -98,9 +53,9 @@ async fn main() {
     let backend = if pg { "PostgreSQL" } else { "SQLite (memory)" };
     let st: State = Arc::new(AppState::new(db, Settings::for_tests(), Arc::new(SystemClock)));
     let app = apps::create_app(&st, "bench", None).await.expect("app");
-    let owner = users(&st, &app.app_id, "owner", 1).await[0];
+    let owner = common::users(&st, &app.app_id, "owner", 1, |_| false).await[0];
     let caller = Caller { app_id: app.app_id.clone(), kind: TokenKind::User { user_id: owner, device_sn: 1 }, as_user: Some(owner), as_group: None, user: None };
-    let crowd = users(&st, &app.app_id, "u", USERS).await;
+    let crowd = common::users(&st, &app.app_id, "u", USERS, |u| u % 10 == 0).await;
     if pg {
         st.db.execute_unprepared("ANALYZE").await.expect("analyze");
     }

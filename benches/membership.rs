@@ -3,6 +3,8 @@
 //! keyset cursor keeps them equal: no OFFSET scan), and one invite of 500 users (one
 //! transaction, a constant number of statements). Runs on SQLite in memory, or on PostgreSQL
 //! when BENCH_DATABASE_URL is set. It reports; it does not fail.
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,51 +34,6 @@ async fn open() -> State {
         _ => state::connect("sqlite::memory:", 1, None).await.expect("sqlite"),
     };
     Arc::new(AppState::new(db, Settings::for_tests(), Arc::new(SystemClock)))
-}
-
-/// `n` users inserted directly (no password hashing: this measures membership, not argon2).
-async fn users(st: &State, app_id: &str, prefix: &str, n: usize) -> Vec<i64> {
-    let now = st.now_ms();
-    for chunk in (0..n).collect::<Vec<_>>().chunks(2000) {
-        let rows = chunk.iter().map(|i| user::ActiveModel {
-            app_id: Set(app_id.to_owned()),
-            username: Set(format!("{prefix}{i}")),
-            password_hash: Set("-".into()),
-            status: Set(0),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        });
-        user::Entity::insert_many(rows).exec_without_returning(&st.db).await.expect("users");
-    }
-    let ids: Vec<i64> = user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .filter(user::Column::Username.starts_with(prefix))
-        .order_by_asc(user::Column::Id)
-        .into_tuple()
-        .all(&st.db)
-        .await
-        .expect("ids");
-    for chunk in ids.chunks(2000) {
-        let rows = chunk.iter().map(|&u| user_setting::ActiveModel {
-            user_id: Set(u),
-            auth_mode: Set(0),
-            auto_download: Set(true),
-            group_confirm: Set(false),
-            no_push: Set(false),
-            no_push_detail: Set(false),
-            no_push_start_hour: Set(0),
-            no_push_end_hour: Set(0),
-            no_sounds: Set(false),
-            silence_start_time: Set(0),
-            silence_end_time: Set(0),
-            vibratory: Set(true),
-            ..Default::default()
-        });
-        user_setting::Entity::insert_many(rows).exec_without_returning(&st.db).await.expect("settings");
-    }
-    ids
 }
 
 /// A group owned by `owner` whose members are `members` (inserted in bulk), capacity raised.
@@ -133,10 +90,10 @@ async fn main() {
     let st = open().await;
     let backend = if std::env::var("BENCH_DATABASE_URL").is_ok_and(|u| !u.is_empty()) { "PostgreSQL" } else { "SQLite (memory)" };
     let app = apps::create_app(&st, "bench", None).await.expect("app");
-    let owner = users(&st, &app.app_id, "owner", 1).await[0];
+    let owner = common::users(&st, &app.app_id, "owner", 1, |_| false).await[0];
     let caller = Caller { app_id: app.app_id.clone(), kind: TokenKind::User { user_id: owner, device_sn: 1 }, as_user: Some(owner), as_group: None, user: None };
     let t = Instant::now();
-    let crowd = users(&st, &app.app_id, "m", BIG).await;
+    let crowd = common::users(&st, &app.app_id, "m", BIG, |_| false).await;
     let big = group_with(&st, &caller, &crowd).await;
     let small = group_with(&st, &caller, &crowd[..SMALL]).await;
     println!("membership benchmark on {backend}: set-up of {BIG} users and members took {:.1} s", t.elapsed().as_secs_f64());
@@ -155,7 +112,7 @@ async fn main() {
     let ratio = rows[1].1.1 / rows[0].1.1;
     println!("p50 ratio 100,000 : 100 members = {ratio:.2} (goal: within 1.20)");
 
-    let invitees = users(&st, &app.app_id, "inv", INVITEES).await;
+    let invitees = common::users(&st, &app.app_id, "inv", INVITEES, |_| false).await;
     let target = group_with(&st, &caller, &[]).await;
     let t = Instant::now();
     let outcome = group_invites::invite(&st, &caller, target, &invitees, None).await.expect("invite");
