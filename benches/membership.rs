@@ -13,10 +13,10 @@ use imserver::config::Settings;
 use imserver::domain::auth::{Caller, TokenKind};
 use imserver::domain::paging::PageRequest;
 use imserver::domain::{apps, group_invites, group_members, groups};
-use imserver::entity::{group, group_member, user, user_setting};
+use imserver::entity::{group, group_member};
 use imserver::state::{self, AppState, State};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 const BIG: usize = 100_000;
 const SMALL: usize = 100;
