@@ -20,10 +20,11 @@ const USERS: usize = 20_000;
 const INVITEES: usize = 500;
 const ROUNDS: usize = 25;
 
-/// The pool, and on PostgreSQL a second pool of one connection on the same schema for the round
-/// shown statement by statement (with BENCH_PG_LOG=1 that connection also has the server log
-/// the duration of each parse, bind and execute: `log_min_duration_statement = 0`, superuser).
-async fn open() -> (DatabaseConnection, Option<DatabaseConnection>) {
+/// The pool, and on PostgreSQL a second pool of one connection on the same (new) schema for the
+/// round shown statement by statement (with BENCH_PG_LOG=1 that connection also has the server
+/// log the duration of each parse, bind and execute: `log_min_duration_statement = 0`,
+/// superuser), and the schema's name (dropped at the end).
+async fn open() -> (DatabaseConnection, Option<(DatabaseConnection, String)>) {
     match std::env::var("BENCH_DATABASE_URL") {
         Ok(url) if !url.is_empty() => {
             let schema = format!("imbench_{}", imserver::crypto::new_id(8));
@@ -35,7 +36,7 @@ async fn open() -> (DatabaseConnection, Option<DatabaseConnection>) {
                 detail.execute_unprepared("SET log_min_duration_statement = 0").await.expect("log");
                 println!("schema {schema}: the detailed round is in the server log");
             }
-            (db, Some(detail))
+            (db, Some((detail, schema)))
         }
         _ => (state::connect("sqlite::memory:", 1, None).await.expect("sqlite"), None),
     }
@@ -61,7 +62,7 @@ async fn main() {
     }
     // one statement log, for the round shown in detail
     let log: Arc<Mutex<Vec<(Duration, String)>>> = Arc::default();
-    let mut traced = detail.unwrap_or_else(|| st.db.clone());
+    let mut traced = detail.as_ref().map_or_else(|| st.db.clone(), |(d, _)| d.clone());
     let sink = log.clone();
     traced.set_metric_callback(move |info| {
         let sql = info.statement.sql.chars().take(110).collect::<String>();
@@ -100,4 +101,7 @@ async fn main() {
         println!("  {:>8.2} ms  {s}", ms(d));
     }
     println!("  {:>8.2} ms  in {} statements", log.iter().map(|(d, _)| ms(d)).sum::<f64>(), log.len());
+    if let Some((_, schema)) = detail {
+        st.db.execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE")).await.expect("drop schema");
+    }
 }
