@@ -335,7 +335,7 @@ def main():
               "on the same database is measured. Reads are wrk runs of one URL with the user token of "
               "the groups' owner (benches/http/headers.lua); invite and register/batch are timed "
               "client-side (one HTTP call each, on a fresh private group); RSS is the server's "
-              "VmHWM from /proc. The targets are those of issue 3; the run reports, it does not fail. "
+              "VmHWM from /proc. The targets are those of issue 12; the run reports, it does not fail. "
               "`cargo bench --bench membership` (also run by `make bench`) measures the same "
               "member_list and invite in-process, without HTTP.", ""]
     results, notes = [], []
