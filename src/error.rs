@@ -74,13 +74,15 @@ pub enum ApiError {
     Internal(String),
 }
 
-/// One row of the error table: the code, its meaning, and the error-enum variant.
+/// One row of the error table: a code and its meaning.
 pub struct CodeRow {
     pub code: i32,
     pub meaning: &'static str,
 }
 
-/// The documented error table (README, spec description and `x-error-codes`).
+/// The documented error table: the spec's description is made from it, and tests hold the
+/// README's table and every `ApiError::code()` to it (codes 200, 404 and 405 come from the
+/// envelope and the HTTP fallback, not from `ApiError`).
 pub const ERROR_CODES: &[CodeRow] = &[
     CodeRow { code: 200, meaning: "success" },
     CodeRow { code: 404, meaning: "no such route (HTTP 404)" },
@@ -179,5 +181,150 @@ impl From<ApiError> for poem::Error {
             poem::http::StatusCode::OK
         };
         poem::Error::new(err, status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ApiError::*;
+
+    /// One error of each variant, in declaration order.
+    fn samples() -> Vec<ApiError> {
+        vec![
+            UserNotFound("1".into()),
+            BadRequest("x".into()),
+            MissingToken,
+            UserExists("u".into()),
+            Conflict("x".into()),
+            InvalidToken("x"),
+            NoPermission("x".into()),
+            WrongPassword,
+            GroupNotFound(1),
+            NotMember(1),
+            BadPushMode(9),
+            OwnerCannotLeave,
+            OwnsLiveGroups("1".into()),
+            TransferTargetNotMember(1),
+            GroupFull(1),
+            NeedsMember,
+            NeedsAdmin,
+            NeedsOwner,
+            ApplicationHandled,
+            InvitationHandled,
+            InvitationVoid(1),
+            AlreadyMember(1),
+            Blacklisted(1),
+            AnnouncementNotFound(1),
+            FileNotFound(1),
+            FileNoPermission(1),
+            QrInvalid,
+            QrExpired,
+            AppNotFound("a".into()),
+            Database(DbErr::Custom("x".into())),
+            Contended("x"),
+            Internal("x".into()),
+        ]
+    }
+
+    /// The place of each variant in `samples` (a new variant does not compile until it is given a
+    /// place here, and then `samples` must hold it).
+    fn place(e: &ApiError) -> usize {
+        match e {
+            UserNotFound(_) => 0,
+            BadRequest(_) => 1,
+            MissingToken => 2,
+            UserExists(_) => 3,
+            Conflict(_) => 4,
+            InvalidToken(_) => 5,
+            NoPermission(_) => 6,
+            WrongPassword => 7,
+            GroupNotFound(_) => 8,
+            NotMember(_) => 9,
+            BadPushMode(_) => 10,
+            OwnerCannotLeave => 11,
+            OwnsLiveGroups(_) => 12,
+            TransferTargetNotMember(_) => 13,
+            GroupFull(_) => 14,
+            NeedsMember => 15,
+            NeedsAdmin => 16,
+            NeedsOwner => 17,
+            ApplicationHandled => 18,
+            InvitationHandled => 19,
+            InvitationVoid(_) => 20,
+            AlreadyMember(_) => 21,
+            Blacklisted(_) => 22,
+            AnnouncementNotFound(_) => 23,
+            FileNotFound(_) => 24,
+            FileNoPermission(_) => 25,
+            QrInvalid => 26,
+            QrExpired => 27,
+            AppNotFound(_) => 28,
+            Database(_) => 29,
+            Contended(_) => 30,
+            Internal(_) => 31,
+        }
+    }
+
+    /// Codes answered outside `ApiError`: success and the HTTP fallback (src/api/fallback.rs).
+    const NOT_FROM_ERRORS: [i32; 3] = [200, 404, 405];
+
+    #[test]
+    fn samples_hold_every_variant_once() {
+        let samples = samples();
+        for (i, e) in samples.iter().enumerate() {
+            assert_eq!(place(e), i, "samples() out of order at {e:?}");
+        }
+        assert_eq!(samples.len(), 32, "a variant without a sample");
+    }
+
+    #[test]
+    fn every_code_is_in_the_table_and_every_table_row_is_answered() {
+        let table: Vec<i32> = ERROR_CODES.iter().map(|r| r.code).collect();
+        let codes: Vec<i32> = samples().iter().map(ApiError::code).collect();
+        for (e, code) in samples().iter().zip(&codes) {
+            assert!(table.contains(code), "{e:?} answers {code}, which the error table lacks");
+        }
+        for row in ERROR_CODES {
+            assert!(
+                codes.contains(&row.code) || NOT_FROM_ERRORS.contains(&row.code),
+                "the error table lists {} ({}) but no error answers it",
+                row.code,
+                row.meaning
+            );
+        }
+        let mut sorted = table.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted, table, "the table is in ascending order, each code once");
+    }
+
+    /// Every variant is raised somewhere in src/ (Lemmy's habit): none is dead weight.
+    #[test]
+    fn every_variant_is_used() {
+        let mut text = String::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|x| x == "rs") && !path.ends_with("error.rs") {
+                    text.push_str(&std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        for e in samples() {
+            let name = format!("{e:?}");
+            let name = name.split(['(', ' ']).next().unwrap();
+            // Database errors arrive through `?` on a DbErr (#[from]); two have constructors
+            let used = match name {
+                "Database" => true,
+                "BadRequest" => text.contains("ApiError::bad("),
+                "NoPermission" => text.contains("ApiError::denied("),
+                _ => text.contains(&format!("ApiError::{name}")),
+            };
+            assert!(used, "ApiError::{name} is never raised outside src/error.rs");
+        }
     }
 }
