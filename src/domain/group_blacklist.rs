@@ -11,7 +11,7 @@ use super::id_lists::among;
 use super::tx;
 use super::group_members::remove_members;
 use super::group_roles::{Need, Role, acting_member, memberships, reading_member};
-use super::groups::{MAX_ID_LIST, UserOutcome, unique_ids};
+use super::groups::{UserOutcome, check_list, unique_ids};
 use super::paging::{Page, PageRequest};
 use crate::entity::{group_blacklist, user};
 use crate::error::{ApiError, ApiResult};
@@ -35,19 +35,13 @@ pub async fn blocked_among<C: ConnectionTrait>(db: &C, group_id: i64, user_ids: 
         .collect())
 }
 
-fn check_list(user_list: &[i64]) -> ApiResult<()> {
-    if user_list.len() > MAX_ID_LIST {
-        return Err(ApiError::bad(format!("user_list may hold at most {MAX_ID_LIST} ids")));
-    }
-    Ok(())
-}
 
 /// Blacklist users (4.14): owner and admins. Each user succeeds or fails on its own: unknown
 /// users (not of the app), users already blacklisted, and members the caller may not act on
 /// (admins act on plain members only) fail. Blocked members leave the group. Six statements
 /// at most whatever the length of the list.
 pub async fn block(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<UserOutcome>> {
-    check_list(user_list)?;
+    check_list("user_list", user_list)?;
     let ids = unique_ids(user_list);
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
@@ -110,7 +104,7 @@ pub async fn block(state: &AppState, caller: &Caller, group_id: i64, user_list: 
 /// Take users off the blacklist (4.52): owner and admins. Users not on it fail; the entry
 /// only is removed (the user does not rejoin).
 pub async fn unblock(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<UserOutcome>> {
-    check_list(user_list)?;
+    check_list("user_list", user_list)?;
     let ids = unique_ids(user_list);
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;

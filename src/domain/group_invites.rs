@@ -11,7 +11,8 @@ use sea_orm::{
 
 use super::auth::Caller;
 use super::id_lists::{among, insert_each};
-use super::group_members::{add_members, blacklisted};
+use super::group_blacklist::blocked_among;
+use super::group_members::add_members;
 use super::group_roles::{Acting, Need, Role, acting_member, load_group, memberships};
 use super::tx::{self, Alive};
 use super::groups::{MAX_ID_LIST, TYPE_CHATROOM, UserOutcome, unique_ids};
@@ -30,9 +31,8 @@ pub const PENDING: i32 = 0;
 pub const AGREED: i32 = 1;
 pub const REJECTED: i32 = 2;
 
-/// apply_approval values of a group.
+/// apply_approval values of a group (1, the default, records a pending application).
 pub const APPROVAL_OPEN: i32 = 0;
-pub const APPROVAL_CONFIRM: i32 = 1;
 pub const APPROVAL_CLOSED: i32 = 2;
 
 fn check_reason(reason: &Option<String>) -> ApiResult<()> {
@@ -108,7 +108,7 @@ async fn invite_among(txn: &DatabaseTransaction, acting: &Acting, ids: &[i64], r
     let inviter = acting.user_id.unwrap_or(acting.group.owner_id);
     let members: HashSet<i64> = memberships(txn, group_id, ids.to_vec()).await?.into_iter().map(|m| m.user_id).collect();
     let known = tx::lock_users(txn, &acting.group.app_id, ids, Alive::Exists).await?;
-    let blocked = blacklisted(txn, group_id, ids).await?;
+    let blocked = blocked_among(txn, group_id, ids).await?;
     let confirm: HashSet<i64> = if known.is_empty() {
         HashSet::new()
     } else {
@@ -200,7 +200,7 @@ pub async fn join_one<C: ConnectionTrait>(db: &C, group: &group::Model, uid: i64
     if tx::lock_users(db, &group.app_id, &[uid], Alive::Enabled).await?.is_empty() {
         return Err(ApiError::UserNotFound(uid.to_string()));
     }
-    if blacklisted(db, group.id, &[uid]).await?.contains(&uid) {
+    if blocked_among(db, group.id, &[uid]).await?.contains(&uid) {
         return Err(ApiError::Blacklisted(uid));
     }
     Ok(add_members(db, group, &[uid], now).await? > 0)
@@ -299,7 +299,7 @@ pub async fn apply(state: &AppState, caller: &Caller, group_id: i64, reason: Opt
         if tx::lock_users(txn, &caller.app_id, &[uid], Alive::Enabled).await?.is_empty() {
             return Err(ApiError::UserNotFound(uid.to_string()));
         }
-        if blacklisted(txn, group_id, &[uid]).await?.contains(&uid) {
+        if blocked_among(txn, group_id, &[uid]).await?.contains(&uid) {
             return Err(ApiError::Blacklisted(uid));
         }
         let row = group_application::ActiveModel {

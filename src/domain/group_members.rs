@@ -2,7 +2,7 @@
 //! apply, QR code, kick, leave, block, ...): batched statements, and `groups.count` kept equal
 //! to the member rows in the same transaction. Also the member reads (member_list,
 //! members/display_name) and the kick and leave flows.
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
@@ -14,7 +14,7 @@ use super::group_roles::{Acting, Need, Role, acting_member, memberships, reading
 use super::id_lists::{among, insert_each};
 use super::identity::Fill;
 use super::tx;
-use super::groups::{MAX_ID_LIST, UserOutcome, unique_ids};
+use super::groups::{UserOutcome, check_list, unique_ids};
 use super::paging::{Page, PageRequest};
 use crate::entity::{group, group_member, user};
 use crate::error::{ApiError, ApiResult};
@@ -156,18 +156,13 @@ pub async fn add_members<C: ConnectionTrait>(db: &C, group: &group::Model, user_
     Ok(added)
 }
 
-/// Which of `user_ids` are on the group's blacklist (one query). Every joining flow (invite,
-/// invite/handle, apply, apply/handle, qrcode/invite) asks this one function.
-pub async fn blacklisted<C: ConnectionTrait>(db: &C, group_id: i64, user_ids: &[i64]) -> ApiResult<HashSet<i64>> {
-    super::group_blacklist::blocked_among(db, group_id, user_ids).await
-}
-
 /// A member as member_list and members/display_name show it.
 pub struct MemberItem {
     pub user_id: i64,
     pub display_name: Option<String>,
     pub join_time: i64,
-    /// End of the member's mute (ms): 0 when not muted or the mute has passed; -1 permanent.
+    /// End of the member's mute (ms): 0 when not muted or the mute has passed (a member's mute
+    /// always has an end: /group/ban takes 1 to MAX_MUTE_MINUTES minutes).
     pub expired_time: i64,
 }
 
@@ -178,7 +173,7 @@ impl MemberItem {
             user_id: m.user_id,
             display_name: m.display_name,
             join_time: m.join_time,
-            expired_time: if t == -1 || t > now_ms { t } else { 0 },
+            expired_time: if t > now_ms { t } else { 0 },
         }
     }
 }
@@ -213,7 +208,7 @@ pub async fn list(state: &AppState, caller: &Caller, group_id: i64, page: PageRe
 /// The members among `user_list` (4.36), in its order; ids that are not members are left
 /// out. For members of the group (and the group_id header of an admin token).
 pub async fn profiles(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<MemberItem>> {
-    check_list(user_list)?;
+    check_list("user_list", user_list)?;
     let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     let ids = unique_ids(user_list);
@@ -223,17 +218,11 @@ pub async fn profiles(state: &AppState, caller: &Caller, group_id: i64, user_lis
     Ok(ids.into_iter().filter_map(|u| found.remove(&u)).map(|m| MemberItem::of(m, now)).collect())
 }
 
-fn check_list(ids: &[i64]) -> ApiResult<()> {
-    if ids.len() > MAX_ID_LIST {
-        return Err(ApiError::bad(format!("user_list may hold at most {MAX_ID_LIST} ids")));
-    }
-    Ok(())
-}
 
 /// Kick members out (4.33): the owner kicks anyone but itself, admins plain members only.
 /// Each user succeeds or fails on its own; one transaction, a constant number of statements.
 pub async fn kick(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<UserOutcome>> {
-    check_list(user_list)?;
+    check_list("user_list", user_list)?;
     let ids = unique_ids(user_list);
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;

@@ -10,7 +10,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 use super::auth::Caller;
 use super::tx;
 use super::group_roles::{Need, Role, acting_member, memberships, reading_member};
-use super::groups::{MAX_ID_LIST, UserOutcome, unique_ids};
+use super::groups::{UserOutcome, check_list, unique_ids};
 use super::paging::{Page, PageRequest};
 use crate::entity::{group, group_member};
 use crate::error::{ApiError, ApiResult};
@@ -32,12 +32,6 @@ fn check_duration(duration: i64, permanent_allowed: bool) -> ApiResult<()> {
     Err(ApiError::bad(format!("duration must be 1-{MAX_MUTE_MINUTES} minutes{also}, got {duration}")))
 }
 
-fn check_list(user_list: &[i64]) -> ApiResult<()> {
-    if user_list.len() > MAX_ID_LIST {
-        return Err(ApiError::bad(format!("user_list may hold at most {MAX_ID_LIST} ids")));
-    }
-    Ok(())
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Change {
@@ -49,7 +43,7 @@ enum Change {
 /// Mute (4.12) or unmute (4.51) members: owner and admins; admins act on plain members only.
 /// Each user succeeds or fails on its own; a constant number of queries.
 async fn change_mutes(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64], change: Change) -> ApiResult<Vec<UserOutcome>> {
-    check_list(user_list)?;
+    check_list("user_list", user_list)?;
     let ids = unique_ids(user_list);
     let now = state.now_ms();
     tx::transaction!(state, |txn| {

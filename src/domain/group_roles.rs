@@ -68,10 +68,6 @@ pub struct Acting {
 }
 
 impl Acting {
-    pub fn group_id(&self) -> i64 {
-        self.group.id
-    }
-
     /// At least `role`, else 20011 / 20012 / 20013.
     pub fn require(&self, role: Role) -> ApiResult<()> {
         match self.role {

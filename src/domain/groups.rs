@@ -90,7 +90,8 @@ pub fn unique_ids(ids: &[i64]) -> Vec<i64> {
     ids.iter().copied().filter(|id| seen.insert(*id)).collect()
 }
 
-fn check_list(field: &str, ids: &[i64]) -> ApiResult<()> {
+/// At most MAX_ID_LIST ids in the list named `field` (10002 otherwise).
+pub fn check_list(field: &str, ids: &[i64]) -> ApiResult<()> {
     if ids.len() > MAX_ID_LIST {
         return Err(ApiError::bad(format!("{field} may hold at most {MAX_ID_LIST} ids")));
     }
