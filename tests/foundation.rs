@@ -20,6 +20,17 @@ db_test!(register_answers_settings_in_the_envelope, |app: TestApp| async move {
     assert!(data.get("password").is_none());
 });
 
+db_test!(open_registration_ignores_a_stale_token, |app: TestApp| async move {
+    // a client that still holds a revoked or foreign token registers all the same
+    let (uid, token) = app.user("stale").await;
+    app.put("/user/disable").admin().json(json!({"list": [uid]})).send().await.ok();
+    app.get("/user/profile").token(&token).send().await.err(10008);
+    let r = app.post("/user/register/v2").token(&token).json(json!({"username": "fresh", "password": "secret123"})).send().await;
+    r.ok();
+    let r = app.post("/user/register/push").token("usr_nonsense").json(json!({"username": "pushy", "password": "secret123"})).send().await;
+    r.ok();
+});
+
 db_test!(duplicate_username_is_10004, |app: TestApp| async move {
     app.register("bob").await;
     let r = app.post("/user/register/v2").json(json!({"username": "bob", "password": "other1234"})).send().await;

@@ -3,7 +3,7 @@ use super::body::JsonBody;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
-use super::auth::{AppScope, Caller, MaybeCaller};
+use super::auth::{AppScope, Caller, TokenAccepted};
 use super::envelope::R;
 use super::user_settings::UserSettings;
 use crate::domain::users::{self, BatchItem, BatchResult, PushRegistration};
@@ -83,10 +83,10 @@ impl UserRegisterApi {
     /// Register user
     ///
     /// Section 1.34 of the user document. Open to anyone of the app (no access-token needed;
-    /// one may be sent). Answers the new user's settings, whose user_id is the new user's ID.
+    /// one may be sent, and is not checked). Answers the new user's settings, whose user_id is the new user's ID.
     /// Errors: 10004 username taken, 10002 bad username or password.
     #[oai(path = "/user/register/v2", method = "post")]
-    async fn register(&self, _caller: MaybeCaller, app: AppScope, body: JsonBody<RegisterReq>) -> R<UserSettings> {
+    async fn register(&self, _token: TokenAccepted, app: AppScope, body: JsonBody<RegisterReq>) -> R<UserSettings> {
         let b = body.0;
         users::register(&self.0, &app.0.app_id, &b.username, b.password).await.map(UserSettings::from).into()
     }
@@ -112,7 +112,7 @@ impl UserRegisterApi {
     /// with it reuses its device_sn and push token). When the app has a registration secret,
     /// `sign` must be the hex HMAC-SHA256 of the username under it (10010 otherwise).
     #[oai(path = "/user/register/push", method = "post")]
-    async fn register_push(&self, _caller: MaybeCaller, app: AppScope, body: JsonBody<RegisterPushReq>) -> R<UserSettings> {
+    async fn register_push(&self, _token: TokenAccepted, app: AppScope, body: JsonBody<RegisterPushReq>) -> R<UserSettings> {
         let b = body.0;
         let req = PushRegistration {
             username: b.username,
