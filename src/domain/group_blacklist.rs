@@ -8,12 +8,12 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 
 use super::auth::Caller;
 use super::id_lists::among;
-use super::tx;
+use super::tx::{self, Alive};
 use super::group_members::remove_members;
 use super::group_roles::{Need, Role, acting_member, memberships, reading_member};
 use super::groups::{UserOutcome, check_list, unique_ids};
 use super::paging::{Page, PageRequest};
-use crate::entity::{group_blacklist, user};
+use crate::entity::group_blacklist;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -49,20 +49,8 @@ pub async fn block(state: &AppState, caller: &Caller, group_id: i64, user_list: 
         acting.require(Role::Admin)?;
         let roles: HashMap<i64, Role> =
             memberships(txn, group_id, ids.clone()).await?.into_iter().map(|m| (m.user_id, Role::from_db(m.role))).collect();
-        let known: HashSet<i64> = if ids.is_empty() {
-            HashSet::new()
-        } else {
-            user::Entity::find()
-                .select_only()
-                .column(user::Column::Id)
-                .filter(user::Column::AppId.eq(caller.app_id.clone()))
-                .filter(user::Column::Id.is_in(ids.clone()))
-                .into_tuple::<i64>()
-                .all(txn)
-                .await?
-                .into_iter()
-                .collect()
-        };
+        // the same lookup (and lock, after the group's) as every flow that names users
+        let known = tx::lock_users(txn, &caller.app_id, &ids, Alive::Exists).await?;
         let already = blocked_among(txn, group_id, &ids).await?;
         let mut outcomes = Vec::with_capacity(ids.len());
         let mut blocked = Vec::new();
