@@ -1,5 +1,6 @@
 //! Accounts: registration (single, batch, push) and the profile.
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use sea_orm::sea_query::{CaseStatement, Expr, OnConflict};
 use sea_orm::{
@@ -281,22 +282,19 @@ pub async fn register_batch(state: &AppState, caller: &Caller, items: Vec<BatchI
     Ok(results)
 }
 
-/// A user of the caller's app, or 10000.
-pub async fn find_user(state: &AppState, app_id: &str, user_id: i64) -> ApiResult<user::Model> {
-    user::Entity::find_by_id(user_id)
-        .filter(user::Column::AppId.eq(app_id))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::UserNotFound(user_id.to_string()))
+/// The row of the user the caller acts as: as authentication found it (from the identity cache
+/// when warm), else looked up the same way; 10000 when absent.
+async fn acting_user(state: &AppState, caller: &Caller) -> ApiResult<Arc<user::Model>> {
+    match &caller.user {
+        Some(u) => Ok(u.clone()),
+        None => super::auth::user_of(state, &caller.app_id, caller.user_id()?).await,
+    }
 }
 
 /// The profile of the user the caller acts as (private_info included: it is its own).
 pub async fn own_profile(state: &AppState, caller: &Caller) -> ApiResult<user::Model> {
-    match &caller.user {
-        // as authentication found it (from the identity cache when warm)
-        Some(u) => Ok(user::Model::clone(u)),
-        None => find_user(state, &caller.app_id, caller.user_id()?).await,
-    }
+    let u = acting_user(state, caller).await?;
+    Ok(user::Model::clone(&u))
 }
 
 /// Longest free-text profile fields (description, private_info, public_info).
@@ -437,7 +435,7 @@ pub async fn change_password(state: &AppState, caller: &Caller, old_password: St
     check_password(&new_password).map_err(|_| {
         ApiError::bad(format!("new_password must be {PASSWORD_MIN}-{PASSWORD_MAX} characters"))
     })?;
-    let account = find_user(state, &caller.app_id, caller.user_id()?).await?;
+    let account = acting_user(state, caller).await?;
     if !state.settings.password.verify(old_password, account.password_hash.clone()).await? {
         return Err(ApiError::WrongPassword);
     }
@@ -453,7 +451,7 @@ pub async fn change_password(state: &AppState, caller: &Caller, old_password: St
 pub async fn change_password_admin(state: &AppState, caller: &Caller, password: String) -> ApiResult<bool> {
     caller.require_admin()?;
     check_password(&password)?;
-    let account = find_user(state, &caller.app_id, caller.user_id()?).await?;
+    let account = acting_user(state, caller).await?;
     store_password(state, account.id, password, None).await
 }
 
@@ -558,7 +556,7 @@ pub async fn list_users(state: &AppState, caller: &Caller, page_num: Option<i32>
 /// push tags). A user token must give the user's password (11001 when wrong); an app admin
 /// token acting as the user (user_id header) need not.
 pub async fn delete_user(state: &AppState, caller: &Caller, password: Option<String>) -> ApiResult<bool> {
-    let account = find_user(state, &caller.app_id, caller.user_id()?).await?;
+    let account = acting_user(state, caller).await?;
     if !caller.is_admin() {
         let password = password.ok_or_else(|| ApiError::bad("field `password` is required with a user token"))?;
         if !state.settings.password.verify(password, account.password_hash.clone()).await? {
