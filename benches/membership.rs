@@ -65,7 +65,7 @@ fn stats(mut times: Vec<Duration>) -> (f64, f64, f64) {
 async fn page_times(st: &State, caller: &Caller, gid: i64, cursor: Option<String>) -> (f64, f64, f64) {
     let mut times = Vec::with_capacity(ROUNDS);
     for _ in 0..ROUNDS {
-        let page = PageRequest::parse(cursor.as_deref(), Some(50)).unwrap();
+        let page = PageRequest { after: cursor.as_deref().and_then(PageRequest::decode_cursor), limit: 50 };
         let t = Instant::now();
         let p = group_members::list(st, caller, gid, page).await.expect("member_list");
         times.push(t.elapsed());
@@ -79,7 +79,7 @@ async fn middle_cursor(st: &State, caller: &Caller, gid: i64, members: usize) ->
     let mut cursor = None;
     let hops = members / 2 / 500;
     for _ in 0..hops.max(1) {
-        let page = PageRequest::parse(cursor.as_deref(), Some(500)).unwrap();
+        let page = PageRequest { after: cursor.as_deref().and_then(PageRequest::decode_cursor), limit: 500 };
         cursor = group_members::list(st, caller, gid, page).await.expect("page").cursor;
     }
     cursor

@@ -64,6 +64,10 @@ pub enum ApiError {
     QrExpired,
     #[error("app_id '{0}' does not exist")]
     AppNotFound(String),
+    /// Whom the request acts for does not fit the operation; worded by the api layer
+    /// (`api::auth`), which knows the header names.
+    #[error("{0}")]
+    Claim(crate::domain::auth::ClaimError),
     #[error("database error")]
     Database(#[from] DbErr),
     /// A race that a new attempt resolves (domain::tx retries it; answered only when every
@@ -148,6 +152,7 @@ impl ApiError {
             QrInvalid => 20024,
             QrExpired => 20025,
             AppNotFound(_) => 40000,
+            Claim(e) => e.code(),
             Internal(_) => 50000,
         }
     }
@@ -189,7 +194,7 @@ mod tests {
     use super::*;
     use ApiError::*;
 
-    /// One error of each variant, in declaration order.
+    /// One error of each variant (of `Claim`, one per code), in declaration order.
     fn samples() -> Vec<ApiError> {
         vec![
             UserNotFound("1".into()),
@@ -221,6 +226,8 @@ mod tests {
             QrInvalid,
             QrExpired,
             AppNotFound("a".into()),
+            Claim(crate::domain::auth::ClaimError::NoApp),
+            Claim(crate::domain::auth::ClaimError::LimitedToGroup(1)),
             Database(DbErr::Custom("x".into())),
             Contended("x"),
             Internal("x".into()),
@@ -260,9 +267,11 @@ mod tests {
             QrInvalid => 26,
             QrExpired => 27,
             AppNotFound(_) => 28,
-            Database(_) => 29,
-            Contended(_) => 30,
-            Internal(_) => 31,
+            Claim(c) if c.code() == 10002 => 29,
+            Claim(_) => 30,
+            Database(_) => 31,
+            Contended(_) => 32,
+            Internal(_) => 33,
         }
     }
 
@@ -275,7 +284,7 @@ mod tests {
         for (i, e) in samples.iter().enumerate() {
             assert_eq!(place(e), i, "samples() out of order at {e:?}");
         }
-        assert_eq!(samples.len(), 32, "a variant without a sample");
+        assert_eq!(samples.len(), 34, "a variant without a sample");
     }
 
     #[test]

@@ -316,7 +316,7 @@ async fn first_start_creates_one_app_with_a_working_admin_token() {
         let caller = imserver::domain::auth::authenticate(
             &state,
             &new.admin_token,
-            imserver::domain::auth::CallerHeaders { app_id: Some(new.app_id.clone()), ..Default::default() },
+            imserver::domain::auth::Claims { app_id: Some(new.app_id.clone()), ..Default::default() },
         )
         .await
         .unwrap();

@@ -14,25 +14,11 @@ async fn sql(app: &TestApp, stmt: &str) {
     app.state.db.execute_unprepared(stmt).await.expect(stmt);
 }
 
-async fn new_group(app: &TestApp, token: &str, members: &[i64]) -> i64 {
-    let r = app.post("/group/create").token(token).json(json!({"name": "g", "user_list": members})).send().await;
-    r.ok()["group_id"].as_i64().unwrap()
-}
 
 async fn confirm_invitations(app: &TestApp, uid: i64) {
     sql(app, &format!("UPDATE user_settings SET group_confirm = TRUE WHERE user_id = {uid}")).await;
 }
 
-/// groups.count and the member rows agree; answers the member ids.
-async fn members_of(app: &TestApp, gid: i64) -> HashSet<i64> {
-    use imserver::entity::{group, group_member};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let rows = group_member::Entity::find().filter(group_member::Column::GroupId.eq(gid)).all(&app.state.db).await.unwrap();
-    let g = group::Entity::find_by_id(gid).one(&app.state.db).await.unwrap().unwrap();
-    assert_eq!(g.count, rows.len() as i64, "groups.count follows the member rows");
-    assert!(g.count <= g.capacity, "capacity exceeded");
-    rows.into_iter().map(|m| m.user_id).collect()
-}
 
 fn results(v: &Value) -> Vec<(i64, String)> {
     v.as_array().unwrap().iter().map(|o| (o["user_id"].as_i64().unwrap(), o["result"].as_str().unwrap().to_owned())).collect()
@@ -48,7 +34,7 @@ db_test!(invite_joins_at_once_or_leaves_a_pending_invitation, |app: TestApp| asy
     let (carol, tc) = app.user("carol").await;
     let (dan, _) = app.user("dan").await;
     let (erin, te) = app.user("erin").await;
-    let gid = new_group(&app, &ta, &[bob]).await;
+    let gid = app.new_group(&ta, &[bob]).await;
     confirm_invitations(&app, carol).await;
     // a member invites (member_invite is on by default); each invitee on its own
     let r = app.post("/group/invite").token(&tb).json(json!({"group_id": gid, "user_list": [dan, carol, alice, 987_654, dan], "reason": "come"})).send().await;
@@ -62,7 +48,7 @@ db_test!(invite_joins_at_once_or_leaves_a_pending_invitation, |app: TestApp| asy
     assert!(data[0]["reason"].is_null());
     assert_eq!(data[1]["reason"], imserver::domain::group_invites::PENDING_NOTE);
     // dan joined; carol has an invitation
-    assert_eq!(members_of(&app, gid).await, HashSet::from([alice, bob, dan]));
+    assert_eq!(app.members_of(gid).await, HashSet::from([alice, bob, dan]));
     let r = app.get("/group/invitation_list").token(&tc).send().await;
     let list = r.ok().clone();
     assert_eq!(r.body["total"], 1);
@@ -83,7 +69,7 @@ db_test!(invite_joins_at_once_or_leaves_a_pending_invitation, |app: TestApp| asy
     app.put("/group/invite/handle").token(&tc).json(json!({"group_id": gid, "user_id": alice, "approval": true})).send().await.err(20015);
     let r = app.put("/group/invite/handle").token(&tc).json(json!({"group_id": gid, "user_id": bob, "approval": true})).send().await;
     assert_eq!(r.ok(), &json!(true));
-    assert!(members_of(&app, gid).await.contains(&carol));
+    assert!(app.members_of(gid).await.contains(&carol));
     app.post("/group/invite/handle").token(&tc).json(json!({"group_id": gid, "user_id": bob, "approval": true})).send().await.err(20015);
     let r = app.get("/group/invitation_list").token(&tc).send().await;
     assert_eq!(r.ok()[0]["status"], 1, "a handled invitation stays listed with its status");
@@ -106,9 +92,9 @@ db_test!(invitations_can_be_rejected_and_expire, |app: TestApp| async move {
     let (alice, ta) = app.user("alice").await;
     let (carol, tc) = app.user("carol").await;
     confirm_invitations(&app, carol).await;
-    let g1 = new_group(&app, &ta, &[]).await;
-    let g2 = new_group(&app, &ta, &[]).await;
-    let g3 = new_group(&app, &ta, &[]).await;
+    let g1 = app.new_group(&ta, &[]).await;
+    let g2 = app.new_group(&ta, &[]).await;
+    let g3 = app.new_group(&ta, &[]).await;
     for g in [g1, g2, g3] {
         let r = app.post("/group/invite").admin().header("group_id", g).json(json!({"group_id": g, "user_list": [carol]})).send().await;
         assert_eq!(r.ok()[0]["result"], "success");
@@ -116,7 +102,7 @@ db_test!(invitations_can_be_rejected_and_expire, |app: TestApp| async move {
     // rejecting
     let r = app.post("/group/invite/handle").token(&tc).json(json!({"group_id": g1, "user_id": alice, "approval": false})).send().await;
     assert_eq!(r.ok(), &json!(true));
-    assert!(!members_of(&app, g1).await.contains(&carol));
+    assert!(!app.members_of(g1).await.contains(&carol));
     app.post("/group/invite/handle").token(&tc).json(json!({"group_id": g1, "user_id": alice, "approval": true})).send().await.err(20015);
     // paging over three invitations
     let r = app.get("/group/invitation_list").token(&tc).query("limit", 2).send().await;
@@ -132,14 +118,14 @@ db_test!(invitations_can_be_rejected_and_expire, |app: TestApp| async move {
     app.clock.advance_ms(1);
     let (ta, tc) = (app.login("alice").await, app.login("carol").await);
     app.post("/group/invite/handle").token(&tc).json(json!({"group_id": g3, "user_id": alice, "approval": true})).send().await.err(20015);
-    assert!(!members_of(&app, g3).await.contains(&carol));
+    assert!(!app.members_of(g3).await.contains(&carol));
     let r = app.get("/group/invitation_list").token(&tc).send().await;
     let groups: Vec<i64> = r.ok().as_array().unwrap().iter().map(|i| i["group_id"].as_i64().unwrap()).collect();
     assert_eq!(groups, vec![g1, g2], "expired pending invitations leave the list");
     // inviting again renews it
     app.post("/group/invite").token(&ta).json(json!({"group_id": g3, "user_list": [carol]})).send().await.ok();
     app.post("/group/invite/handle").token(&tc).json(json!({"group_id": g3, "user_id": alice, "approval": true})).send().await.ok();
-    assert!(members_of(&app, g3).await.contains(&carol));
+    assert!(app.members_of(g3).await.contains(&carol));
     // an app admin token without user_id has no invitations
     app.get("/group/invitation_list").admin().send().await.err(10002);
     app.get("/group/invitation_list").token(&tc).query("cursor", "bad").send().await.err(10002);
@@ -150,20 +136,20 @@ db_test!(invite_and_accept_respect_capacity, |app: TestApp| async move {
     let (bob, _) = app.user("bob").await;
     let (carol, tc) = app.user("carol").await;
     let (dan, _) = app.user("dan").await;
-    let gid = new_group(&app, &ta, &[]).await;
+    let gid = app.new_group(&ta, &[]).await;
     confirm_invitations(&app, carol).await;
     sql(&app, &format!("UPDATE groups SET capacity = 2 WHERE id = {gid}")).await;
     let r = app.post("/group/invite").token(&ta).json(json!({"group_id": gid, "user_list": [carol, bob, dan]})).send().await;
     let data = r.ok().clone();
     assert_eq!(results(&data), vec![(carol, "success".into()), (bob, "success".into()), (dan, "fail".into())]);
     assert!(reason(&data, 2).contains("limit"), "{data:?}");
-    assert_eq!(members_of(&app, gid).await, HashSet::from([alice, bob]));
+    assert_eq!(app.members_of(gid).await, HashSet::from([alice, bob]));
     // the group is full when carol accepts
     app.post("/group/invite/handle").token(&tc).json(json!({"group_id": gid, "user_id": alice, "approval": true})).send().await.err(20010);
-    assert_eq!(members_of(&app, gid).await.len(), 2);
+    assert_eq!(app.members_of(gid).await.len(), 2);
     sql(&app, &format!("UPDATE groups SET capacity = 3 WHERE id = {gid}")).await;
     app.post("/group/invite/handle").token(&tc).json(json!({"group_id": gid, "user_id": alice, "approval": true})).send().await.ok();
-    assert_eq!(members_of(&app, gid).await.len(), 3);
+    assert_eq!(app.members_of(gid).await.len(), 3);
 });
 
 db_test!(apply_follows_the_approval_setting, |app: TestApp| async move {
@@ -171,7 +157,7 @@ db_test!(apply_follows_the_approval_setting, |app: TestApp| async move {
     let (bob, tb) = app.user("bob").await;
     let (carol, tc) = app.user("carol").await;
     let (dan, td) = app.user("dan").await;
-    let gid = new_group(&app, &ta, &[bob]).await; // apply_approval 1 by default
+    let gid = app.new_group(&ta, &[bob]).await; // apply_approval 1 by default
     // a member gets 20017
     app.post("/group/apply").token(&tb).json(json!({"group_id": gid})).send().await.err(20017);
     // approval 1: a pending application
@@ -179,7 +165,7 @@ db_test!(apply_follows_the_approval_setting, |app: TestApp| async move {
     assert_eq!(r.ok()["user_id"], carol);
     assert_eq!(r.ok()["result"], "success");
     assert_eq!(r.ok()["reason"], "pending approval");
-    assert!(!members_of(&app, gid).await.contains(&carol));
+    assert!(!app.members_of(gid).await.contains(&carol));
     app.post("/group/apply").token(&td).json(json!({"group_id": gid})).send().await.ok();
     // the owner sees them; a member's group contributes nothing
     let r = app.post("/group/application_list").token(&ta).json(json!({"group_list": [gid]})).send().await;
@@ -203,7 +189,7 @@ db_test!(apply_follows_the_approval_setting, |app: TestApp| async move {
     app.post("/group/admin/add").token(&ta).json(json!({"group_id": gid, "user_list": [bob]})).send().await.ok();
     app.post("/group/apply/handle").token(&tb).json(json!({"group_id": gid, "user_id": dan, "approval": false})).send().await.ok();
     app.post("/group/apply/handle").token(&tb).json(json!({"group_id": gid, "user_id": dan, "approval": true})).send().await.err(20014);
-    assert_eq!(members_of(&app, gid).await, HashSet::from([alice, bob, carol]));
+    assert_eq!(app.members_of(gid).await, HashSet::from([alice, bob, carol]));
     let r = app.post("/group/application_list").token(&tb).json(json!({"group_list": [gid]})).send().await;
     let statuses: Vec<i64> = r.ok().as_array().unwrap().iter().map(|a| a["status"].as_i64().unwrap()).collect();
     assert_eq!(statuses, vec![1, 2]);
@@ -213,7 +199,7 @@ db_test!(apply_follows_the_approval_setting, |app: TestApp| async move {
     app.post("/group/settings/require_admin_approval").token(&ta).json(json!({"group_id": gid, "apply_approval": 0})).send().await.ok();
     let r = app.post("/group/apply").token(&td).json(json!({"group_id": gid})).send().await;
     assert!(r.ok()["reason"].is_null());
-    assert!(members_of(&app, gid).await.contains(&dan));
+    assert!(app.members_of(gid).await.contains(&dan));
     // bad input
     app.post("/group/apply").token(&td).json(json!({"group_id": 999_999})).send().await.err(20001);
     app.post("/group/apply").token(&td).json(json!({"group_id": gid, "reason": "x".repeat(513)})).send().await.err(10002);
@@ -225,7 +211,7 @@ db_test!(applications_expire_and_chatrooms_take_applicants_at_once, |app: TestAp
     let (alice, ta) = app.user("alice").await;
     let (carol, tc) = app.user("carol").await;
     let (dan, _td) = app.user("dan").await;
-    let gid = new_group(&app, &ta, &[]).await;
+    let gid = app.new_group(&ta, &[]).await;
     app.post("/group/apply").token(&tc).json(json!({"group_id": gid})).send().await.ok();
     app.clock.advance_ms(PENDING_TTL_MS);
     let (ta, tc, td) = (app.login("alice").await, app.login("carol").await, app.login("dan").await);
@@ -235,14 +221,14 @@ db_test!(applications_expire_and_chatrooms_take_applicants_at_once, |app: TestAp
     // applying again renews it
     app.post("/group/apply").token(&tc).json(json!({"group_id": gid})).send().await.ok();
     app.post("/group/apply/handle").admin().header("group_id", gid).json(json!({"group_id": gid, "user_id": carol, "approval": true})).send().await.ok();
-    assert_eq!(members_of(&app, gid).await, HashSet::from([alice, carol]));
+    assert_eq!(app.members_of(gid).await, HashSet::from([alice, carol]));
     // a chatroom with apply_approval 1 takes the applicant at once
     let r = app.post("/group/create").token(&ta).json(json!({"name": "room", "type": 2})).send().await;
     let room = r.ok()["group_id"].as_i64().unwrap();
     assert_eq!(r.ok()["apply_approval"], 1);
     let r = app.post("/group/apply").token(&td).json(json!({"group_id": room})).send().await;
     assert!(r.ok()["reason"].is_null());
-    assert!(members_of(&app, room).await.contains(&dan));
+    assert!(app.members_of(room).await.contains(&dan));
     // full
     sql(&app, &format!("UPDATE groups SET capacity = 2 WHERE id = {room}")).await;
     app.post("/group/apply").token(&tc).json(json!({"group_id": room})).send().await.err(20010);
@@ -251,9 +237,9 @@ db_test!(applications_expire_and_chatrooms_take_applicants_at_once, |app: TestAp
 db_test!(application_list_pages_over_the_groups_the_caller_manages, |app: TestApp| async move {
     let (_alice, ta) = app.user("alice").await;
     let (bob, tb) = app.user("bob").await;
-    let g1 = new_group(&app, &ta, &[]).await;
-    let g2 = new_group(&app, &tb, &[]).await; // bob's
-    let g3 = new_group(&app, &ta, &[bob]).await;
+    let g1 = app.new_group(&ta, &[]).await;
+    let g2 = app.new_group(&tb, &[]).await; // bob's
+    let g3 = app.new_group(&ta, &[bob]).await;
     app.post("/group/admin/add").token(&ta).json(json!({"group_id": g3, "user_list": [bob]})).send().await.ok();
     let mut applicants = vec![];
     for i in 0..5 {
@@ -304,7 +290,7 @@ db_test!(concurrent_joins_never_exceed_capacity, |app: TestApp| async move {
     // a chatroom and an open private group, each with room for 5 more
     let r = app.post("/group/create").token(&ta).json(json!({"name": "room", "type": 2})).send().await;
     let room = r.ok()["group_id"].as_i64().unwrap();
-    let open = new_group(&app, &ta, &[]).await;
+    let open = app.new_group(&ta, &[]).await;
     app.post("/group/settings/require_admin_approval").token(&ta).json(json!({"group_id": open, "apply_approval": 0})).send().await.ok();
     for gid in [room, open] {
         sql(&app, &format!("UPDATE groups SET capacity = 6 WHERE id = {gid}")).await;
@@ -313,12 +299,12 @@ db_test!(concurrent_joins_never_exceed_capacity, |app: TestApp| async move {
         let joined = answers.iter().filter(|a| a.code() == 200).count();
         assert!(answers.iter().all(|a| a.code() == 200 || a.code() == 20010), "{answers:?}");
         assert_eq!(joined, 5);
-        let members = members_of(&app, gid).await;
+        let members = app.members_of(gid).await;
         assert_eq!(members.len(), 6);
         assert!(members.contains(&alice));
     }
     // twenty concurrent QR-less invites of the same users into one group: nobody twice
-    let g = new_group(&app, &ta, &[]).await;
+    let g = app.new_group(&ta, &[]).await;
     let users: Vec<i64> = {
         let r = app.get("/group/member_list").token(&ta).query("group_id", room).send().await;
         r.ok().as_array().unwrap().iter().map(|m| m["user_id"].as_i64().unwrap()).filter(|u| *u != alice).collect()
@@ -326,7 +312,7 @@ db_test!(concurrent_joins_never_exceed_capacity, |app: TestApp| async move {
     let calls = (0..10).map(|_| app.post("/group/invite").token(&ta).json(json!({"group_id": g, "user_list": users})).send());
     let answers = futures::future::join_all(calls).await;
     assert!(answers.iter().all(|a| a.code() == 200), "{answers:?}");
-    assert_eq!(members_of(&app, g).await.len(), 1 + users.len());
+    assert_eq!(app.members_of(g).await.len(), 1 + users.len());
 });
 
 db_test!(invite_and_kick_of_500_run_as_many_statements_as_of_one, |app: TestApp| async move {
@@ -338,8 +324,8 @@ db_test!(invite_and_kick_of_500_run_as_many_statements_as_of_one, |app: TestApp|
     for chunk in ids.chunks(2) {
         confirm_invitations(&app, chunk[0]).await;
     }
-    let g1 = new_group(&app, &ta, &[]).await;
-    let g2 = new_group(&app, &ta, &[]).await;
+    let g1 = app.new_group(&ta, &[]).await;
+    let g2 = app.new_group(&ta, &[]).await;
     let (state, n) = app.counting_state();
     let caller = Caller { app_id: app.app_id.clone(), kind: TokenKind::User { user_id: alice, device_sn: 1 }, as_user: Some(alice), as_group: None, user: None };
     n.take();
@@ -350,8 +336,8 @@ db_test!(invite_and_kick_of_500_run_as_many_statements_as_of_one, |app: TestApp|
     assert_eq!((one.len(), many.len()), (2, 500));
     assert!(many.iter().all(|o| o.success));
     assert_eq!(q1, q500, "invite of 2 ran {q1} statements, of 500 {q500}");
-    assert_eq!(members_of(&app, g2).await.len(), 1 + 250);
-    let joined: Vec<i64> = members_of(&app, g2).await.into_iter().filter(|u| *u != alice).collect();
+    assert_eq!(app.members_of(g2).await.len(), 1 + 250);
+    let joined: Vec<i64> = app.members_of(g2).await.into_iter().filter(|u| *u != alice).collect();
     let k1 = imserver::domain::group_members::kick(&state, &caller, g1, &ids[..2]).await.unwrap();
     let q1 = n.take().len();
     assert_eq!(joined.len(), 250);
@@ -360,14 +346,14 @@ db_test!(invite_and_kick_of_500_run_as_many_statements_as_of_one, |app: TestApp|
     assert_eq!((k1.len(), k500.len()), (2, 500));
     assert_eq!(k500.iter().filter(|o| o.success).count(), 250);
     assert_eq!(q1, q500, "kick of 2 ran {q1} statements, of 500 {q500}");
-    assert_eq!(members_of(&app, g2).await, HashSet::from([alice]));
+    assert_eq!(app.members_of(g2).await, HashSet::from([alice]));
 });
 
 db_test!(blacklisted_users_cannot_be_invited_apply_or_join_by_qr_code, |app: TestApp| async move {
     let (_, owner) = app.user("bl_owner").await;
     let (bad, bad_token) = app.user("bl_bad").await;
     let (good, _) = app.user("bl_good").await;
-    let gid = new_group(&app, &owner, &[]).await;
+    let gid = app.new_group(&owner, &[]).await;
     let blocked = app.post("/group/block").token(&owner).json(json!({"group_id": gid, "user_list": [bad]})).send().await;
     assert_eq!(results(blocked.ok()), vec![(bad, "success".to_owned())]);
     // invite: the blacklisted invitee fails alone (20018 in its reason), the other joins
@@ -382,24 +368,24 @@ db_test!(blacklisted_users_cannot_be_invited_apply_or_join_by_qr_code, |app: Tes
     let qr = app.get("/group/qrcode/sign").token(&owner).query("group_id", gid).send().await;
     let qr_info = qr.ok()["qr_info"].as_str().unwrap().to_owned();
     app.post("/group/qrcode/invite").token(&bad_token).json(json!({"qr_info": qr_info})).send().await.err(20018);
-    let members = members_of(&app, gid).await;
+    let members = app.members_of(gid).await;
     assert!(members.contains(&good) && !members.contains(&bad), "{members:?}");
     // once unblocked, the QR code works
     app.post("/group/unblock").token(&owner).json(json!({"group_id": gid, "user_list": [bad]})).send().await.ok();
     app.post("/group/qrcode/invite").token(&bad_token).json(json!({"qr_info": qr_info})).send().await.ok();
-    assert!(members_of(&app, gid).await.contains(&bad));
+    assert!(app.members_of(gid).await.contains(&bad));
 });
 
 db_test!(joining_or_being_blacklisted_closes_pending_invitations_and_applications, |app: TestApp| async move {
     let (alice, ta) = app.user("alice").await;
     let (gina, tg) = app.user("gina").await;
     let (dave, tdv) = app.user("dave").await;
-    let gid = new_group(&app, &ta, &[]).await; // apply_approval 1 by default
+    let gid = app.new_group(&ta, &[]).await; // apply_approval 1 by default
     // gina's application is pending; then the group opens and she joins by applying again
     assert_eq!(app.post("/group/apply").token(&tg).json(json!({"group_id": gid})).send().await.ok()["reason"], "pending approval");
     app.post("/group/settings/require_admin_approval").token(&ta).json(json!({"group_id": gid, "apply_approval": 0})).send().await.ok();
     assert!(app.post("/group/apply").token(&tg).json(json!({"group_id": gid})).send().await.ok()["reason"].is_null());
-    assert!(members_of(&app, gid).await.contains(&gina));
+    assert!(app.members_of(gid).await.contains(&gina));
     // her first application is closed as agreed, and cannot be approved again
     let r = app.post("/group/application_list").token(&ta).json(json!({"group_list": [gid]})).send().await;
     assert_eq!(r.ok()[0]["applicant_id"], gina);

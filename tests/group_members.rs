@@ -6,20 +6,7 @@ use std::collections::HashSet;
 use common::TestApp;
 use serde_json::{Value, json};
 
-async fn new_group(app: &TestApp, token: &str, members: &[i64]) -> i64 {
-    let r = app.post("/group/create").token(token).json(json!({"name": "g", "user_list": members})).send().await;
-    r.ok()["group_id"].as_i64().unwrap()
-}
 
-/// groups.count and the member rows agree; answers the member ids.
-async fn members_of(app: &TestApp, gid: i64) -> HashSet<i64> {
-    use imserver::entity::{group, group_member};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let rows = group_member::Entity::find().filter(group_member::Column::GroupId.eq(gid)).all(&app.state.db).await.unwrap();
-    let g = group::Entity::find_by_id(gid).one(&app.state.db).await.unwrap().unwrap();
-    assert_eq!(g.count, rows.len() as i64, "groups.count follows the member rows");
-    rows.into_iter().map(|m| m.user_id).collect()
-}
 
 /// Join a user through the shared membership write.
 async fn join(app: &TestApp, gid: i64, uid: i64) {
@@ -42,7 +29,7 @@ db_test!(member_list_pages_in_join_order, |app: TestApp| async move {
     for i in 0..5 {
         others.push(app.register(&format!("mem{i}")).await);
     }
-    let gid = new_group(&app, &ta, &others).await;
+    let gid = app.new_group(&ta, &others).await;
     let mut seen = vec![];
     let mut cursor: Option<String> = None;
     loop {
@@ -106,7 +93,7 @@ db_test!(paging_while_members_come_and_go_repeats_and_skips_nobody_who_stayed, |
         }
         v
     };
-    let gid = new_group(&app, &ta, &others).await;
+    let gid = app.new_group(&ta, &others).await;
     let mut seen = vec![];
     let mut gone = HashSet::new();
     let mut cursor: Option<String> = None;
@@ -136,7 +123,7 @@ db_test!(paging_while_members_come_and_go_repeats_and_skips_nobody_who_stayed, |
     }
     let unique: HashSet<i64> = seen.iter().copied().collect();
     assert_eq!(unique.len(), seen.len(), "no member repeated: {seen:?}");
-    let now = members_of(&app, gid).await;
+    let now = app.members_of(gid).await;
     let mut stayed: Vec<i64> = vec![alice];
     stayed.extend(others.iter().filter(|u| !gone.contains(u)));
     for u in &stayed {
@@ -149,7 +136,7 @@ db_test!(display_name_answers_the_members_asked_for, |app: TestApp| async move {
     let (alice, ta) = app.user("alice").await;
     let (bob, tb) = app.user("bob").await;
     let (dave, td) = app.user("dave").await;
-    let gid = new_group(&app, &ta, &[bob]).await;
+    let gid = app.new_group(&ta, &[bob]).await;
     app.put("/group/member/display_name").token(&tb).json(json!({"group_id": gid, "value": "Bobby"})).send().await;
     let r = app.post("/group/members/display_name").token(&tb).json(json!({"group_id": gid, "user_list": [bob, dave, 123456, alice, bob]})).send().await;
     let data = r.ok().clone();
@@ -170,7 +157,7 @@ db_test!(kick_follows_rank, |app: TestApp| async move {
     let (erin, _) = app.user("erin").await;
     let (fred, _) = app.user("fred").await;
     let (outsider, _) = app.user("olga").await;
-    let gid = new_group(&app, &ta, &[bob, carol, dan, erin, fred]).await;
+    let gid = app.new_group(&ta, &[bob, carol, dan, erin, fred]).await;
     app.post("/group/admin/add").token(&ta).json(json!({"group_id": gid, "user_list": [bob, carol]})).send().await.ok();
     // a plain member may not kick
     let (_g, tf) = (0, app.login("fred").await);
@@ -193,7 +180,7 @@ db_test!(kick_follows_rank, |app: TestApp| async move {
     // the app admin token with the group_id header acts as the owner
     let r = app.post("/group/kick").admin().header("group_id", gid).json(json!({"group_id": gid, "user_list": [erin]})).send().await;
     assert_eq!(r.ok()[0]["result"], "success");
-    assert_eq!(members_of(&app, gid).await, HashSet::from([alice, bob, fred]));
+    assert_eq!(app.members_of(gid).await, HashSet::from([alice, bob, fred]));
     // kicked members lose member rights
     app.get("/group/member_list").token(&tc).query("group_id", gid).send().await.err(20011);
     let many: Vec<i64> = (1..=501).collect();
@@ -206,18 +193,18 @@ db_test!(leave_for_all_but_the_owner, |app: TestApp| async move {
     let (bob, tb) = app.user("bob").await;
     let (carol, tc) = app.user("carol").await;
     let (_dave, td) = app.user("dave").await;
-    let gid = new_group(&app, &ta, &[bob, carol]).await;
+    let gid = app.new_group(&ta, &[bob, carol]).await;
     app.post("/group/admin/add").token(&ta).json(json!({"group_id": gid, "user_list": [bob]})).send().await.ok();
     app.delete("/group/leave").token(&ta).query("group_id", gid).send().await.err(20004);
     app.post("/group/leave").token(&td).query("group_id", gid).send().await.err(20002);
     assert_eq!(app.delete("/group/leave").token(&tb).query("group_id", gid).send().await.ok(), &json!(true));
     assert_eq!(app.post("/group/leave").token(&tc).query("group_id", gid).send().await.ok(), &json!(true));
     app.post("/group/leave").token(&tc).query("group_id", gid).send().await.err(20002);
-    assert_eq!(members_of(&app, gid).await, HashSet::from([alice]));
+    assert_eq!(app.members_of(gid).await, HashSet::from([alice]));
     app.post("/group/leave").admin().header("group_id", gid).query("group_id", gid).send().await.err(10002);
     app.post("/group/leave").token(&tc).send().await.err(10002);
     // a dissolved group takes no change
-    let gid2 = new_group(&app, &ta, &[bob]).await;
+    let gid2 = app.new_group(&ta, &[bob]).await;
     app.delete("/group/destroy").token(&ta).query("group_id", gid2).send().await.ok();
     app.post("/group/leave").token(&tb).query("group_id", gid2).send().await.err(20001);
 });

@@ -8,19 +8,7 @@ use imserver::domain::group_qrcode::QR_TTL_MS;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
-async fn new_group(app: &TestApp, token: &str, members: &[i64]) -> i64 {
-    let r = app.post("/group/create").token(token).json(json!({"name": "g", "user_list": members})).send().await;
-    r.ok()["group_id"].as_i64().unwrap()
-}
 
-async fn members_of(app: &TestApp, gid: i64) -> HashSet<i64> {
-    use imserver::entity::{group, group_member};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let rows = group_member::Entity::find().filter(group_member::Column::GroupId.eq(gid)).all(&app.state.db).await.unwrap();
-    let g = group::Entity::find_by_id(gid).one(&app.state.db).await.unwrap().unwrap();
-    assert_eq!(g.count, rows.len() as i64, "groups.count follows the member rows");
-    rows.into_iter().map(|m| m.user_id).collect()
-}
 
 async fn sign(app: &TestApp, token: &str, gid: i64) -> String {
     let r = app.get("/group/qrcode/sign").token(token).query("group_id", gid).send().await;
@@ -35,14 +23,14 @@ db_test!(a_signed_code_lets_a_user_join, |app: TestApp| async move {
     let (bob, tb) = app.user("bob").await;
     let (carol, tc) = app.user("carol").await;
     let (dan, td) = app.user("dan").await;
-    let gid = new_group(&app, &ta, &[bob]).await;
+    let gid = app.new_group(&ta, &[bob]).await;
     // members sign (member_invite is on); outsiders may not
     let qr = sign(&app, &tb, gid).await;
     app.get("/group/qrcode/sign").token(&tc).query("group_id", gid).send().await.err(20011);
     app.get("/group/qrcode/sign").token(&tc).query("group_id", 999_999).send().await.err(20001);
     let r = app.post("/group/qrcode/invite").token(&tc).json(json!({"qr_info": qr})).send().await;
     assert_eq!(r.ok()["group_id"], gid);
-    assert_eq!(members_of(&app, gid).await, HashSet::from([alice, bob, carol]));
+    assert_eq!(app.members_of(gid).await, HashSet::from([alice, bob, carol]));
     app.post("/group/qrcode/invite").token(&tc).json(json!({"qr_info": qr})).send().await.err(20017);
     // member_invite off: only the owner and admins sign, and a plain member's codes stop working
     app.put("/group/settings/allow_member_invitation").token(&ta).json(json!({"group_id": gid, "value": false})).send().await.ok();
@@ -52,14 +40,14 @@ db_test!(a_signed_code_lets_a_user_join, |app: TestApp| async move {
     let r = app.get("/group/qrcode/sign").admin().header("group_id", gid).query("group_id", gid).send().await;
     assert!(r.ok()["qr_info"].as_str().unwrap().contains(&alice.to_string()));
     app.post("/group/qrcode/invite").token(&td).json(json!({"qr_info": by_owner})).send().await.ok();
-    assert!(members_of(&app, gid).await.contains(&dan));
+    assert!(app.members_of(gid).await.contains(&dan));
     // a code whose inviter has left the group stops working
     app.put("/group/settings/allow_member_invitation").token(&ta).json(json!({"group_id": gid, "value": true})).send().await.ok();
     let by_dan = sign(&app, &td, gid).await;
     app.delete("/group/leave").token(&td).query("group_id", gid).send().await.ok();
     let (_fay, tf) = app.user("fay").await;
     app.post("/group/qrcode/invite").token(&tf).json(json!({"qr_info": by_dan})).send().await.err(20024);
-    assert!(!members_of(&app, gid).await.contains(&dan));
+    assert!(!app.members_of(gid).await.contains(&dan));
     // the secret is made once and kept
     let n: i64 = app
         .state
@@ -75,7 +63,7 @@ db_test!(a_signed_code_lets_a_user_join, |app: TestApp| async move {
     let (erin, te) = app.user("erin").await;
     app.state.db.execute_unprepared(&format!("UPDATE groups SET capacity = 3 WHERE id = {gid}")).await.unwrap();
     app.post("/group/qrcode/invite").token(&te).json(json!({"qr_info": by_owner})).send().await.err(20010);
-    assert!(!members_of(&app, gid).await.contains(&erin));
+    assert!(!app.members_of(gid).await.contains(&erin));
     app.post("/group/qrcode/invite").admin().json(json!({"qr_info": by_owner})).send().await.err(10002);
     app.post("/group/qrcode/invite").token(&te).json(json!({})).send().await.err(10002);
     // a dissolved group takes nobody and signs nothing
@@ -87,8 +75,8 @@ db_test!(a_signed_code_lets_a_user_join, |app: TestApp| async move {
 db_test!(tampered_foreign_and_expired_codes_are_refused, |app: TestApp| async move {
     let (_alice, ta) = app.user("alice").await;
     let (_carol, tc) = app.user("carol").await;
-    let gid = new_group(&app, &ta, &[]).await;
-    let other = new_group(&app, &ta, &[]).await;
+    let gid = app.new_group(&ta, &[]).await;
+    let other = app.new_group(&ta, &[]).await;
     let qr = sign(&app, &ta, gid).await;
     // tampered: another group, another expiry, another signature, garbage
     let parts: Vec<&str> = qr.split('.').collect();
@@ -110,12 +98,12 @@ db_test!(tampered_foreign_and_expired_codes_are_refused, |app: TestApp| async mo
     app.clock.advance_ms(QR_TTL_MS);
     let tc = app.login("carol").await;
     app.post("/group/qrcode/invite").token(&tc).json(json!({"qr_info": qr})).send().await.err(20025);
-    assert_eq!(members_of(&app, gid).await.len(), 1);
+    assert_eq!(app.members_of(gid).await.len(), 1);
 });
 
 db_test!(concurrent_first_signatures_share_one_secret, |app: TestApp| async move {
     let (_alice, ta) = app.user("alice").await;
-    let gid = new_group(&app, &ta, &[]).await;
+    let gid = app.new_group(&ta, &[]).await;
     let calls = (0..6).map(|_| app.get("/group/qrcode/sign").token(&ta).query("group_id", gid).send());
     let answers = futures::future::join_all(calls).await;
     for (i, a) in answers.iter().enumerate() {
@@ -123,5 +111,5 @@ db_test!(concurrent_first_signatures_share_one_secret, |app: TestApp| async move
         let (_u, t) = app.user(&format!("joiner{i}")).await;
         app.post("/group/qrcode/invite").token(&t).json(json!({"qr_info": qr})).send().await.ok();
     }
-    assert_eq!(members_of(&app, gid).await.len(), 7);
+    assert_eq!(app.members_of(gid).await.len(), 7);
 });

@@ -121,3 +121,31 @@ db_test!(bounds_and_missing_parameters_are_said_in_words, |app: TestApp| async m
     let r = app.put("/user/nickname").token(&ta).send().await;
     assert_eq!(r.err(10002), "parameter `nick_name` is required");
 });
+
+db_test!(paging_parameters_are_checked_alike_on_every_list, |app: TestApp| async move {
+    let (_, token) = app.user("alice").await;
+    let gid = app.new_group(&token, &[]).await;
+    let list = |path: &str| {
+        let call = app.get(path).token(&token);
+        if path == "/group/invitation_list" { call } else { call.query("group_id", gid) }
+    };
+    for path in ["/group/member_list", "/group/banned_list", "/group/blocked_list", "/group/invitation_list"] {
+        for limit in ["0", "501", "x", "-1"] {
+            let r = list(path).query("limit", limit).send().await;
+            assert_eq!(r.err(10002), "parameter `limit` must be an integer from 1 to 500", "{path} {:?}", r.body);
+        }
+        let r = list(path).query("cursor", "garbage").send().await;
+        assert_eq!(r.err(10002), "parameter `cursor` is not a cursor this server answered", "{path}");
+        let first = list(path).query("cursor", "").query("limit", 500).send().await;
+        assert_eq!(first.code(), 200, "{path} {:?}", first.body);
+    }
+    let r = app.post("/group/application_list").token(&token).query("limit", 501).json(json!({"group_list": [gid]})).send().await;
+    assert_eq!(r.err(10002), "parameter `limit` must be an integer from 1 to 500");
+    let r = app.get("/user/list").admin().query("page_size", 501).send().await;
+    assert_eq!(r.err(10002), "parameter `page_size` must be an integer from 1 to 500");
+    let r = app.get("/user/list").admin().query("page_num", 0).send().await;
+    assert_eq!(r.err(10002), "parameter `page_num` must be an integer from 1");
+    let r = app.get("/user/list").admin().query("page_num", 2).query("page_size", 1).send().await;
+    assert_eq!(r.ok().as_array().map(Vec::len), Some(0), "alice alone: page 2 of size 1 is empty");
+    assert_eq!(r.body["total"], 1);
+});

@@ -12,10 +12,6 @@ async fn sql(app: &TestApp, stmt: &str) {
     app.state.db.execute_unprepared(stmt).await.expect(stmt);
 }
 
-async fn new_group(app: &TestApp, token: &str, members: &[i64]) -> i64 {
-    let r = app.post("/group/create").token(token).json(json!({"name": "g", "user_list": members})).send().await;
-    r.ok()["group_id"].as_i64().unwrap()
-}
 
 async fn delete_user(app: &TestApp, uid: i64) -> common::Answer {
     app.delete("/user/delete").admin().header("user_id", uid).send().await
@@ -62,16 +58,16 @@ db_test!(deleting_a_user_takes_it_out_of_every_group_and_closes_its_pending_requ
     let (alice, ta) = app.user("alice").await;
     let (bob, tb) = app.user("bob").await;
     let (carol, _) = app.user("carol").await;
-    let g1 = new_group(&app, &ta, &[bob, carol]).await;
-    let g2 = new_group(&app, &ta, &[carol]).await;
-    let g3 = new_group(&app, &tb, &[]).await; // bob owns g3, then dissolves it
+    let g1 = app.new_group(&ta, &[bob, carol]).await;
+    let g2 = app.new_group(&ta, &[carol]).await;
+    let g3 = app.new_group(&tb, &[]).await; // bob owns g3, then dissolves it
     app.delete("/group/destroy").token(&tb).query("group_id", g3).send().await.ok();
     // carol: a pending application to bob's... to a fresh group, and a pending invitation
-    let g4 = new_group(&app, &tb, &[]).await;
+    let g4 = app.new_group(&tb, &[]).await;
     let (_, tc) = (carol, app.login("carol").await);
     app.post("/group/apply").token(&tc).json(json!({"group_id": g4})).send().await.ok();
     sql(&app, &format!("UPDATE user_settings SET group_confirm = TRUE WHERE user_id = {carol}")).await;
-    let g5 = new_group(&app, &ta, &[]).await;
+    let g5 = app.new_group(&ta, &[]).await;
     app.post("/group/invite").token(&ta).json(json!({"group_id": g5, "user_list": [carol]})).send().await.ok();
 
     delete_user(&app, carol).await.ok();
@@ -93,7 +89,7 @@ db_test!(handling_the_application_of_a_deleted_or_disabled_user_is_10000_and_clo
     let (alice, ta) = app.user("alice").await;
     let (peter, tp) = app.user("peter").await;
     let (dora, td) = app.user("dora").await;
-    let gid = new_group(&app, &ta, &[]).await; // apply_approval 1: applications wait
+    let gid = app.new_group(&ta, &[]).await; // apply_approval 1: applications wait
     app.post("/group/apply").token(&tp).json(json!({"group_id": gid})).send().await.ok();
     app.post("/group/apply").token(&td).json(json!({"group_id": gid})).send().await.ok();
     // peter deletes itself, dora is disabled
@@ -124,7 +120,7 @@ db_test!(an_invitation_is_void_once_its_inviter_may_no_longer_invite, |app: Test
     for u in [ivan, jo] {
         sql(&app, &format!("UPDATE user_settings SET group_confirm = TRUE WHERE user_id = {u}")).await;
     }
-    let gid = new_group(&app, &ta, &[mia]).await; // member_invite is on: mia may invite
+    let gid = app.new_group(&ta, &[mia]).await; // member_invite is on: mia may invite
     for u in [ivan, jo] {
         let r = app.post("/group/invite").token(&tm).json(json!({"group_id": gid, "user_list": [u]})).send().await;
         assert_eq!(r.ok()[0]["result"], "success");
@@ -149,7 +145,7 @@ db_test!(an_invitation_is_void_once_its_inviter_may_no_longer_invite, |app: Test
 db_test!(an_admin_token_narrowed_by_group_id_cannot_run_app_wide_operations, |app: TestApp| async move {
     let (_, ta) = app.user("alice").await;
     let (bob, _) = app.user("bob").await;
-    let gid = new_group(&app, &ta, &[]).await;
+    let gid = app.new_group(&ta, &[]).await;
     fn narrowed(c: common::Call<'_>, gid: i64) -> common::Call<'_> {
         c.admin().header("group_id", gid)
     }
@@ -165,7 +161,7 @@ db_test!(an_admin_token_narrowed_by_group_id_cannot_run_app_wide_operations, |ap
 
 db_test!(the_database_refuses_a_negative_member_count, |app: TestApp| async move {
     let (_, ta) = app.user("alice").await;
-    let gid = new_group(&app, &ta, &[]).await;
+    let gid = app.new_group(&ta, &[]).await;
     let refused = app.state.db.execute_unprepared(&format!("UPDATE groups SET count = -1 WHERE id = {gid}")).await;
     assert!(refused.is_err(), "count -1 must be refused");
     let r = app.get("/group/info").token(&ta).query("group_id", gid).send().await;
@@ -187,7 +183,7 @@ db_test!(concurrent_deletions_leaves_transfers_and_joins_keep_every_invariant, |
             ids.push(id);
             tokens.push(tok);
         }
-        let gid = new_group(&app, &to, &ids[..5]).await;
+        let gid = app.new_group(&to, &ids[..5]).await;
         app.post("/group/apply").token(&tokens[6]).json(json!({"group_id": gid})).send().await.ok();
         let qr = app.get("/group/qrcode/sign").token(&to).query("group_id", gid).send().await.ok()["qr_info"].as_str().unwrap().to_owned();
         let t = ids[0];

@@ -65,3 +65,70 @@ fn nullable_references_are_the_reference_or_null() {
     assert_eq!(data["nullable"], true);
     assert_eq!(data["allOf"], serde_json::json!([{"$ref": "#/components/schemas/Profile"}]));
 }
+
+#[test]
+fn every_page_size_parameter_declares_the_same_bounds_and_a_default() {
+    let spec: serde_json::Value = serde_json::from_str(&imserver::api::spec_json(&AppState::offline())).unwrap();
+    let mut seen = 0;
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let schema = &p["schema"];
+                match p["name"].as_str().unwrap() {
+                    "limit" | "page_size" => {
+                        seen += 1;
+                        assert_eq!(schema["minimum"], 1.0, "{method} {path}");
+                        assert_eq!(schema["maximum"], imserver::domain::paging::MAX_LIMIT as f64, "{method} {path}");
+                        assert!(schema["default"].is_u64(), "{method} {path}: {schema}");
+                    }
+                    "page_num" => assert_eq!((&schema["minimum"], &schema["default"]), (&1.0.into(), &1.into())),
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert_eq!(seen, 6, "member, banned, blocked, invitation and application lists, /user/list");
+}
+
+/// The bounds the spec declares for a text field (in attributes) are the ones the domain
+/// checks (its constants): one rule, written where the spec needs it and tested to agree.
+/// (`None`: the minimum differs by operation, e.g. logging in takes any password.)
+#[test]
+fn declared_text_bounds_are_the_domain_rules() {
+    use imserver::domain::{group_invites, push, users};
+    let rules: [(&str, Option<u64>, u64); 6] = [
+        ("username", Some(users::USERNAME_MIN), users::USERNAME_MAX),
+        ("password", None, users::PASSWORD_MAX), // logging in takes any password (min 1)
+        ("push_token", None, push::MAX_PUSH_TOKEN_LEN as u64),
+        ("device_token", Some(1), push::MAX_PUSH_TOKEN_LEN as u64),
+        ("alias", None, push::MAX_ALIAS_LEN as u64),
+        ("reason", None, group_invites::REASON_MAX as u64),
+    ];
+    let spec: serde_json::Value = serde_json::from_str(&imserver::api::spec_json(&AppState::offline())).unwrap();
+    let mut fields: Vec<(String, serde_json::Value)> = Vec::new();
+    for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        for (field, prop) in schema["properties"].as_object().into_iter().flatten() {
+            fields.push((format!("{name}.{field}"), prop.clone()));
+        }
+    }
+    for ops in spec["paths"].as_object().unwrap().values() {
+        for op in ops.as_object().unwrap().values() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                fields.push((format!("parameter.{}", p["name"].as_str().unwrap()), p["schema"].clone()));
+            }
+        }
+    }
+    for (field, min, max) in rules {
+        let declared: Vec<_> = fields
+            .iter()
+            .filter(|(f, s)| f.ends_with(&format!(".{field}")) && s.get("maxLength").is_some())
+            .collect();
+        assert!(!declared.is_empty(), "no field `{field}` declares its bounds");
+        for (f, s) in declared {
+            assert_eq!(s["maxLength"].as_u64(), Some(max), "{f}: {s}");
+            if let Some(min) = min {
+                assert_eq!(s["minLength"].as_u64(), Some(min), "{f}: {s}");
+            }
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! The identity of a request as the API sees it: the `access-token` security scheme, the
 //! `app_id` / `user_id` / `group_id` headers, and their documentation on every operation.
 use std::collections::HashMap;
+use std::fmt;
 
 use poem::http::Method;
 use poem::{FromRequest, Request, RequestBody};
@@ -9,6 +10,7 @@ use poem_openapi::registry::{MetaApi, MetaOperationParam, MetaParamIn, Registry}
 use poem_openapi::types::Type;
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, OpenApi, SecurityScheme};
 
+use crate::domain::auth::{ClaimError, Claims};
 use crate::domain::{apps, auth};
 use crate::entity::app;
 use crate::error::ApiError;
@@ -45,18 +47,47 @@ fn id_header(req: &Request, name: &str) -> poem::Result<Option<i64>> {
     }
 }
 
-fn caller_headers(req: &Request) -> poem::Result<auth::CallerHeaders> {
-    Ok(auth::CallerHeaders {
+/// The claims of a request: `app_id`, and the `user_id` / `group_id` an admin token acts for
+/// (empty values count as absent).
+fn claims(req: &Request) -> poem::Result<Claims> {
+    Ok(Claims {
         app_id: header(req, "app_id")?.map(str::to_owned),
-        user_id: id_header(req, "user_id")?,
-        group_id: id_header(req, "group_id")?,
+        act_as_user: id_header(req, "user_id")?,
+        act_on_group: id_header(req, "group_id")?,
     })
+}
+
+/// A [`ClaimError`] in the words of the headers that state the claims.
+impl fmt::Display for ClaimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClaimError::NoApp => write!(f, "header app_id is required"),
+            ClaimError::UserAndGroup => write!(f, "set either the user_id or the group_id header, not both"),
+            ClaimError::NoUser => write!(f, "header user_id is required when an app admin token calls this operation"),
+            ClaimError::MemberSettingsNeedUser => write!(
+                f,
+                "header user_id is required: per-member settings belong to a user, not to the group_id header"
+            ),
+            ClaimError::NoUserNorGroup => write!(
+                f,
+                "an app admin token needs the user_id header (act as a user) or the group_id header (act as the group's owner)"
+            ),
+            ClaimError::LimitedToGroup(g) => write!(
+                f,
+                "the group_id header limits this admin token to group {g}; call app-wide operations without it"
+            ),
+            ClaimError::OtherGroup { named, wanted } => {
+                write!(f, "the group_id header names group {named}; it gives no rights on group {wanted}")
+            }
+            ClaimError::UserTokenAsOther => write!(f, "a user token cannot act as another user (user_id header)"),
+            ClaimError::UserTokenOnGroup => write!(f, "the group_id header needs an app admin token"),
+        }
+    }
 }
 
 async fn resolve(req: &Request, token: String) -> poem::Result<Caller> {
     let state = state_of(req)?;
-    let headers = caller_headers(req)?;
-    Ok(auth::authenticate(state, &token, headers).await?)
+    Ok(auth::authenticate(state, &token, claims(req)?).await?)
 }
 
 /// An operation that needs an access-token.

@@ -125,6 +125,22 @@ fn check(registry: &Registry, schema: &MetaSchemaRef, value: &Value, path: &str)
         // is required is refused there, and a top-level null here.
         return if path.is_empty() && !s.nullable { Err(format!("{} must be a JSON {}", name(path), json_type(s))) } else { Ok(()) };
     }
+    if let Some(wrong) = wrong_type(s, value) {
+        return Err(format!("{} {wrong}", name(path)));
+    }
+    if let Some(rule) = out_of_bounds(s, value) {
+        return Err(format!("{} {rule}", name(path)));
+    }
+    match value {
+        Value::String(text) if text.contains('\0') => Err(format!("{} must not contain U+0000", name(path))),
+        Value::Array(items) => check_items(registry, s, items, path),
+        Value::Object(map) => check_fields(registry, s, map, path),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `value` is of the schema's JSON type (and integer format), in words when not.
+fn wrong_type(s: &MetaSchema, value: &Value) -> Option<String> {
     let fits = match s.ty {
         "string" => value.is_string(),
         "integer" => match s.format {
@@ -139,53 +155,48 @@ fn check(registry: &Registry, schema: &MetaSchemaRef, value: &Value, path: &str)
         "object" => value.is_object(),
         _ => true,
     };
-    if !fits {
-        return Err(match (s.ty, s.format) {
-            ("integer", Some(f @ ("int32" | "int64" | "uint32" | "uint64"))) if value.is_number() => {
-                format!("{} must be an integer in the range of {f}", name(path))
-            }
-            _ => format!("{} must be of type {}", name(path), json_type(s)),
-        });
-    }
-    if let Some(rule) = out_of_bounds(s, value) {
-        return Err(format!("{} {rule}", name(path)));
-    }
-    match value {
-        Value::String(text) if text.contains('\0') => Err(format!("{} must not contain U+0000", name(path))),
-        Value::Array(items) => {
-            if let Some(item_schema) = &s.items {
-                for (i, item) in items.iter().enumerate() {
-                    let item_path = format!("{}[{i}]", if path.is_empty() { "body" } else { path });
-                    if item.is_null() && !resolve(registry, item_schema).is_some_and(|x| x.nullable) {
-                        return Err(format!("{} must not be null", name(&item_path)));
-                    }
-                    check(registry, item_schema, item, &item_path)?;
-                }
-            }
-            Ok(())
+    (!fits).then(|| match (s.ty, s.format) {
+        ("integer", Some(f @ ("int32" | "int64" | "uint32" | "uint64"))) if value.is_number() => {
+            format!("must be an integer in the range of {f}")
         }
-        Value::Object(map) => {
-            for field in &s.required {
-                if map.get(*field).is_none_or(Value::is_null) {
-                    return Err(format!("{} is required", name(&join(path, field))));
-                }
-            }
-            for (field, prop) in &s.properties {
-                if let Some(given) = map.get(*field) {
-                    check(registry, prop, given, &join(path, field))?;
-                }
-            }
-            if let Some(extra) = &s.additional_properties {
-                for (key, given) in map {
-                    if !s.properties.iter().any(|(f, _)| f == key) {
-                        check(registry, extra, given, &join(path, key))?;
-                    }
-                }
-            }
-            Ok(())
+        _ => format!("must be of type {}", json_type(s)),
+    })
+}
+
+/// The items of an array, each against the item schema (a null item only where it is nullable).
+fn check_items(registry: &Registry, s: &MetaSchema, items: &[Value], path: &str) -> Result<(), String> {
+    let Some(item_schema) = &s.items else { return Ok(()) };
+    for (i, item) in items.iter().enumerate() {
+        let item_path = format!("{}[{i}]", if path.is_empty() { "body" } else { path });
+        if item.is_null() && !resolve(registry, item_schema).is_some_and(|x| x.nullable) {
+            return Err(format!("{} must not be null", name(&item_path)));
         }
-        _ => Ok(()),
+        check(registry, item_schema, item, &item_path)?;
     }
+    Ok(())
+}
+
+/// The fields of an object: required ones present, each known one (and the additional ones)
+/// against its schema.
+fn check_fields(registry: &Registry, s: &MetaSchema, map: &serde_json::Map<String, Value>, path: &str) -> Result<(), String> {
+    for field in &s.required {
+        if map.get(*field).is_none_or(Value::is_null) {
+            return Err(format!("{} is required", name(&join(path, field))));
+        }
+    }
+    for (field, prop) in &s.properties {
+        if let Some(given) = map.get(*field) {
+            check(registry, prop, given, &join(path, field))?;
+        }
+    }
+    if let Some(extra) = &s.additional_properties {
+        for (key, given) in map {
+            if !s.properties.iter().any(|(f, _)| f == key) {
+                check(registry, extra, given, &join(path, key))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The documented bounds (lengths, ranges, item counts, enumerations) that `value` breaks, in

@@ -112,6 +112,13 @@ impl<T: ParseFromJSON + ToJSON + Send + Sync> From<ApiResult<Page<T>>> for P<T> 
     }
 }
 
+/// An error envelope outside the operations (the HTTP fallback, a panic), built by the same
+/// type as every other answer.
+pub fn envelope(status: poem::http::StatusCode, code: i32, message: String) -> poem::Response {
+    let body = Envelope::<bool>::failure(code, message).to_json_string();
+    poem::Response::builder().status(status).content_type("application/json; charset=utf-8").body(body)
+}
+
 /// Every error raised while extracting a request (auth, headers, query, body) lands here.
 pub fn bad_request<B: EnvelopeBody>(err: Error) -> Reply<B> {
     if let Some(api) = err.downcast_ref::<ApiError>() {
@@ -146,6 +153,13 @@ fn param_message(name: &str, reason: &str) -> String {
     match ty.split_once('_') {
         Some(("integer", f)) => format!("parameter `{name}` must be an integer ({f})"),
         _ if ty == "boolean" => format!("parameter `{name}` must be true or false"),
+        _ if super::paging::PARAMETER_TYPES.contains(&ty) => {
+            // `failed to parse "limit": <words>`, and for an optional one poem-openapi appends
+            // ` (occurred while parsing "optional_limit")`
+            let words = reason.split_once("\": ").map_or(reason, |(_, words)| words);
+            let words = words.split(" (occurred while parsing").next().unwrap_or(words);
+            format!("parameter `{name}` {words}")
+        }
         _ => format!("parameter `{name}`: {reason}"),
     }
 }

@@ -10,6 +10,7 @@ use poem::http::{HeaderValue, Method, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
 use poem_openapi::OpenApi;
 
+use super::envelope::envelope;
 use crate::error::ApiError;
 
 /// The methods of every documented path (from the spec's own metadata).
@@ -37,14 +38,6 @@ impl Allowed {
     fn get(&self, path: &str) -> Option<&str> {
         self.0.get(path).map(String::as_str)
     }
-}
-
-pub fn envelope(status: StatusCode, code: i32, message: String) -> Response {
-    let body = serde_json::json!({"code": code, "message": message, "data": null});
-    Response::builder()
-        .status(status)
-        .content_type("application/json; charset=utf-8")
-        .body(body.to_string())
 }
 
 /// The name of the first query parameter whose (percent-decoded) name or value holds U+0000.

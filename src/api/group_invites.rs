@@ -10,8 +10,7 @@ use super::envelope::{P, R};
 use super::group_info::UserResult;
 use crate::domain::group_invites::{self, Application, Applied, Invitation};
 use crate::domain::groups::UserOutcome;
-use crate::domain::paging::PageRequest;
-use crate::error::ApiResult;
+use crate::api::paging::{self, Cursor, ListLimit};
 use crate::state::State;
 
 pub struct GroupInvitesApi(pub State);
@@ -166,7 +165,7 @@ impl GroupInvitesApi {
     ///
     /// Section 4.30 of the group document. The caller's invitations as invitee: pending ones
     /// until they expire, and handled ones, oldest first, keyset paged (pass the answered
-    /// cursor for the next page; null on the last page). limit 1-500 (default 50); total
+    /// cursor for the next page; null on the last page). `limit` as its parameter declares; total
     /// counts all listed invitations.
     #[oai(path = "/group/invitation_list", method = "get")]
     async fn invitation_list(
@@ -174,20 +173,16 @@ impl GroupInvitesApi {
         caller: Caller,
         /// Cursor: where to start fetching
         #[oai(name = "cursor")]
-        cursor: Query<Option<String>>,
-        /// How many to fetch (1-500, default 50)
+        cursor: Query<Option<Cursor>>,
+        /// How many to fetch
         #[oai(name = "limit")]
-        limit: Query<Option<i32>>,
+        limit: Query<Option<ListLimit>>,
         /// Version (reserved, ignored)
         #[oai(name = "version")]
         _version: Query<Option<i64>>,
     ) -> P<GroupInvitation> {
-        let result: ApiResult<_> = async {
-            let page = PageRequest::parse(cursor.0.as_deref(), limit.0)?;
-            group_invites::invitation_list(&self.0, &caller, page).await.map(|p| p.map(Into::into))
-        }
-        .await;
-        result.into()
+        let page = paging::keyset(cursor.0, limit.0);
+        group_invites::invitation_list(&self.0, &caller, page).await.map(|p| p.map(Into::into)).into()
     }
 
     /// Apply for group membership
@@ -229,28 +224,24 @@ impl GroupInvitesApi {
     /// the caller is owner or admin (other groups contribute nothing; an app admin token with
     /// the group_id header manages that group): pending ones until they expire, and handled
     /// ones, oldest first, keyset paged (pass the answered cursor for the next page; null on
-    /// the last page). limit 1-500 (default 50); total counts all listed applications.
+    /// the last page). `limit` as its parameter declares; total counts all listed applications.
     #[oai(path = "/group/application_list", method = "post")]
     async fn application_list(
         &self,
         caller: Caller,
         /// Cursor: where to start fetching
         #[oai(name = "cursor")]
-        cursor: Query<Option<String>>,
-        /// How many to fetch (1-500, default 50)
+        cursor: Query<Option<Cursor>>,
+        /// How many to fetch
         #[oai(name = "limit")]
-        limit: Query<Option<i32>>,
+        limit: Query<Option<ListLimit>>,
         /// Version (reserved, ignored)
         #[oai(name = "version")]
         _version: Query<Option<i64>>,
         body: JsonBody<ApplicationListReq>,
     ) -> P<GroupApplication> {
-        let result: ApiResult<_> = async {
-            let page = PageRequest::parse(cursor.0.as_deref(), limit.0)?;
-            group_invites::application_list(&self.0, &caller, &body.0.group_list, page).await.map(|p| p.map(Into::into))
-        }
-        .await;
-        result.into()
+        let page = paging::keyset(cursor.0, limit.0);
+        group_invites::application_list(&self.0, &caller, &body.0.group_list, page).await.map(|p| p.map(Into::into)).into()
     }
 }
 

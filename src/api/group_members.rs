@@ -9,8 +9,7 @@ use super::envelope::{P, R};
 use super::group_admins::GroupUsersReq;
 use super::group_info::UserResult;
 use crate::domain::group_members::{self, MemberItem};
-use crate::domain::paging::PageRequest;
-use crate::error::ApiResult;
+use crate::api::paging::{self, Cursor, ListLimit};
 use crate::state::State;
 
 pub struct GroupMembersApi(pub State);
@@ -43,7 +42,7 @@ impl GroupMembersApi {
     /// group_id header of an app admin token; a dissolved group too. Members in join order,
     /// keyset paged: pass the answered cursor to get the next page (null on the last page);
     /// paging while members join and leave never repeats or skips a member that stayed.
-    /// limit 1-500 (default 50); total counts all members.
+    /// `limit` as its parameter declares; total counts all members.
     #[oai(path = "/group/member_list", method = "get")]
     async fn member_list(
         &self,
@@ -53,20 +52,16 @@ impl GroupMembersApi {
         group_id: Query<i64>,
         /// Cursor:where to start fetching
         #[oai(name = "cursor")]
-        cursor: Query<Option<String>>,
-        /// How many to fetch (1-500, default 50)
+        cursor: Query<Option<Cursor>>,
+        /// How many to fetch
         #[oai(name = "limit")]
-        limit: Query<Option<i32>>,
+        limit: Query<Option<ListLimit>>,
         /// Version (reserved, ignored)
         #[oai(name = "version")]
         _version: Query<Option<i64>>,
     ) -> P<GroupMember> {
-        let run = async {
-            let page = PageRequest::parse(cursor.0.as_deref(), limit.0)?;
-            group_members::list(&self.0, &caller, group_id.0, page).await.map(|p| p.map(Into::into))
-        };
-        let result: ApiResult<_> = run.await;
-        result.into()
+        let page = paging::keyset(cursor.0, limit.0);
+        group_members::list(&self.0, &caller, group_id.0, page).await.map(|p| p.map(Into::into)).into()
     }
 
     /// Batch retrieval of group member profiles

@@ -6,11 +6,11 @@ use poem_openapi::{Object, OpenApi};
 use super::ApiTags;
 use super::auth::Caller;
 use super::body::JsonBody;
-use super::envelope::{P, R, Reply};
+use super::envelope::{P, R};
 use super::group_admins::GroupUsersReq;
 use super::group_info::UserResult;
 use crate::domain::groups::UserOutcome;
-use crate::domain::paging::PageRequest;
+use crate::api::paging::{self, Cursor, ListLimit};
 use crate::domain::{group_blacklist, group_mutes};
 use crate::entity::{group_blacklist as blacklist, group_member};
 use crate::state::State;
@@ -119,29 +119,26 @@ impl GroupModerationApi {
     /// Get a list of banned members
     ///
     /// Section 4.13 of the group document. Members of the group (20011 otherwise). The members
-    /// muted now (an expired mute is not listed), in the order they joined; `limit` 1-500
-    /// (default 50); `version` is accepted and ignored.
+    /// muted now (an expired mute is not listed), in the order they joined; `limit` as its parameter
+    /// declares; `version` is accepted and ignored.
     #[oai(path = "/group/banned_list", method = "get")]
     async fn banned_list(
         &self,
         caller: Caller,
         /// Cursor:where to start fetching
         #[oai(name = "cursor")]
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<Cursor>>,
         /// GroupID
         #[oai(name = "group_id")]
         group_id: Query<i64>,
         /// How many to fetch
         #[oai(name = "limit")]
-        limit: Query<Option<i32>>,
+        limit: Query<Option<ListLimit>>,
         /// Version
         #[oai(name = "version")]
         _version: Query<Option<i64>>,
     ) -> P<BannedMember> {
-        let page = match PageRequest::parse(cursor.0.as_deref(), limit.0) {
-            Ok(page) => page,
-            Err(e) => return Reply::error(e),
-        };
+        let page = paging::keyset(cursor.0, limit.0);
         group_mutes::banned_list(&self.0, &caller, group_id.0, page).await.map(|p| p.map(Into::into)).into()
     }
 
@@ -193,7 +190,7 @@ impl GroupModerationApi {
     /// Get backlist
     ///
     /// Section 4.15 of the group document. Members of the group (20011 otherwise). Oldest
-    /// entry first; `limit` 1-500 (default 50); `version` is accepted and ignored.
+    /// entry first; `limit` as its parameter declares; `version` is accepted and ignored.
     /// created_at is the time of blacklisting in milliseconds, as a decimal string.
     #[oai(path = "/group/blocked_list", method = "get")]
     async fn blocked_list(
@@ -201,21 +198,18 @@ impl GroupModerationApi {
         caller: Caller,
         /// Cursor:where to start fetching
         #[oai(name = "cursor")]
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<Cursor>>,
         /// GroupID
         #[oai(name = "group_id")]
         group_id: Query<i64>,
         /// How many to fetch
         #[oai(name = "limit")]
-        limit: Query<Option<i32>>,
+        limit: Query<Option<ListLimit>>,
         /// Version
         #[oai(name = "version")]
         _version: Query<Option<i64>>,
     ) -> P<BlockedUser> {
-        let page = match PageRequest::parse(cursor.0.as_deref(), limit.0) {
-            Ok(page) => page,
-            Err(e) => return Reply::error(e),
-        };
+        let page = paging::keyset(cursor.0, limit.0);
         group_blacklist::blocked_list(&self.0, &caller, group_id.0, page).await.map(|p| p.map(Into::into)).into()
     }
 }

@@ -13,6 +13,7 @@ pub mod group_members;
 pub mod group_moderation;
 pub mod group_qrcode;
 pub mod group_settings;
+pub mod paging;
 pub mod request_body;
 pub mod spec;
 pub mod system;
@@ -174,9 +175,6 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// A panic never reaches the client as a bare 500: it answers the envelope with code 50000.
 fn panic_reply(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("request handler panicked");
-    let body = serde_json::json!({"code": 50000, "message": "internal error", "data": null});
-    Response::builder()
-        .status(poem::http::StatusCode::INTERNAL_SERVER_ERROR)
-        .content_type("application/json; charset=utf-8")
-        .body(body.to_string())
+    let err = crate::error::ApiError::Internal("panic".into());
+    envelope::envelope(poem::http::StatusCode::INTERNAL_SERVER_ERROR, err.code(), err.to_string())
 }

@@ -7,7 +7,7 @@ use super::ApiTags;
 use super::auth::Caller;
 use super::body::JsonBody;
 use super::envelope::{P, R};
-use crate::domain::paging::Page;
+use super::paging::{self, PageNumber, PageSize};
 use crate::domain::users::{self, ItemResult, ProfileItem, ProfilePatch};
 use crate::state::State;
 
@@ -122,31 +122,20 @@ impl UserAdminApi {
     /// List all users under the APP
     ///
     /// Section 1.13 of the user document. App admin token only (10010 otherwise). The app's
-    /// users by user_id, page_num from 1 (default 1), page_size 1-500 (default 50); `total`
+    /// users by user_id, page_num from 1, page_size as the parameters declare; `total`
     /// is the number of users, `cursor` the next page_num (absent on the last page).
     #[oai(path = "/user/list", method = "get")]
     async fn list(
         &self,
         caller: Caller,
         /// Number of pages:must be greater than0,default is 1
-        #[oai(validator(minimum(value = "1")))]
-        page_num: Query<Option<i32>>,
+        page_num: Query<Option<PageNumber>>,
         /// Size per page:50 per page by default
-        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
-        page_size: Query<Option<i32>>,
+        page_size: Query<Option<PageSize>>,
     ) -> P<UserListItem> {
-        users::list_users(&self.0, &caller, page_num.0, page_size.0)
+        users::list_users(&self.0, &caller, paging::numbered(page_num.0, page_size.0))
             .await
-            .map(|p| Page {
-                items: p
-                    .users
-                    .into_iter()
-                    .map(|u| UserListItem { status: u.status, user_id: u.id, username: u.username })
-                    .collect(),
-                cursor: p.next.map(|n| n.to_string()),
-                total: Some(p.total as i64),
-                version: None,
-            })
+            .map(|p| p.map(|u| UserListItem { status: u.status, user_id: u.id, username: u.username }))
             .into()
     }
 

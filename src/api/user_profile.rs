@@ -180,8 +180,8 @@ impl UserProfileApi {
     async fn username(
         &self,
         caller: Caller,
-        /// Username
-        #[oai(validator(min_length = 3, max_length = 64, pattern = r"^[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*$"))]
+        /// Username: letters, digits and underscore, not all digits, 3-64 characters
+        #[oai(validator(min_length = 3, max_length = 64))]
         username: Query<String>,
     ) -> R<bool> {
         users::set_username(&self.0, &caller, username.0).await.into()

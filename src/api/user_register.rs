@@ -15,7 +15,7 @@ pub struct UserRegisterApi(pub State);
 #[derive(Object)]
 pub struct RegisterReq {
     /// Username: letters, digits and underscore, not all digits, 3-64 characters, unique in the app
-    #[oai(validator(min_length = 3, max_length = 64, pattern = r"^[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*$"))]
+    #[oai(validator(min_length = 3, max_length = 64))]
     pub username: String,
     /// Password, 6-128 characters
     #[oai(validator(min_length = 6, max_length = 128))]
@@ -60,7 +60,7 @@ impl From<BatchResult> for RegisterBatchResult {
 #[derive(Object)]
 pub struct RegisterPushReq {
     /// Username: letters, digits and underscore, not all digits, 3-64 characters, unique in the app
-    #[oai(validator(min_length = 3, max_length = 64, pattern = r"^[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*$"))]
+    #[oai(validator(min_length = 3, max_length = 64))]
     pub username: String,
     /// Password, 6-128 characters
     #[oai(validator(min_length = 6, max_length = 128))]

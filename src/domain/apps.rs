@@ -4,7 +4,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use std::sync::Arc;
 
-use super::auth::ADMIN_TOKEN_PREFIX;
+use super::auth::{ADMIN_TOKEN_PREFIX, ClaimError};
 use super::identity::{Change, Fill, announce};
 use super::tx;
 use crate::crypto::{new_id, new_token, sha256_hex};
@@ -18,13 +18,13 @@ pub struct NewApp {
     pub admin_token: String,
 }
 
-/// The app named by the app_id header (from the identity cache when warm): 10002 when absent,
+/// The app a request names (from the identity cache when warm): 10002 when absent,
 /// 40000 when unknown.
 pub async fn require_app(state: &AppState, app_id: Option<&str>) -> ApiResult<Arc<app::Model>> {
     let app_id = app_id
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::bad("header app_id is required"))?;
+        .ok_or(ApiError::Claim(ClaimError::NoApp))?;
     if let Some(app) = state.identity.app(app_id) {
         return Ok(app);
     }

@@ -1,5 +1,6 @@
-//! Who is calling: token kinds, the `user_id` / `group_id` headers, and the permission checks
-//! that every operation shares.
+//! Who is calling: token kinds, whom a caller says it acts for ([`Claims`]), and the permission
+//! checks that every operation shares. The domain speaks of acting users and groups; the api
+//! layer reads them from the identity headers and words [`ClaimError`] with the header names.
 use std::sync::Arc;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -13,12 +14,48 @@ use crate::state::AppState;
 pub const ADMIN_TOKEN_PREFIX: &str = "adm_";
 pub const USER_TOKEN_PREFIX: &str = "usr_";
 
-/// The raw identity headers of a request.
+/// What a request says about its caller besides the token: its app, the user an app admin
+/// token acts as, the group it acts on with owner rights.
 #[derive(Clone, Debug, Default)]
-pub struct CallerHeaders {
+pub struct Claims {
     pub app_id: Option<String>,
-    pub user_id: Option<i64>,
-    pub group_id: Option<i64>,
+    pub act_as_user: Option<i64>,
+    pub act_on_group: Option<i64>,
+}
+
+/// What is wrong with a request's [`Claims`] for an operation (10002 or 10010). Worded by the
+/// api layer, which knows how a request states them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimError {
+    /// No app named (10002).
+    NoApp,
+    /// Both an acting user and an acting group (10002).
+    UserAndGroup,
+    /// An admin token on a per-user operation without an acting user (10002).
+    NoUser,
+    /// An admin token acting on a group asks for per-member settings, which belong to a user (10002).
+    MemberSettingsNeedUser,
+    /// An admin token on a group operation with neither an acting user nor an acting group (10002).
+    NoUserNorGroup,
+    /// An admin token limited to group `.0` calls an app-wide operation (10010).
+    LimitedToGroup(i64),
+    /// An admin token acting on group `named` calls an operation of group `wanted` (10010).
+    OtherGroup { named: i64, wanted: i64 },
+    /// A user token claims to act as another user (10010).
+    UserTokenAsOther,
+    /// A user token claims to act on a group (10010).
+    UserTokenOnGroup,
+}
+
+impl ClaimError {
+    pub fn code(&self) -> i32 {
+        match self {
+            ClaimError::NoApp | ClaimError::UserAndGroup | ClaimError::NoUser => 10002,
+            ClaimError::MemberSettingsNeedUser | ClaimError::NoUserNorGroup => 10002,
+            ClaimError::LimitedToGroup(_) | ClaimError::OtherGroup { .. } => 10010,
+            ClaimError::UserTokenAsOther | ClaimError::UserTokenOnGroup => 10010,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,9 +71,9 @@ pub enum TokenKind {
 pub struct Caller {
     pub app_id: String,
     pub kind: TokenKind,
-    /// The user this call acts as: the token's user, or the `user_id` header of an admin token.
+    /// The user this call acts as: the token's user, or the one an admin token acts as.
     pub as_user: Option<i64>,
-    /// The group an admin token acts on with owner rights (`group_id` header).
+    /// The group an admin token acts on with owner rights.
     pub as_group: Option<i64>,
     /// The row of the user in `as_user`, as authentication found it (None without `as_user`).
     pub user: Option<Arc<user::Model>>,
@@ -47,44 +84,40 @@ impl Caller {
         self.kind == TokenKind::Admin
     }
 
-    /// Operations reserved to the app admin token, app-wide: a `group_id` header narrows an
-    /// admin token to that one group, so it is refused here too (10010).
+    /// Operations reserved to the app admin token, app-wide: an admin token acting on a group is
+    /// narrowed to that one group, so it is refused here too (10010).
     pub fn require_admin(&self) -> ApiResult<()> {
         if !self.is_admin() {
             return Err(ApiError::denied("this operation needs an app admin token"));
         }
         if let Some(g) = self.as_group {
-            return Err(ApiError::denied(format!(
-                "the group_id header limits this admin token to group {g}; call app-wide operations without it"
-            )));
+            return Err(ApiError::Claim(ClaimError::LimitedToGroup(g)));
         }
         Ok(())
     }
 
-    /// The user the operation acts as; an admin token must name one with the user_id header.
+    /// The user the operation acts as; an admin token must name one.
     pub fn user_id(&self) -> ApiResult<i64> {
-        self.as_user.ok_or_else(|| {
-            ApiError::bad("header user_id is required when an app admin token calls this operation")
-        })
+        self.as_user.ok_or(ApiError::Claim(ClaimError::NoUser))
     }
 }
 
-/// Resolve the caller of a request from its access-token and identity headers. Warm, this reads
+/// Resolve the caller of a request from its access-token and claims. Warm, this reads
 /// nothing from the database: the app, the token and the user come from the identity cache.
-pub async fn authenticate(state: &AppState, token: &str, headers: CallerHeaders) -> ApiResult<Caller> {
-    let app = super::apps::require_app(state, headers.app_id.as_deref()).await?;
+pub async fn authenticate(state: &AppState, token: &str, claims: Claims) -> ApiResult<Caller> {
+    let app = super::apps::require_app(state, claims.app_id.as_deref()).await?;
     let digest = sha256_hex(token);
     if token.starts_with(ADMIN_TOKEN_PREFIX) {
-        admin_caller(state, app.app_id.clone(), &digest, headers).await
+        admin_caller(state, app.app_id.clone(), &digest, claims).await
     } else if token.starts_with(USER_TOKEN_PREFIX) {
-        user_caller(state, app.app_id.clone(), &digest, headers).await
+        user_caller(state, app.app_id.clone(), &digest, claims).await
     } else {
         Err(ApiError::InvalidToken("invalid access-token"))
     }
 }
 
-/// An app admin token, acting as the app, as a user (`user_id`) or as a group's owner (`group_id`).
-async fn admin_caller(state: &AppState, app_id: String, digest: &str, headers: CallerHeaders) -> ApiResult<Caller> {
+/// An app admin token, acting as the app, as a user or as a group's owner.
+async fn admin_caller(state: &AppState, app_id: String, digest: &str, claims: Claims) -> ApiResult<Caller> {
     let token_app = match state.identity.admin_token(digest) {
         Some(a) => a,
         None => {
@@ -103,18 +136,18 @@ async fn admin_caller(state: &AppState, app_id: String, digest: &str, headers: C
     if token_app != app_id {
         return Err(ApiError::InvalidToken("access-token belongs to another app"));
     }
-    if headers.user_id.is_some() && headers.group_id.is_some() {
-        return Err(ApiError::bad("set either the user_id or the group_id header, not both"));
+    if claims.act_as_user.is_some() && claims.act_on_group.is_some() {
+        return Err(ApiError::Claim(ClaimError::UserAndGroup));
     }
-    let user = match headers.user_id {
+    let user = match claims.act_as_user {
         Some(uid) => Some(user_of(state, &app_id, uid).await?),
         None => None,
     };
-    Ok(Caller { app_id, kind: TokenKind::Admin, as_user: headers.user_id, as_group: headers.group_id, user })
+    Ok(Caller { app_id, kind: TokenKind::Admin, as_user: claims.act_as_user, as_group: claims.act_on_group, user })
 }
 
 /// A user token: its live session, and the user behind it (enabled, of this app).
-async fn user_caller(state: &AppState, app_id: String, digest: &str, headers: CallerHeaders) -> ApiResult<Caller> {
+async fn user_caller(state: &AppState, app_id: String, digest: &str, claims: Claims) -> ApiResult<Caller> {
     // (A cached session is found by its digest in a hash map: knowing how long a lookup of a
     // digest took reveals nothing that helps to find a token with that digest.)
     let (session, owner) = match state.identity.session(digest) {
@@ -134,11 +167,11 @@ async fn user_caller(state: &AppState, app_id: String, digest: &str, headers: Ca
     if owner.status != 0 {
         return Err(ApiError::InvalidToken("the user of this access-token is disabled"));
     }
-    if headers.user_id.is_some_and(|u| u != owner.id) {
-        return Err(ApiError::denied("a user token cannot act as another user (user_id header)"));
+    if claims.act_as_user.is_some_and(|u| u != owner.id) {
+        return Err(ApiError::Claim(ClaimError::UserTokenAsOther));
     }
-    if headers.group_id.is_some() {
-        return Err(ApiError::denied("the group_id header needs an app admin token"));
+    if claims.act_on_group.is_some() {
+        return Err(ApiError::Claim(ClaimError::UserTokenOnGroup));
     }
     state.presence.seen(session.device_id, now);
     Ok(Caller {

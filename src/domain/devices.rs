@@ -13,7 +13,8 @@ use crate::state::AppState;
 
 /// A session seen within this many milliseconds makes its user online.
 pub const ONLINE_WINDOW_MS: i64 = 5 * 60 * 1000;
-pub const MAX_DEVICE_TOKEN_LEN: usize = 512;
+/// A notifier's device token is a push token.
+pub const MAX_DEVICE_TOKEN_LEN: usize = super::push::MAX_PUSH_TOKEN_LEN;
 pub const MAX_NOTIFIER_NAME_LEN: usize = 128;
 
 fn no_device(device_sn: i32) -> ApiError {
@@ -82,12 +83,8 @@ pub async fn bind_token(
     notifier_name: String,
 ) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
-    if device_token.is_empty() || device_token.chars().count() > MAX_DEVICE_TOKEN_LEN {
-        return Err(ApiError::bad(format!("device_token must be 1-{MAX_DEVICE_TOKEN_LEN} characters")));
-    }
-    if notifier_name.is_empty() || notifier_name.chars().count() > MAX_NOTIFIER_NAME_LEN {
-        return Err(ApiError::bad(format!("notifier_name must be 1-{MAX_NOTIFIER_NAME_LEN} characters")));
-    }
+    super::text::check_chars("device_token", &device_token, 1, MAX_DEVICE_TOKEN_LEN)?;
+    super::text::check_chars("notifier_name", &notifier_name, 1, MAX_NOTIFIER_NAME_LEN)?;
     set_push_binding(state, user_id, device_sn, Some(device_token), Some(notifier_name)).await
 }
 

@@ -70,7 +70,8 @@ pub async fn remove(state: &AppState, caller: &Caller, group_id: i64, user_list:
     change_roles(state, caller, group_id, user_list, Change::Demote).await
 }
 
-/// The admins of a group (4.3; the owner is not listed), for its members; three queries.
+/// The admins of a group (4.3; the owner is not listed), for its members: one query past
+/// the member check (which the identity cache answers when warm).
 pub async fn list(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<Vec<group_member::Model>> {
     let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;

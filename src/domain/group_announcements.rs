@@ -15,10 +15,7 @@ pub const CONTENT_MAX: usize = 4096;
 pub const APP_ADMIN_AUTHOR: i64 = 0;
 
 fn check_len(field: &str, value: &str, max: usize) -> ApiResult<()> {
-    let n = value.chars().count();
-    if !(1..=max).contains(&n) {
-        return Err(ApiError::bad(format!("{field} must be 1-{max} characters")));
-    }
+    super::text::check_chars(field, value, 1, max)?;
     super::group_files::no_nul(field, value)
 }
 

@@ -36,10 +36,7 @@ pub fn no_nul(field: &str, value: &str) -> ApiResult<()> {
 }
 
 fn check_name(name: &str) -> ApiResult<()> {
-    let n = name.chars().count();
-    if !(1..=NAME_MAX).contains(&n) {
-        return Err(ApiError::bad(format!("name must be 1-{NAME_MAX} characters")));
-    }
+    super::text::check_chars("name", name, 1, NAME_MAX)?;
     no_nul("name", name)
 }
 

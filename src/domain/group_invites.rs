@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QuerySelect, Set,
 };
 
 use super::auth::Caller;
@@ -36,10 +36,7 @@ pub const APPROVAL_OPEN: i32 = 0;
 pub const APPROVAL_CLOSED: i32 = 2;
 
 fn check_reason(reason: &Option<String>) -> ApiResult<()> {
-    match reason {
-        Some(r) if r.chars().count() > REASON_MAX => Err(ApiError::bad(format!("reason may hold at most {REASON_MAX} characters"))),
-        _ => Ok(()),
-    }
+    super::text::check_optional("reason", reason.as_deref(), 0, REASON_MAX)
 }
 
 /// Rows still worth listing: handled ones, and pending ones not yet expired.
@@ -109,20 +106,7 @@ async fn invite_among(txn: &DatabaseTransaction, acting: &Acting, ids: &[i64], r
     let members: HashSet<i64> = memberships(txn, group_id, ids.to_vec()).await?.into_iter().map(|m| m.user_id).collect();
     let known = tx::lock_users(txn, &acting.group.app_id, ids, Alive::Exists).await?;
     let blocked = blocked_among(txn, group_id, ids).await?;
-    let confirm: HashSet<i64> = if known.is_empty() {
-        HashSet::new()
-    } else {
-        user_setting::Entity::find()
-            .select_only()
-            .column(user_setting::Column::UserId)
-            .filter(among(txn, user_setting::Column::UserId, &known.iter().copied().collect::<Vec<_>>()))
-            .filter(user_setting::Column::GroupConfirm.eq(true))
-            .into_tuple::<i64>()
-            .all(txn)
-            .await?
-            .into_iter()
-            .collect()
-    };
+    let confirm = confirming(txn, &known).await?;
     let mut room = (acting.group.capacity - acting.group.count).max(0);
     let mut outcomes = Vec::with_capacity(ids.len());
     let mut joining = Vec::new();
@@ -147,6 +131,36 @@ async fn invite_among(txn: &DatabaseTransaction, acting: &Acting, ids: &[i64], r
         outcomes.push(outcome);
     }
     add_members(txn, &acting.group, &joining, now).await?;
+    record_invitations(txn, group_id, inviter, &pending, reason, now).await?;
+    Ok(outcomes)
+}
+
+/// The users among `users` whose group_confirm setting is on: invitations wait for them.
+async fn confirming(txn: &DatabaseTransaction, users: &HashSet<i64>) -> ApiResult<HashSet<i64>> {
+    if users.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let users: Vec<i64> = users.iter().copied().collect();
+    let found = user_setting::Entity::find()
+        .select_only()
+        .column(user_setting::Column::UserId)
+        .filter(among(txn, user_setting::Column::UserId, &users))
+        .filter(user_setting::Column::GroupConfirm.eq(true))
+        .into_tuple::<i64>()
+        .all(txn)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// One pending invitation per invitee of `pending` (one statement); inviting again renews it.
+async fn record_invitations(
+    txn: &DatabaseTransaction,
+    group_id: i64,
+    inviter: i64,
+    pending: &[i64],
+    reason: &Option<String>,
+    now: i64,
+) -> ApiResult<()> {
     let invitation = group_invitation::ActiveModel {
         group_id: Set(group_id),
         inviter_id: Set(inviter),
@@ -158,27 +172,20 @@ async fn invite_among(txn: &DatabaseTransaction, acting: &Acting, ids: &[i64], r
         updated_at: Set(now),
         ..Default::default()
     };
-    // one row per pending invitee; inviting again renews the invitation
-    insert_each(
-        txn,
-        invitation,
+    let renew = OnConflict::columns([
+        group_invitation::Column::GroupId,
         group_invitation::Column::InviteeId,
-        &pending,
-        OnConflict::columns([
-            group_invitation::Column::GroupId,
-            group_invitation::Column::InviteeId,
-            group_invitation::Column::InviterId,
-        ])
-        .update_columns([
-            group_invitation::Column::Reason,
-            group_invitation::Column::Status,
-            group_invitation::Column::ExpireTime,
-            group_invitation::Column::UpdatedAt,
-        ])
-        .to_owned(),
-    )
-    .await?;
-    Ok(outcomes)
+        group_invitation::Column::InviterId,
+    ])
+    .update_columns([
+        group_invitation::Column::Reason,
+        group_invitation::Column::Status,
+        group_invitation::Column::ExpireTime,
+        group_invitation::Column::UpdatedAt,
+    ])
+    .to_owned();
+    insert_each(txn, invitation, group_invitation::Column::InviteeId, pending, renew).await?;
+    Ok(())
 }
 
 /// The rank a member needs to invite: any member when member_invite is on, else admin. An
@@ -252,18 +259,10 @@ pub type Invitation = group_invitation::Model;
 pub async fn invitation_list(state: &AppState, caller: &Caller, page: PageRequest) -> ApiResult<Page<Invitation>> {
     let uid = caller.user_id()?;
     let now = state.now_ms();
-    let mine = || {
-        group_invitation::Entity::find()
-            .filter(group_invitation::Column::InviteeId.eq(uid))
-            .filter(listed(group_invitation::Column::Status, group_invitation::Column::ExpireTime, now))
-    };
-    let total = mine().count(&state.db).await?;
-    let mut query = mine();
-    if let Some(after) = page.after {
-        query = query.filter(group_invitation::Column::Id.gt(after));
-    }
-    let rows = query.order_by_asc(group_invitation::Column::Id).limit(page.fetch()).all(&state.db).await?;
-    Ok(page.finish(rows, |r| r.id, Some(total as i64)))
+    let mine = group_invitation::Entity::find()
+        .filter(group_invitation::Column::InviteeId.eq(uid))
+        .filter(listed(group_invitation::Column::Status, group_invitation::Column::ExpireTime, now));
+    page.counted(&state.db, mine, group_invitation::Column::Id, |r| r.id).await
 }
 
 /// How an application ended at once.
@@ -411,16 +410,8 @@ pub async fn application_list(state: &AppState, caller: &Caller, group_list: &[i
     if managed.is_empty() {
         return Ok(page.finish(vec![], |r: &Application| r.id, Some(0)));
     }
-    let of_groups = || {
-        group_application::Entity::find()
-            .filter(group_application::Column::GroupId.is_in(managed.clone()))
-            .filter(listed(group_application::Column::Status, group_application::Column::ExpireTime, now))
-    };
-    let total = of_groups().count(&state.db).await?;
-    let mut query = of_groups();
-    if let Some(after) = page.after {
-        query = query.filter(group_application::Column::Id.gt(after));
-    }
-    let rows = query.order_by_asc(group_application::Column::Id).limit(page.fetch()).all(&state.db).await?;
-    Ok(page.finish(rows, |r| r.id, Some(total as i64)))
+    let of_groups = group_application::Entity::find()
+        .filter(group_application::Column::GroupId.is_in(managed))
+        .filter(listed(group_application::Column::Status, group_application::Column::ExpireTime, now));
+    page.counted(&state.db, of_groups, group_application::Column::Id, |r| r.id).await
 }

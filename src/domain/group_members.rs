@@ -117,7 +117,8 @@ pub fn new_member(group_id: i64, user_id: i64, role: Role, now_ms: i64) -> group
     }
 }
 
-/// Add `user_ids` to a group as plain members in two statements, whatever their number;
+/// Add `user_ids` to a group as plain members in four statements whatever their number (the
+/// rows, the guarded count, and closing their pending invitations and applications);
 /// answers how many joined (users already members are skipped by the unique key, also when a
 /// concurrent request added them first). The count update is guarded in the database
 /// (`count + n <= capacity`): when it does not fit, 20010 is answered and the caller's
@@ -179,7 +180,7 @@ impl MemberItem {
 }
 
 /// The members of a group (4.35), a page at a time in join order (row id): members and the
-/// group_id header of an admin token; a dissolved group too. At most one query (the page) past
+/// an admin token acting on the group; a dissolved group too. At most one query (the page) past
 /// the check, none when the page is cached.
 pub async fn list(state: &AppState, caller: &Caller, group_id: i64, page: PageRequest) -> ApiResult<Page<MemberItem>> {
     let acting = reading_member(state, caller, group_id).await?;
@@ -192,11 +193,8 @@ pub async fn list(state: &AppState, caller: &Caller, group_id: i64, page: PageRe
         Some(rows) => Vec::clone(&rows),
         None => {
             let generation = state.identity.generation();
-            let mut query = group_member::Entity::find().filter(group_member::Column::GroupId.eq(group_id));
-            if let Some(after) = page.after {
-                query = query.filter(group_member::Column::Id.gt(after));
-            }
-            let rows = query.order_by_asc(group_member::Column::Id).limit(page.fetch()).all(&state.db).await?;
+            let members = group_member::Entity::find().filter(group_member::Column::GroupId.eq(group_id));
+            let rows = page.rows(&state.db, members, group_member::Column::Id).await?;
             let fill = Fill::Page { group_id, after: page.after, fetch: page.fetch(), rows: rows.clone() };
             state.identity.store(generation, fill);
             rows
@@ -206,7 +204,7 @@ pub async fn list(state: &AppState, caller: &Caller, group_id: i64, page: PageRe
 }
 
 /// The members among `user_list` (4.36), in its order; ids that are not members are left
-/// out. For members of the group (and the group_id header of an admin token).
+/// out. For members of the group (and an admin token acting on the group).
 pub async fn profiles(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<MemberItem>> {
     check_list("user_list", user_list)?;
     let acting = reading_member(state, caller, group_id).await?;

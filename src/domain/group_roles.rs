@@ -2,11 +2,11 @@
 //!
 //! `acting_member` loads the group and the caller's membership; `Acting::require` checks the
 //! caller's rank; `Acting::may_act_on` checks rank against a target member. Roles rank
-//! owner > admin > member. An app admin token with the `group_id` header acts with owner
-//! rights on that group only; with the `user_id` header it acts as that user.
+//! owner > admin > member. An app admin token acting on a group has owner rights on that
+//! group only; acting as a user, it has that user's place.
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use super::auth::Caller;
+use super::auth::{Caller, ClaimError};
 use super::id_lists::among;
 use super::identity::{Change, Fill};
 use crate::entity::{group, group_member};
@@ -77,11 +77,9 @@ impl Acting {
     }
 
     /// The caller's own membership record (its per-member settings), else 20002. An admin token
-    /// acting by group_id has none: it must name a user with the user_id header.
+    /// acting on the group has none: it must act as a user.
     pub fn own_membership(&self) -> ApiResult<&group_member::Model> {
-        let uid = self.user_id.ok_or_else(|| {
-            ApiError::bad("header user_id is required: per-member settings belong to a user, not to the group_id header")
-        })?;
+        let uid = self.user_id.ok_or(ApiError::Claim(ClaimError::MemberSettingsNeedUser))?;
         self.member.as_ref().ok_or(ApiError::NotMember(uid))
     }
 
@@ -141,32 +139,28 @@ pub async fn memberships<C: ConnectionTrait>(db: &C, group_id: i64, user_ids: Ve
 }
 
 /// Who the caller is in a group it acts on: the group itself (an app admin token with that
-/// `group_id` header, owner rights) or a user (a user token, or the `user_id` header).
+/// acting on it, owner rights) or a user (a user token, or an admin token acting as a user).
 enum Identity {
     Group,
     User(i64),
 }
 
-/// The identity a caller acts with in group `group_id` (10010 for a group_id header naming
-/// another group, 10002 for an admin token with neither header).
+/// The identity a caller acts with in group `group_id` (10010 for an admin token acting
+/// on another group, 10002 for an admin token acting on neither a group nor a user).
 fn identity_in(caller: &Caller, group_id: i64) -> ApiResult<Identity> {
     if let Some(as_group) = caller.as_group {
         if as_group != group_id {
-            return Err(ApiError::denied(format!(
-                "the group_id header names group {as_group}; it gives no rights on group {group_id}"
-            )));
+            return Err(ApiError::Claim(ClaimError::OtherGroup { named: as_group, wanted: group_id }));
         }
         return Ok(Identity::Group);
     }
-    caller.as_user.map(Identity::User).ok_or_else(|| {
-        ApiError::bad("an app admin token needs the user_id header (act as a user) or the group_id header (act as the group's owner)")
-    })
+    caller.as_user.map(Identity::User).ok_or(ApiError::Claim(ClaimError::NoUserNorGroup))
 }
 
 /// The caller's place in `group` with `member` as its membership.
 fn acting(group: group::Model, user_id: Option<i64>, member: Option<group_member::Model>) -> Acting {
     let role = match user_id {
-        None => Some(Role::Owner), // the group_id header of an admin token
+        None => Some(Role::Owner), // an admin token acting on the group
         Some(_) => member.as_ref().map(|m| Role::from_db(m.role)),
     };
     Acting { group, user_id, member, role }
@@ -174,7 +168,7 @@ fn acting(group: group::Model, user_id: Option<i64>, member: Option<group_member
 
 /// Load the group and the caller's place in it (two queries), inside a change's transaction
 /// with `Need::Live` (the group row locked). The caller needs an identity in the group: a user
-/// (token or user_id header) or the group_id header of an admin token.
+/// (token, or an admin token acting as a user) or an admin token acting on the group.
 pub async fn acting_member<C: ConnectionTrait>(db: &C, caller: &Caller, group_id: i64, need: Need) -> ApiResult<Acting> {
     let who = identity_in(caller, group_id)?;
     let group = load_group(db, &caller.app_id, group_id, need).await?;

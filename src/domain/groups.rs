@@ -8,6 +8,7 @@ use sea_orm::{
     DatabaseTransaction, JoinType,
 };
 
+use super::text::check_chars;
 use super::auth::Caller;
 use super::tx::{self, Alive};
 use super::group_roles::{Acting, Need, Role, STATUS_DISSOLVED, STATUS_NORMAL, acting_member, memberships, viewing_member};
@@ -76,14 +77,6 @@ pub struct NewGroup {
     pub user_list: Vec<i64>,
 }
 
-fn check_len(field: &str, value: &str, min: usize, max: usize) -> ApiResult<()> {
-    let n = value.chars().count();
-    if n < min || n > max {
-        return Err(ApiError::bad(format!("{field} must be {min}-{max} characters")));
-    }
-    Ok(())
-}
-
 /// Ids in their first order, without repeats.
 pub fn unique_ids(ids: &[i64]) -> Vec<i64> {
     let mut seen = HashSet::new();
@@ -110,13 +103,13 @@ pub async fn create(state: &AppState, caller: &Caller, req: NewGroup) -> ApiResu
         other => return Err(ApiError::bad(format!("type must be 0 (private group) or 2 (chatroom), got {other}"))),
     };
     if let Some(n) = &req.name {
-        check_len("name", n, 1, NAME_MAX)?;
+        check_chars("name", n, 1, NAME_MAX)?;
     }
     if let Some(a) = &req.avatar {
-        check_len("avatar", a, 0, AVATAR_MAX)?;
+        check_chars("avatar", a, 0, AVATAR_MAX)?;
     }
     if let Some(d) = &req.description {
-        check_len("description", d, 0, TEXT_MAX)?;
+        check_chars("description", d, 0, TEXT_MAX)?;
     }
     check_list("user_list", &req.user_list)?;
     let wanted: Vec<i64> = unique_ids(&req.user_list).into_iter().filter(|&u| u != owner).collect();
@@ -251,9 +244,9 @@ pub enum InfoChange {
 /// Change group information: admins and the owner; members too when member_modify is on.
 pub async fn update_info(state: &AppState, caller: &Caller, group_id: i64, change: InfoChange) -> ApiResult<bool> {
     match &change {
-        InfoChange::Name(v) => check_len("value", v, 1, NAME_MAX)?,
-        InfoChange::Avatar(v) => check_len("value", v, 0, AVATAR_MAX)?,
-        InfoChange::Description(v) | InfoChange::Ext(v) => check_len("value", v, 0, TEXT_MAX)?,
+        InfoChange::Name(v) => check_chars("value", v, 1, NAME_MAX)?,
+        InfoChange::Avatar(v) => check_chars("value", v, 0, AVATAR_MAX)?,
+        InfoChange::Description(v) | InfoChange::Ext(v) => check_chars("value", v, 0, TEXT_MAX)?,
     }
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;
@@ -314,7 +307,7 @@ pub enum MemberChange {
 /// Change the caller's own member settings; answers the group as the caller now sees it.
 pub async fn update_own_member(state: &AppState, caller: &Caller, group_id: i64, change: MemberChange) -> ApiResult<GroupView> {
     match &change {
-        MemberChange::DisplayName(v) => check_len("value", v, 0, DISPLAY_NAME_MAX)?,
+        MemberChange::DisplayName(v) => check_chars("value", v, 0, DISPLAY_NAME_MAX)?,
         MemberChange::MuteMode(v) if !(0..=2).contains(v) => {
             return Err(ApiError::bad(format!("msg_mute_mode must be 0-2, got {v}")));
         }

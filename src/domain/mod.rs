@@ -18,6 +18,7 @@ pub mod paging;
 pub mod presence;
 pub mod push;
 pub mod sessions;
+pub mod text;
 pub mod tx;
 pub mod user_settings;
 pub mod users;

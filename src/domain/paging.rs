@@ -1,17 +1,27 @@
-//! Keyset paging for every list with `cursor` / `limit` / `version`: an opaque cursor carrying
-//! the last row key, `limit + 1` rows fetched to know whether a next page exists, and no OFFSET.
-//! Ordering by a stable, increasing key (a row id) means that paging through a list while rows
-//! come and go never repeats or skips a row that stayed.
-use crate::error::{ApiError, ApiResult};
+//! Paging for every list, its bounds declared once (the api layer emits them in the spec):
+//!
+//! - **Keyset** (`cursor` / `limit` / `version`: the group lists): an opaque cursor carrying the
+//!   last row key, `limit + 1` rows fetched to know whether a next page exists, and no OFFSET.
+//!   Ordering by a stable, increasing key (a row id) means that paging through a list while rows
+//!   come and go never repeats or skips a row that stayed.
+//! - **Numbered** (`page_num` / `page_size`: `/user/list`, as the user document has it): pages
+//!   from 1 by OFFSET; the answered `cursor` is the next page number.
+//!
+//! Both answer a [`Page`]; both page sizes run from 1 to [`MAX_LIMIT`].
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
-/// Page size when the request gives no limit.
-pub const DEFAULT_LIMIT: u64 = 50;
-/// Largest page size; larger limits are refused with 10002.
+use crate::error::ApiResult;
+
+/// Largest page of any list; larger `limit` / `page_size` values are refused with 10002.
 pub const MAX_LIMIT: u64 = 500;
+/// Page size of the keyset lists when the request gives no `limit`.
+pub const DEFAULT_LIMIT: u64 = 50;
+/// Page size of `/user/list` when the request gives no `page_size`.
+pub const DEFAULT_PAGE_SIZE: u64 = 50;
 
 const CURSOR_PREFIX: &str = "k1.";
 
-/// Where a page starts and how long it is.
+/// Where a keyset page starts and how long it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageRequest {
     /// Rows with a key greater than this (None: from the start).
@@ -20,20 +30,6 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    /// Parse the `cursor` and `limit` query parameters (10002 naming the one at fault).
-    pub fn parse(cursor: Option<&str>, limit: Option<i32>) -> ApiResult<PageRequest> {
-        let limit = match limit {
-            None => DEFAULT_LIMIT,
-            Some(l) if l >= 1 && (l as u64) <= MAX_LIMIT => l as u64,
-            Some(l) => return Err(ApiError::bad(format!("limit must be 1-{MAX_LIMIT}, got {l}"))),
-        };
-        let after = match cursor.map(str::trim).filter(|c| !c.is_empty()) {
-            None => None,
-            Some(c) => Some(decode(c).ok_or_else(|| ApiError::bad("cursor is not one this server issued"))?),
-        };
-        Ok(PageRequest { after, limit })
-    }
-
     /// How many rows to fetch: one more than the page, to see whether another page follows.
     pub fn fetch(&self) -> u64 {
         self.limit + 1
@@ -45,6 +41,57 @@ impl PageRequest {
         rows.truncate(self.limit as usize);
         let cursor = if more { rows.last().map(|r| encode(key(r))) } else { None };
         Page { items: rows, cursor, total, version: None }
+    }
+
+    /// The rows of `query` after the cursor, by `key` ascending: `fetch()` of them (one query).
+    pub async fn rows<E: EntityTrait, C: ConnectionTrait>(&self, db: &C, query: Select<E>, key: E::Column) -> ApiResult<Vec<E::Model>> {
+        let query = match self.after {
+            Some(after) => query.filter(key.gt(after)),
+            None => query,
+        };
+        Ok(query.order_by_asc(key).limit(self.fetch()).all(db).await?)
+    }
+
+    /// The page of `query` by `key`, its `total` counted over all rows of `query` (two queries).
+    pub async fn counted<E, C>(&self, db: &C, query: Select<E>, key: E::Column, key_of: impl Fn(&E::Model) -> i64) -> ApiResult<Page<E::Model>>
+    where
+        E: EntityTrait,
+        E::Model: Sync,
+        C: ConnectionTrait,
+    {
+        let total = query.clone().count(db).await? as i64;
+        let rows = self.rows(db, query, key).await?;
+        Ok(self.finish(rows, key_of, Some(total)))
+    }
+
+    /// The row key a cursor of this server carries; None for anything else.
+    pub fn decode_cursor(cursor: &str) -> Option<i64> {
+        let hex = cursor.strip_prefix(CURSOR_PREFIX)?;
+        if hex.is_empty() || hex.len() > 16 {
+            return None;
+        }
+        i64::from_str_radix(hex, 16).ok().filter(|k| *k >= 0)
+    }
+}
+
+/// A numbered page: `number` from 1, `size` rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumberedPage {
+    pub number: u64,
+    pub size: u64,
+}
+
+impl NumberedPage {
+    /// Rows to skip before this page.
+    pub fn offset(&self) -> u64 {
+        (self.number - 1).saturating_mul(self.size)
+    }
+
+    /// The page of `rows` out of `total`; its cursor names the next page, if any.
+    pub fn finish<T>(&self, rows: Vec<T>, total: u64) -> Page<T> {
+        let more = self.number.saturating_mul(self.size) < total;
+        let cursor = more.then(|| (self.number + 1).to_string());
+        Page { items: rows, cursor, total: Some(total as i64), version: None }
     }
 }
 
@@ -70,31 +117,28 @@ fn encode(key: i64) -> String {
     format!("{CURSOR_PREFIX}{key:x}")
 }
 
-fn decode(cursor: &str) -> Option<i64> {
-    let hex = cursor.strip_prefix(CURSOR_PREFIX)?;
-    if hex.is_empty() || hex.len() > 16 {
-        return None;
-    }
-    i64::from_str_radix(hex, 16).ok().filter(|k| *k >= 0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn cursor_round_trip_and_limits() {
-        let first = PageRequest::parse(None, None).unwrap();
-        assert_eq!(first, PageRequest { after: None, limit: DEFAULT_LIMIT });
-        let page = PageRequest::parse(None, Some(2)).unwrap().finish(vec![10, 20, 30], |k| *k, Some(3));
+    fn keyset_cursor_round_trip() {
+        let page = PageRequest { after: None, limit: 2 }.finish(vec![10, 20, 30], |k| *k, Some(3));
         assert_eq!(page.items, vec![10, 20]);
-        let next = PageRequest::parse(page.cursor.as_deref(), Some(2)).unwrap();
-        assert_eq!(next.after, Some(20));
-        let last = next.finish(vec![30], |k| *k, Some(3));
+        let after = PageRequest::decode_cursor(page.cursor.as_deref().unwrap());
+        assert_eq!(after, Some(20));
+        let last = PageRequest { after, limit: 2 }.finish(vec![30], |k| *k, Some(3));
         assert!(last.cursor.is_none());
-        assert!(PageRequest::parse(Some("garbage"), None).is_err());
-        assert!(PageRequest::parse(Some("k1.zz"), None).is_err());
-        assert!(PageRequest::parse(None, Some(0)).is_err());
-        assert!(PageRequest::parse(None, Some(MAX_LIMIT as i32 + 1)).is_err());
+        assert_eq!(PageRequest::decode_cursor("garbage"), None);
+        assert_eq!(PageRequest::decode_cursor("k1.zz"), None);
+        assert_eq!(PageRequest::decode_cursor("k1.-1"), None);
+    }
+
+    #[test]
+    fn numbered_pages() {
+        let second = NumberedPage { number: 2, size: 2 };
+        assert_eq!(second.offset(), 2);
+        assert_eq!(second.finish(vec![3, 4], 5).cursor.as_deref(), Some("3"));
+        assert_eq!(NumberedPage { number: 3, size: 2 }.finish(vec![5], 5).cursor, None);
     }
 }

@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Se
 use super::auth::Caller;
 use super::identity::Change;
 use super::tx;
+use super::text::{check_chars, check_optional};
 use crate::entity::{user, user_push_tag, user_setting};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -19,12 +20,8 @@ pub const MAX_TAG_LEN: usize = 64;
 /// POST /user/push/alias: the acting user's alias, and its push token when given.
 pub async fn bind_alias(state: &AppState, caller: &Caller, alias: String, push_token: Option<String>) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
-    if alias.is_empty() || alias.chars().count() > MAX_ALIAS_LEN {
-        return Err(ApiError::bad(format!("alias must be 1-{MAX_ALIAS_LEN} characters")));
-    }
-    if push_token.as_ref().is_some_and(|t| t.chars().count() > MAX_PUSH_TOKEN_LEN) {
-        return Err(ApiError::bad(format!("push_token must be at most {MAX_PUSH_TOKEN_LEN} characters")));
-    }
+    check_chars("alias", &alias, 1, MAX_ALIAS_LEN)?;
+    check_optional("push_token", push_token.as_deref(), 0, MAX_PUSH_TOKEN_LEN)?;
     tx::transaction!(state, evicts &Change::user(user_id), |txn| {
         let done = user::Entity::update_many()
             .col_expr(user::Column::Alias, Expr::value(alias.clone()))

@@ -36,6 +36,11 @@ pub struct TokenGrant {
 
 pub const MAX_DEVICE_GUID_LEN: usize = 128;
 
+/// A device_guid, when given, holds 1 to MAX_DEVICE_GUID_LEN characters.
+pub fn check_device_guid(guid: Option<&str>) -> ApiResult<()> {
+    super::text::check_optional("device_guid", guid, 1, MAX_DEVICE_GUID_LEN)
+}
+
 /// Platform from the User-Agent when the client did not say: 1 ios, 2 android, 3 windows,
 /// 4 mac, 5 linux, 6 web (a browser), 0 unknown.
 pub fn platform_from_user_agent(ua: Option<&str>) -> i32 {
@@ -59,9 +64,7 @@ pub fn platform_from_user_agent(ua: Option<&str>) -> i32 {
 }
 
 pub async fn login(state: &AppState, app_id: &str, req: LoginRequest) -> ApiResult<TokenGrant> {
-    if req.device_guid.as_ref().is_some_and(|g| g.is_empty() || g.len() > MAX_DEVICE_GUID_LEN) {
-        return Err(ApiError::bad(format!("device_guid must be 1-{MAX_DEVICE_GUID_LEN} characters")));
-    }
+    check_device_guid(req.device_guid.as_deref())?;
     if req.platform.is_some_and(|p| !(0..=6).contains(&p)) {
         return Err(ApiError::bad("platform must be 0-6"));
     }

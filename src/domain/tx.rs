@@ -249,6 +249,18 @@ pub enum Alive {
 /// deletion of any of them waits for this transaction to end, and a deletion that committed
 /// first leaves them out. Every change that makes users members or owners asks this.
 pub async fn lock_users<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64], alive: Alive) -> ApiResult<HashSet<i64>> {
+    users_among(db, app_id, ids, alive, false).await
+}
+
+/// The users among `ids` that are users of the app, locked `FOR UPDATE` (ascending id) until
+/// the transaction ends: for changes of the user rows themselves (status, profile batches).
+pub async fn lock_users_for_update<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64]) -> ApiResult<HashSet<i64>> {
+    users_among(db, app_id, ids, Alive::Exists, true).await
+}
+
+/// "Which of these ids are users of this app", written once: one statement, rows locked in
+/// ascending id order.
+async fn users_among<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64], alive: Alive, exclusive: bool) -> ApiResult<HashSet<i64>> {
     if ids.is_empty() {
         return Ok(HashSet::new());
     }
@@ -256,11 +268,13 @@ pub async fn lock_users<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64], a
         .select_only()
         .column(user::Column::Id)
         .filter(user::Column::AppId.eq(app_id))
-        .filter(among(db, user::Column::Id, ids));
+        .filter(among(db, user::Column::Id, ids))
+        .order_by_asc(user::Column::Id);
     if alive == Alive::Enabled {
         query = query.filter(user::Column::Status.eq(0));
     }
-    Ok(query.order_by_asc(user::Column::Id).lock_shared().into_tuple::<i64>().all(db).await?.into_iter().collect())
+    query = if exclusive { query.lock_exclusive() } else { query.lock_shared() };
+    Ok(query.into_tuple::<i64>().all(db).await?.into_iter().collect())
 }
 
 /// The user row of `user_id` in the app, locked `FOR UPDATE` until the transaction ends (user

@@ -10,7 +10,6 @@ use crate::state::AppState;
 
 pub const MAX_AUTH_TEXT_LEN: usize = 256;
 pub const MAX_PUSH_NICK_NAME_LEN: usize = 64;
-pub const MAX_PUSH_TOKEN_LEN: usize = 512;
 
 /// The settings to change. None leaves a field as it is; for the nullable text fields,
 /// Some(None) clears it.
@@ -41,10 +40,7 @@ fn check_range(field: &str, v: Option<i32>, lo: i32, hi: i32) -> ApiResult<()> {
 }
 
 fn check_text(field: &str, v: &Option<Option<String>>, max: usize) -> ApiResult<()> {
-    match v {
-        Some(Some(s)) if s.chars().count() > max => Err(ApiError::bad(format!("{field} must be at most {max} characters"))),
-        _ => Ok(()),
-    }
+    super::text::check_optional(field, v.as_ref().and_then(Option::as_deref), 0, max)
 }
 
 impl SettingsPatch {
@@ -57,7 +53,7 @@ impl SettingsPatch {
         check_text("auth_question", &self.auth_question, MAX_AUTH_TEXT_LEN)?;
         check_text("auth_answer", &self.auth_answer, MAX_AUTH_TEXT_LEN)?;
         check_text("push_nick_name", &self.push_nick_name, MAX_PUSH_NICK_NAME_LEN)?;
-        check_text("push_token", &self.push_token, MAX_PUSH_TOKEN_LEN)?;
+        check_text("push_token", &self.push_token, super::push::MAX_PUSH_TOKEN_LEN)?;
         Ok(())
     }
 

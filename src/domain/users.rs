@@ -4,14 +4,17 @@ use std::sync::Arc;
 
 use sea_orm::sea_query::{CaseStatement, Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Set,
 };
 use validator::ValidateLength;
 
 use super::auth::{Caller, TokenKind};
-use super::sessions::{MAX_DEVICE_GUID_LEN, end_sessions};
+use super::push::{MAX_ALIAS_LEN, MAX_PUSH_TOKEN_LEN};
+use super::sessions::{check_device_guid, end_sessions};
+use super::text::{check_chars, check_optional};
 use super::identity::Change;
+use super::paging::{NumberedPage, Page};
 use super::tx;
 use crate::crypto::{ct_eq, hmac_sha256_hex};
 use crate::entity::{app, device, user, user_push_tag, user_setting};
@@ -124,15 +127,9 @@ pub async fn register_push(state: &AppState, app: &app::Model, req: PushRegistra
             return Err(ApiError::denied("sign does not match the app's registration secret"));
         }
     }
-    if req.alias.as_ref().is_some_and(|a| a.len() > 128) {
-        return Err(ApiError::bad("alias must be at most 128 characters"));
-    }
-    if req.push_token.as_ref().is_some_and(|t| t.len() > 512) {
-        return Err(ApiError::bad("push_token must be at most 512 characters"));
-    }
-    if req.device_guid.as_ref().is_some_and(|g| g.is_empty() || g.len() > MAX_DEVICE_GUID_LEN) {
-        return Err(ApiError::bad(format!("device_guid must be 1-{MAX_DEVICE_GUID_LEN} characters")));
-    }
+    check_optional("alias", req.alias.as_deref(), 0, MAX_ALIAS_LEN)?;
+    check_optional("push_token", req.push_token.as_deref(), 0, MAX_PUSH_TOKEN_LEN)?;
+    check_device_guid(req.device_guid.as_deref())?;
     let hash = state.settings.password.hash(req.password).await?;
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
@@ -198,7 +195,45 @@ pub async fn register_batch(state: &AppState, caller: &Caller, items: Vec<BatchI
         .iter()
         .map(|i| BatchResult { username: i.username.clone(), user_id: None, success: false, reason: None })
         .collect();
-    // 1. format and duplicates inside the batch
+    let mut candidates = screen_batch(&items, &mut results);
+    let names: Vec<String> = candidates.iter().map(|&i| items[i].username.clone()).collect();
+    let taken = taken_names(&state.db, &caller.app_id, names).await?;
+    candidates.retain(|&i| {
+        let free = !taken.contains(&items[i].username);
+        if !free {
+            results[i].reason = Some(ApiError::UserExists(items[i].username.clone()).to_string());
+        }
+        free
+    });
+    if candidates.is_empty() {
+        return Ok(results);
+    }
+    let hashes = state
+        .settings
+        .password
+        .hash_all(candidates.iter().map(|&i| items[i].password.clone()).collect())
+        .await?;
+    // Rows go in in username order: overlapping batches then wait for each other on the unique
+    // key instead of each holding a name the other needs (a deadlock).
+    let mut fresh: Vec<(&str, &String, usize)> =
+        candidates.iter().zip(&hashes).map(|(&i, h)| (items[i].username.as_str(), h, i)).collect();
+    fresh.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let stored = insert_batch(state, &caller.app_id, &fresh).await?;
+    for (name, _, i) in fresh {
+        match stored.get(name) {
+            Some(u) => {
+                results[i].user_id = Some(u.id);
+                results[i].success = true;
+            }
+            None => results[i].reason = Some(ApiError::UserExists(name.to_owned()).to_string()),
+        }
+    }
+    Ok(results)
+}
+
+/// The items of a batch whose username and password are well formed and whose username is
+/// not repeated in the batch; the others get their reason.
+fn screen_batch(items: &[BatchItem], results: &mut [BatchResult]) -> Vec<usize> {
     let mut seen = HashSet::new();
     let mut candidates = Vec::new();
     for (idx, item) in items.iter().enumerate() {
@@ -211,52 +246,38 @@ pub async fn register_batch(state: &AppState, caller: &Caller, items: Vec<BatchI
             candidates.push(idx);
         }
     }
-    // 2. names already taken
-    let names: Vec<String> = candidates.iter().map(|&i| items[i].username.clone()).collect();
-    let taken: HashSet<String> = if names.is_empty() {
-        HashSet::new()
-    } else {
-        user::Entity::find()
-            .filter(user::Column::AppId.eq(caller.app_id.clone()))
-            .filter(user::Column::Username.is_in(names))
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|u| u.username)
-            .collect()
-    };
-    candidates.retain(|&i| {
-        if taken.contains(&items[i].username) {
-            results[i].reason = Some(ApiError::UserExists(items[i].username.clone()).to_string());
-            false
-        } else {
-            true
-        }
-    });
-    if candidates.is_empty() {
-        return Ok(results);
+    candidates
+}
+
+/// The usernames among `names` that the app's users hold already (one query, none for none).
+async fn taken_names<C: ConnectionTrait>(db: &C, app_id: &str, names: Vec<String>) -> ApiResult<HashSet<String>> {
+    if names.is_empty() {
+        return Ok(HashSet::new());
     }
-    // 3. hash, then insert what is still free; a name taken meanwhile is skipped by the
-    //    unique key, and our rows are told apart by their (salted, unique) password hash.
-    let hashes = state
-        .settings
-        .password
-        .hash_all(candidates.iter().map(|&i| items[i].password.clone()).collect())
+    let taken = user::Entity::find()
+        .select_only()
+        .column(user::Column::Username)
+        .filter(user::Column::AppId.eq(app_id))
+        .filter(user::Column::Username.is_in(names))
+        .into_tuple::<String>()
+        .all(db)
         .await?;
+    Ok(taken.into_iter().collect())
+}
+
+/// Insert the `(username, password hash, item)` rows that are still free, with their settings,
+/// in one transaction; answers the users stored, by username. A name taken meanwhile is skipped
+/// by the unique key, and our rows are told apart by their (salted, unique) password hash.
+async fn insert_batch(state: &AppState, app_id: &str, fresh: &[(&str, &String, usize)]) -> ApiResult<HashMap<String, user::Model>> {
     let now = state.now_ms();
-    // Rows go in in username order: overlapping batches then wait for each other on the unique
-    // key instead of each holding a name the other needs (a deadlock).
-    let mut fresh: Vec<(&str, &String, usize)> =
-        candidates.iter().zip(&hashes).map(|(&i, h)| (items[i].username.as_str(), h, i)).collect();
-    fresh.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let stored = tx::transaction!(state, |txn| {
-        let rows = fresh.iter().map(|(name, h, _)| new_user(&caller.app_id, name, (*h).clone(), now));
+    tx::transaction!(state, |txn| {
+        let rows = fresh.iter().map(|(name, h, _)| new_user(app_id, name, (*h).clone(), now));
         user::Entity::insert_many(rows)
             .on_conflict(OnConflict::columns([user::Column::AppId, user::Column::Username]).do_nothing().to_owned())
             .exec_without_returning(txn)
             .await?;
         let stored: HashMap<String, user::Model> = user::Entity::find()
-            .filter(user::Column::AppId.eq(caller.app_id.clone()))
+            .filter(user::Column::AppId.eq(app_id))
             .filter(user::Column::Username.is_in(fresh.iter().map(|f| f.0.to_owned())))
             .all(txn)
             .await?
@@ -269,17 +290,7 @@ pub async fn register_batch(state: &AppState, caller: &Caller, items: Vec<BatchI
             user_setting::Entity::insert_many(settings).exec_without_returning(txn).await?;
         }
         Ok(stored)
-    })?;
-    for (name, _, i) in fresh {
-        match stored.get(name) {
-            Some(u) => {
-                results[i].user_id = Some(u.id);
-                results[i].success = true;
-            }
-            None => results[i].reason = Some(ApiError::UserExists(name.to_owned()).to_string()),
-        }
-    }
-    Ok(results)
+    })
 }
 
 /// The row of the user the caller acts as: as authentication found it (from the identity cache
@@ -313,10 +324,7 @@ pub struct ProfilePatch {
 }
 
 fn check_len(field: &str, value: &str, max: usize) -> ApiResult<()> {
-    if value.chars().count() > max {
-        return Err(ApiError::bad(format!("{field} must be at most {max} characters")));
-    }
-    Ok(())
+    check_chars(field, value, 0, max)
 }
 
 impl ProfilePatch {
@@ -447,7 +455,7 @@ pub async fn change_password(state: &AppState, caller: &Caller, old_password: St
 }
 
 /// POST /user/change_password_admin: the app admin sets the password of the user named by
-/// the user_id header; all of that user's sessions end.
+/// acting as the user; all of that user's sessions end.
 pub async fn change_password_admin(state: &AppState, caller: &Caller, password: String) -> ApiResult<bool> {
     caller.require_admin()?;
     check_password(&password)?;
@@ -471,27 +479,12 @@ async fn store_password(state: &AppState, user_id: i64, password: String, keep: 
 
 /// Largest list of the admin list operations (disable, enable, avatar and profile batches).
 pub const MAX_ADMIN_BATCH: usize = 500;
-pub const MAX_PAGE_SIZE: u64 = 500;
-pub const DEFAULT_PAGE_SIZE: u64 = 50;
 
 fn check_batch_len(len: usize) -> ApiResult<()> {
     if len == 0 || len > MAX_ADMIN_BATCH {
         return Err(ApiError::bad(format!("list must hold 1-{MAX_ADMIN_BATCH} items, got {len}")));
     }
     Ok(())
-}
-
-/// The ids among `ids` that are users of the app (one query).
-async fn existing_ids<C: sea_orm::ConnectionTrait>(db: &C, app_id: &str, ids: &[i64]) -> ApiResult<HashSet<i64>> {
-    let found: Vec<i64> = user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .filter(user::Column::AppId.eq(app_id))
-        .filter(user::Column::Id.is_in(ids.to_vec()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(found.into_iter().collect())
 }
 
 /// PUT /user/disable and /user/enable (app admin): set the status of the listed users. Every
@@ -501,7 +494,7 @@ pub async fn set_status(state: &AppState, caller: &Caller, ids: Vec<i64>, disabl
     caller.require_admin()?;
     check_batch_len(ids.len())?;
     tx::transaction!(state, evicts &Change::Users(ids.clone()), |txn| {
-        let found = existing_ids(txn, &caller.app_id, &ids).await?;
+        let found = tx::lock_users_for_update(txn, &caller.app_id, &ids).await?;
         let missing: Vec<String> = ids.iter().filter(|i| !found.contains(i)).map(i64::to_string).collect();
         if !missing.is_empty() {
             return Err(ApiError::UserNotFound(missing.join(", ")));
@@ -520,41 +513,18 @@ pub async fn set_status(state: &AppState, caller: &Caller, ids: Vec<i64>, disabl
     })
 }
 
-/// One page of the app's users, by user_id.
-pub struct UserPage {
-    pub users: Vec<user::Model>,
-    pub total: u64,
-    /// The next page number, when there is one.
-    pub next: Option<u64>,
-}
-
-/// GET /user/list (app admin): page_num from 1, page_size 1-500 (default 50).
-pub async fn list_users(state: &AppState, caller: &Caller, page_num: Option<i32>, page_size: Option<i32>) -> ApiResult<UserPage> {
+/// GET /user/list (app admin): the app's users by user_id, one numbered page.
+pub async fn list_users(state: &AppState, caller: &Caller, page: NumberedPage) -> ApiResult<Page<user::Model>> {
     caller.require_admin()?;
-    let page_num = page_num.unwrap_or(1);
-    if page_num < 1 {
-        return Err(ApiError::bad(format!("page_num must be greater than 0, got {page_num}")));
-    }
-    let page_size = page_size.unwrap_or(DEFAULT_PAGE_SIZE as i32);
-    if page_size < 1 || page_size as u64 > MAX_PAGE_SIZE {
-        return Err(ApiError::bad(format!("page_size must be 1-{MAX_PAGE_SIZE}, got {page_size}")));
-    }
-    let (page_num, page_size) = (page_num as u64, page_size as u64);
     let query = user::Entity::find().filter(user::Column::AppId.eq(caller.app_id.clone()));
     let total = query.clone().count(&state.db).await?;
-    let users = query
-        .order_by_asc(user::Column::Id)
-        .offset((page_num - 1) * page_size)
-        .limit(page_size)
-        .all(&state.db)
-        .await?;
-    let next = (page_num * page_size < total).then_some(page_num + 1);
-    Ok(UserPage { users, total, next })
+    let users = query.order_by_asc(user::Column::Id).offset(page.offset()).limit(page.size).all(&state.db).await?;
+    Ok(page.finish(users, total))
 }
 
 /// DELETE /user/delete: the acting user and everything of it (sessions, devices, settings,
 /// push tags). A user token must give the user's password (11001 when wrong); an app admin
-/// token acting as the user (user_id header) need not.
+/// token acting as the user need not.
 pub async fn delete_user(state: &AppState, caller: &Caller, password: Option<String>) -> ApiResult<bool> {
     let account = acting_user(state, caller).await?;
     if !caller.is_admin() {
@@ -600,7 +570,7 @@ pub async fn update_profiles_batch(state: &AppState, caller: &Caller, items: Vec
     check_batch_len(items.len())?;
     let ids: Vec<i64> = items.iter().filter_map(|i| i.user_id).collect();
     tx::transaction!(state, evicts &Change::Users(ids.clone()), |txn| {
-        let found = existing_ids(txn, &caller.app_id, &ids).await?;
+        let found = tx::lock_users_for_update(txn, &caller.app_id, &ids).await?;
         write_profiles(txn, caller, &items, &found, state.now_ms()).await
     })
 }
@@ -617,21 +587,7 @@ async fn write_profiles(
     let mut results = Vec::with_capacity(items.len());
     let mut good: Vec<(i64, &ProfileItem)> = Vec::new();
     for item in items {
-        let verdict = match item.user_id {
-            None => Err(ApiError::bad("user_id is required")),
-            Some(id) if !found.contains(&id) => Err(ApiError::UserNotFound(id.to_string())),
-            Some(id) if !seen.insert(id) => Err(ApiError::bad(format!("user_id {id} appears more than once in the list"))),
-            Some(id) => item
-                .patch
-                .check()
-                .and_then(|_| match &item.avatar {
-                    Some(a) if a.is_empty() => Err(ApiError::bad("avatar must not be empty")),
-                    Some(a) => check_len("avatar", a, MAX_AVATAR_LEN),
-                    None => Ok(()),
-                })
-                .map(|_| id),
-        };
-        match verdict {
+        match check_profile_item(item, found, &mut seen) {
             Ok(id) => {
                 results.push(ItemResult { user_id: Some(id), success: true, reason: None });
                 good.push((id, item));
@@ -639,32 +595,57 @@ async fn write_profiles(
             Err(e) => results.push(ItemResult { user_id: item.user_id, success: false, reason: Some(e.to_string()) }),
         }
     }
-    if !good.is_empty() {
-        let mut update = user::Entity::update_many()
-            .col_expr(user::Column::UpdatedAt, Expr::value(now))
-            .filter(user::Column::AppId.eq(caller.app_id.clone()))
-            .filter(user::Column::Id.is_in(good.iter().map(|(id, _)| *id).collect::<Vec<_>>()));
-        let columns: [(user::Column, fn(&ProfileItem) -> Option<&String>); 5] = [
-            (user::Column::Avatar, |i| i.avatar.as_ref()),
-            (user::Column::Description, |i| i.patch.description.as_ref()),
-            (user::Column::NickName, |i| i.patch.nick_name.as_ref()),
-            (user::Column::PrivateInfo, |i| i.patch.private_info.as_ref()),
-            (user::Column::PublicInfo, |i| i.patch.public_info.as_ref()),
-        ];
-        for (col, get) in columns {
-            let mut case = CaseStatement::new();
-            let mut any = false;
-            for (id, item) in &good {
-                if let Some(v) = get(item) {
-                    case = case.case(user::Column::Id.eq(*id), Expr::value(v.clone()));
-                    any = true;
-                }
-            }
-            if any {
-                update = update.col_expr(col, case.finally(Expr::col(col)).into());
+    update_profiles(txn, &caller.app_id, &good, now).await?;
+    Ok(results)
+}
+
+/// The user id of a good batch item: a user of the app (`found`), not seen before in the
+/// batch, with well-formed fields.
+fn check_profile_item(item: &ProfileItem, found: &HashSet<i64>, seen: &mut HashSet<i64>) -> ApiResult<i64> {
+    let id = item.user_id.ok_or_else(|| ApiError::bad("user_id is required"))?;
+    if !found.contains(&id) {
+        return Err(ApiError::UserNotFound(id.to_string()));
+    }
+    if !seen.insert(id) {
+        return Err(ApiError::bad(format!("user_id {id} appears more than once in the list")));
+    }
+    item.patch.check()?;
+    match &item.avatar {
+        Some(a) if a.is_empty() => Err(ApiError::bad("avatar must not be empty")),
+        Some(a) => check_len("avatar", a, MAX_AVATAR_LEN).map(|_| id),
+        None => Ok(id),
+    }
+}
+
+/// One UPDATE of the `good` items' fields: per column, a CASE on the user id.
+async fn update_profiles(txn: &DatabaseTransaction, app_id: &str, good: &[(i64, &ProfileItem)], now: i64) -> ApiResult<()> {
+    if good.is_empty() {
+        return Ok(());
+    }
+    let mut update = user::Entity::update_many()
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::AppId.eq(app_id))
+        .filter(user::Column::Id.is_in(good.iter().map(|(id, _)| *id).collect::<Vec<_>>()));
+    let columns: [(user::Column, fn(&ProfileItem) -> Option<&String>); 5] = [
+        (user::Column::Avatar, |i| i.avatar.as_ref()),
+        (user::Column::Description, |i| i.patch.description.as_ref()),
+        (user::Column::NickName, |i| i.patch.nick_name.as_ref()),
+        (user::Column::PrivateInfo, |i| i.patch.private_info.as_ref()),
+        (user::Column::PublicInfo, |i| i.patch.public_info.as_ref()),
+    ];
+    for (col, get) in columns {
+        let mut case = CaseStatement::new();
+        let mut any = false;
+        for (id, item) in good {
+            if let Some(v) = get(item) {
+                case = case.case(user::Column::Id.eq(*id), Expr::value(v.clone()));
+                any = true;
             }
         }
-        update.exec(txn).await?;
+        if any {
+            update = update.col_expr(col, case.finally(Expr::col(col)).into());
+        }
     }
-    Ok(results)
+    update.exec(txn).await?;
+    Ok(())
 }

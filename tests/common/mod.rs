@@ -205,6 +205,24 @@ impl TestApp {
         let id = self.register(username).await;
         (id, self.login(username).await)
     }
+
+    /// Create a group "g" as the token's user with `members`; answers its group_id.
+    pub async fn new_group(&self, token: &str, members: &[i64]) -> i64 {
+        let r = self.post("/group/create").token(token).json(json!({"name": "g", "user_list": members})).send().await;
+        r.ok()["group_id"].as_i64().unwrap()
+    }
+
+    /// The member ids of a group, from its rows; asserts that groups.count agrees with them and
+    /// stays within the capacity.
+    pub async fn members_of(&self, gid: i64) -> std::collections::HashSet<i64> {
+        use imserver::entity::{group, group_member};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let rows = group_member::Entity::find().filter(group_member::Column::GroupId.eq(gid)).all(&self.state.db).await.unwrap();
+        let g = group::Entity::find_by_id(gid).one(&self.state.db).await.unwrap().unwrap();
+        assert_eq!(g.count, rows.len() as i64, "groups.count follows the member rows");
+        assert!(g.count <= g.capacity, "capacity exceeded");
+        rows.into_iter().map(|m| m.user_id).collect()
+    }
 }
 
 pub struct Call<'a> {
