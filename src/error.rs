@@ -18,6 +18,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     InvalidToken(&'static str),
+    /// A user token past its expiry: 402, the code on which the original clients log in again.
+    #[error("access-token has expired")]
+    TokenExpired,
     #[error("no permission: {0}")]
     NoPermission(String),
     #[error("wrong password")]
@@ -89,13 +92,14 @@ pub struct CodeRow {
 /// envelope and the HTTP fallback, not from `ApiError`).
 pub const ERROR_CODES: &[CodeRow] = &[
     CodeRow { code: 200, meaning: "success" },
+    CodeRow { code: 402, meaning: "access-token has expired (log in again)" },
     CodeRow { code: 404, meaning: "no such route (HTTP 404)" },
     CodeRow { code: 405, meaning: "method not allowed on this route (HTTP 405; the Allow header lists the methods)" },
     CodeRow { code: 10000, meaning: "user does not exist" },
     CodeRow { code: 10002, meaning: "bad request parameter (the message names the field)" },
     CodeRow { code: 10003, meaning: "missing access-token" },
     CodeRow { code: 10004, meaning: "user already exists" },
-    CodeRow { code: 10008, meaning: "invalid or expired access-token" },
+    CodeRow { code: 10008, meaning: "invalid access-token (unknown, revoked, ended, of another app, or of a disabled user)" },
     CodeRow { code: 10010, meaning: "no permission" },
     CodeRow { code: 11001, meaning: "wrong password" },
     CodeRow { code: 20000, meaning: "database error (HTTP 500)" },
@@ -130,6 +134,7 @@ impl ApiError {
             MissingToken => 10003,
             UserExists(_) | Conflict(_) => 10004,
             InvalidToken(_) => 10008,
+            TokenExpired => 402,
             NoPermission(_) => 10010,
             WrongPassword => 11001,
             Database(_) | Contended(_) => 20000,
@@ -203,6 +208,7 @@ mod tests {
             UserExists("u".into()),
             Conflict("x".into()),
             InvalidToken("x"),
+            TokenExpired,
             NoPermission("x".into()),
             WrongPassword,
             GroupNotFound(1),
@@ -244,34 +250,35 @@ mod tests {
             UserExists(_) => 3,
             Conflict(_) => 4,
             InvalidToken(_) => 5,
-            NoPermission(_) => 6,
-            WrongPassword => 7,
-            GroupNotFound(_) => 8,
-            NotMember(_) => 9,
-            BadPushMode(_) => 10,
-            OwnerCannotLeave => 11,
-            OwnsLiveGroups(_) => 12,
-            TransferTargetNotMember(_) => 13,
-            GroupFull(_) => 14,
-            NeedsMember => 15,
-            NeedsAdmin => 16,
-            NeedsOwner => 17,
-            ApplicationHandled => 18,
-            InvitationHandled => 19,
-            InvitationVoid(_) => 20,
-            AlreadyMember(_) => 21,
-            Blacklisted(_) => 22,
-            AnnouncementNotFound(_) => 23,
-            FileNotFound(_) => 24,
-            FileNoPermission(_) => 25,
-            QrInvalid => 26,
-            QrExpired => 27,
-            AppNotFound(_) => 28,
-            Claim(c) if c.code() == 10002 => 29,
-            Claim(_) => 30,
-            Database(_) => 31,
-            Contended(_) => 32,
-            Internal(_) => 33,
+            TokenExpired => 6,
+            NoPermission(_) => 7,
+            WrongPassword => 8,
+            GroupNotFound(_) => 9,
+            NotMember(_) => 10,
+            BadPushMode(_) => 11,
+            OwnerCannotLeave => 12,
+            OwnsLiveGroups(_) => 13,
+            TransferTargetNotMember(_) => 14,
+            GroupFull(_) => 15,
+            NeedsMember => 16,
+            NeedsAdmin => 17,
+            NeedsOwner => 18,
+            ApplicationHandled => 19,
+            InvitationHandled => 20,
+            InvitationVoid(_) => 21,
+            AlreadyMember(_) => 22,
+            Blacklisted(_) => 23,
+            AnnouncementNotFound(_) => 24,
+            FileNotFound(_) => 25,
+            FileNoPermission(_) => 26,
+            QrInvalid => 27,
+            QrExpired => 28,
+            AppNotFound(_) => 29,
+            Claim(c) if c.code() == 10002 => 30,
+            Claim(_) => 31,
+            Database(_) => 32,
+            Contended(_) => 33,
+            Internal(_) => 34,
         }
     }
 
@@ -284,7 +291,7 @@ mod tests {
         for (i, e) in samples.iter().enumerate() {
             assert_eq!(place(e), i, "samples() out of order at {e:?}");
         }
-        assert_eq!(samples.len(), 34, "a variant without a sample");
+        assert_eq!(samples.len(), 35, "a variant without a sample");
     }
 
     #[test]

@@ -62,7 +62,7 @@ db_test!(member_list_pages_in_join_order, |app: TestApp| async move {
     // bad input
     app.get("/group/member_list").token(&ta).query("group_id", gid).query("cursor", "nope").send().await.err(10002);
     app.get("/group/member_list").token(&ta).query("group_id", gid).query("limit", 0).send().await.err(10002);
-    app.get("/group/member_list").token(&ta).query("group_id", gid).query("limit", 501).send().await.err(10002);
+    app.get("/group/member_list").token(&ta).query("group_id", gid).query("limit", 1001).send().await.err(10002);
     app.get("/group/member_list").token(&ta).send().await.err(10002);
     // outsiders may not list; the app admin token acting as the group may
     app.get("/group/member_list").token(&td).query("group_id", gid).send().await.err(20011);

@@ -186,7 +186,7 @@ db_test!(banned_and_blocked_lists_page, |app: TestApp| async move {
     }
     assert_eq!(seen, members.to_vec());
     app.get("/group/banned_list").token(&c.owner.1).query("group_id", c.gid).query("limit", 0).send().await.err(10002);
-    app.get("/group/banned_list").token(&c.owner.1).query("group_id", c.gid).query("limit", 501).send().await.err(10002);
+    app.get("/group/banned_list").token(&c.owner.1).query("group_id", c.gid).query("limit", 1001).send().await.err(10002);
     app.get("/group/banned_list").token(&c.owner.1).query("group_id", c.gid).query("cursor", "garbage").send().await.err(10002);
 
     // the blacklist pages the same way

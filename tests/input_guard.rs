@@ -130,22 +130,126 @@ db_test!(paging_parameters_are_checked_alike_on_every_list, |app: TestApp| async
         if path == "/group/invitation_list" { call } else { call.query("group_id", gid) }
     };
     for path in ["/group/member_list", "/group/banned_list", "/group/blocked_list", "/group/invitation_list"] {
-        for limit in ["0", "501", "x", "-1"] {
+        for limit in ["0", "1001", "x", "-1"] {
             let r = list(path).query("limit", limit).send().await;
-            assert_eq!(r.err(10002), "parameter `limit` must be an integer from 1 to 500", "{path} {:?}", r.body);
+            assert_eq!(r.err(10002), "parameter `limit` must be an integer from 1 to 1000", "{path} {:?}", r.body);
         }
         let r = list(path).query("cursor", "garbage").send().await;
         assert_eq!(r.err(10002), "parameter `cursor` is not a cursor this server answered", "{path}");
-        let first = list(path).query("cursor", "").query("limit", 500).send().await;
+        let first = list(path).query("cursor", "").query("limit", 1000).send().await;
         assert_eq!(first.code(), 200, "{path} {:?}", first.body);
     }
-    let r = app.post("/group/application_list").token(&token).query("limit", 501).json(json!({"group_list": [gid]})).send().await;
-    assert_eq!(r.err(10002), "parameter `limit` must be an integer from 1 to 500");
-    let r = app.get("/user/list").admin().query("page_size", 501).send().await;
-    assert_eq!(r.err(10002), "parameter `page_size` must be an integer from 1 to 500");
+    let r = app.post("/group/application_list").token(&token).query("limit", 1001).json(json!({"group_list": [gid]})).send().await;
+    assert_eq!(r.err(10002), "parameter `limit` must be an integer from 1 to 1000");
+    let r = app.get("/user/list").admin().query("page_size", 1001).send().await;
+    assert_eq!(r.err(10002), "parameter `page_size` must be an integer from 1 to 1000");
     let r = app.get("/user/list").admin().query("page_num", 0).send().await;
     assert_eq!(r.err(10002), "parameter `page_num` must be an integer from 1");
     let r = app.get("/user/list").admin().query("page_num", 2).query("page_size", 1).send().await;
     assert_eq!(r.ok().as_array().map(Vec::len), Some(0), "alice alone: page 2 of size 1 is empty");
     assert_eq!(r.body["total"], 1);
+});
+
+/// A value that satisfies `schema` (`$ref`s resolved against the spec): the dummy of every
+/// required field or parameter while another one is being broken.
+fn fitting(spec: &serde_json::Value, schema: &serde_json::Value) -> serde_json::Value {
+    let schema = match schema["$ref"].as_str() {
+        Some(r) => &spec["components"]["schemas"][r.trim_start_matches("#/components/schemas/")],
+        None => schema,
+    };
+    if let Some(inner) = schema["allOf"].as_array().and_then(|a| a.first()) {
+        return fitting(spec, inner);
+    }
+    match schema["type"].as_str() {
+        Some("integer") | Some("number") => json!(schema["minimum"].as_f64().map_or(1, |m| m.max(1.0) as i64)),
+        Some("boolean") => json!(true),
+        Some("array") => json!([]),
+        Some("string") => json!("x".repeat(schema["minLength"].as_u64().unwrap_or(1).max(1) as usize)),
+        _ => {
+            let mut o = serde_json::Map::new();
+            for field in schema["required"].as_array().into_iter().flatten() {
+                let f = field.as_str().unwrap();
+                o.insert(f.to_owned(), fitting(spec, &schema["properties"][f]));
+            }
+            serde_json::Value::Object(o)
+        }
+    }
+}
+
+/// A value that breaks one declared bound of `schema`, if it declares one.
+fn breaking(schema: &serde_json::Value) -> Option<serde_json::Value> {
+    if let Some(max) = schema["maximum"].as_f64() {
+        return Some(json!(max as i64 + 1));
+    }
+    if let Some(min) = schema["minimum"].as_f64() {
+        return Some(json!(min as i64 - 1));
+    }
+    if let Some(max) = schema["maxLength"].as_u64() {
+        return Some(json!("x".repeat(max as usize + 1)));
+    }
+    if let Some(min) = schema["minLength"].as_u64().filter(|m| *m > 1) {
+        return Some(json!("x".repeat(min as usize - 1)));
+    }
+    schema["pattern"].as_str().map(|_| json!("\u{1F600} not matching"))
+}
+
+db_test!(every_declared_bound_is_answered_in_words, |app: TestApp| async move {
+    let uid = app.register("alice").await;
+    let spec: serde_json::Value = serde_json::from_str(&imserver::api::spec_json(&app.state)).unwrap();
+    let leaks = ["failed to parse", "verification failed", "exclusive", "occurred while", "is not valid:"];
+    let mut broken = 0;
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let method: poem::http::Method = method.to_uppercase().parse().unwrap();
+            let params: Vec<&serde_json::Value> =
+                op["parameters"].as_array().into_iter().flatten().filter(|p| p["in"] == "query").collect();
+            let body_schema = op["requestBody"]["content"]["application/json"]["schema"].clone();
+            let body = fitting(&spec, &body_schema);
+            // each bounded query parameter broken in turn, the others fitting
+            let mut cases: Vec<(String, Vec<(String, String)>, serde_json::Value)> = Vec::new();
+            for p in &params {
+                let Some(bad) = breaking(&p["schema"]) else { continue };
+                let query = params
+                    .iter()
+                    .filter(|q| q["name"] == p["name"] || q["required"] == true)
+                    .map(|q| {
+                        let v = if q["name"] == p["name"] { bad.clone() } else { fitting(&spec, &q["schema"]) };
+                        (q["name"].as_str().unwrap().to_owned(), v.as_str().map_or(v.to_string(), str::to_owned))
+                    })
+                    .collect();
+                cases.push((p["name"].as_str().unwrap().to_owned(), query, body.clone()));
+            }
+            // each bounded body field broken in turn
+            let resolved = match body_schema["$ref"].as_str() {
+                Some(r) => spec["components"]["schemas"][r.trim_start_matches("#/components/schemas/")].clone(),
+                None => body_schema.clone(),
+            };
+            for (field, prop) in resolved["properties"].as_object().into_iter().flatten() {
+                let Some(bad) = breaking(prop) else { continue };
+                let mut b = body.clone();
+                b[field] = bad;
+                let query = params.iter().filter(|q| q["required"] == true).map(|q| {
+                    let v = fitting(&spec, &q["schema"]);
+                    (q["name"].as_str().unwrap().to_owned(), v.as_str().map_or(v.to_string(), str::to_owned))
+                });
+                cases.push((field.clone(), query.collect(), b));
+            }
+            for (name, query, body) in cases {
+                let mut call = app.call(method.clone(), path).admin().header("user_id", uid);
+                for (k, v) in query {
+                    call = call.query(&k, v);
+                }
+                if !body.is_null() {
+                    call = call.json(body);
+                }
+                let r = call.send().await;
+                let message = r.message();
+                assert_eq!(r.code(), 10002, "{method} {path} with `{name}` out of bounds: {:?}", r.body);
+                assert!(message.contains(&format!("`{name}`")), "{method} {path}: the message names `{name}`: {message}");
+                assert!(!leaks.iter().any(|l| message.contains(l)), "{method} {path}: framework wording: {message}");
+                broken += 1;
+            }
+        }
+    }
+    assert!(broken >= 20, "only {broken} bounds were tried");
 });

@@ -61,8 +61,8 @@ db_test!(list_users_pages_by_user_id, |app: TestApp| async move {
     assert_eq!(r.ok().as_array().unwrap().len(), 4);
     assert_eq!(r.body["cursor"], "2");
     assert!(app.get("/user/list").admin().query("page_num", 0).send().await.err(10002).contains("page_num"));
-    assert!(app.get("/user/list").admin().query("page_size", 501).send().await.err(10002).contains("page_size"));
-    app.get("/user/list").admin().query("page_size", 500).send().await.ok();
+    assert!(app.get("/user/list").admin().query("page_size", 1001).send().await.err(10002).contains("page_size"));
+    app.get("/user/list").admin().query("page_size", 1000).send().await.ok();
 });
 
 db_test!(delete_user_with_password_or_admin, |app: TestApp| async move {

@@ -6,7 +6,8 @@
 //! by its path (`user_list[3]`, `items[0].nick_name`).
 //!
 //! An absent body (no bytes) of an operation whose body fields are all optional is read as
-//! `{}`; the spec marks such bodies not required.
+//! `{}`; the spec marks such bodies not required. A boolean field also takes the numbers 0 and 1
+//! (as the original service's web UI sends them).
 use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
@@ -87,6 +88,8 @@ impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync + 'static> ApiExtractor<
             serde_json::from_slice(&bytes).map_err(|e| ApiError::bad(format!("the body is not valid JSON: {e}")))?
         };
         let registry = schemas_of::<T>();
+        let mut value = value;
+        numbers_as_booleans(&registry, &T::schema_ref(), &mut value);
         if let Err(msg) = check(&registry, &T::schema_ref(), &value, "") {
             return Err(ApiError::bad(msg).into());
         }
@@ -96,6 +99,35 @@ impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync + 'static> ApiExtractor<
             // other validators (patterns), whose messages name the field.
             Err(err) => Err(ApiError::bad(err.into_message().replace("parse request payload error: ", "")).into()),
         }
+    }
+}
+
+/// 0 and 1 where the schema says boolean become false and true: the original service's web UI
+/// sends its on/off values as numbers. Any other number stays, and the check refuses it.
+fn numbers_as_booleans(registry: &Registry, schema: &MetaSchemaRef, value: &mut Value) {
+    let Some(s) = resolve(registry, schema) else { return };
+    for part in &s.all_of {
+        numbers_as_booleans(registry, part, value);
+    }
+    match value {
+        Value::Number(n) if s.ty == "boolean" => {
+            if let Some(b) = n.as_u64().filter(|n| *n <= 1) {
+                *value = Value::Bool(b == 1);
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item) = &s.items {
+                items.iter_mut().for_each(|v| numbers_as_booleans(registry, item, v));
+            }
+        }
+        Value::Object(map) => {
+            for (field, prop) in &s.properties {
+                if let Some(v) = map.get_mut(*field) {
+                    numbers_as_booleans(registry, prop, v);
+                }
+            }
+        }
+        _ => {}
     }
 }
 

@@ -149,6 +149,9 @@ fn param_message(name: &str, reason: &str) -> String {
     if reason.contains("expects an input value") {
         return format!("parameter `{name}` is required");
     }
+    if let Some(rule) = reason.strip_prefix("verification failed. ") {
+        return format!("parameter `{name}` {}", validator_words(rule));
+    }
     let ty = reason.split('"').nth(1).unwrap_or("");
     match ty.split_once('_') {
         Some(("integer", f)) => format!("parameter `{name}` must be an integer ({f})"),
@@ -160,6 +163,27 @@ fn param_message(name: &str, reason: &str) -> String {
             let words = words.split(" (occurred while parsing").next().unwrap_or(words);
             format!("parameter `{name}` {words}")
         }
-        _ => format!("parameter `{name}`: {reason}"),
+        _ => format!("parameter `{name}` is not valid: {reason}"),
+    }
+}
+
+/// A poem-openapi validator (`maximum(3, exclusive: false)`, `maxLength(64)`, ...) as the rule
+/// it states, in words.
+fn validator_words(rule: &str) -> String {
+    let (kind, args) = rule.split_once('(').unwrap_or((rule, ""));
+    let args = args.trim_end_matches(')');
+    let n = args.split(',').next().unwrap_or("").trim();
+    let exclusive = args.contains("exclusive: true");
+    match kind {
+        "maximum" if exclusive => format!("must be less than {n}"),
+        "maximum" => format!("must be at most {n}"),
+        "minimum" if exclusive => format!("must be greater than {n}"),
+        "minimum" => format!("must be at least {n}"),
+        "maxLength" => format!("must be at most {n} characters"),
+        "minLength" => format!("must be at least {n} characters"),
+        "maxItems" => format!("must hold at most {n} items"),
+        "minItems" => format!("must hold at least {n} items"),
+        "pattern" => format!("must match the pattern {args}"),
+        _ => format!("must satisfy {rule}"),
     }
 }

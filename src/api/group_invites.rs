@@ -10,7 +10,7 @@ use super::envelope::{P, R};
 use super::group_info::UserResult;
 use crate::domain::group_invites::{self, Application, Applied, Invitation};
 use crate::domain::groups::UserOutcome;
-use crate::api::paging::{self, Cursor, ListLimit};
+use crate::api::paging::{self, Cursor, RequestLimit};
 use crate::state::State;
 
 pub struct GroupInvitesApi(pub State);
@@ -154,7 +154,9 @@ impl GroupInvitesApi {
     /// Section 4.32 of the group document. The invitee (the caller) accepts or rejects the
     /// pending invitation that user_id (the inviter) made; accepting joins the group
     /// (blacklisted 20018, group full 20010; already a member is a success). An invitation
-    /// already handled, expired or absent: 20015.
+    /// already handled, expired or absent: 20015. user_id may also be the caller's own id (as
+    /// the original web UI sends it): then accepting takes the newest pending invitation of the
+    /// group whose inviter may still invite, and rejecting closes all of them.
     #[oai(path = "/group/invite/handle", method = "put", method = "post")]
     async fn invite_handle(&self, caller: Caller, body: JsonBody<HandleReq>) -> R<bool> {
         let b = body.0;
@@ -176,7 +178,7 @@ impl GroupInvitesApi {
         cursor: Query<Option<Cursor>>,
         /// How many to fetch
         #[oai(name = "limit")]
-        limit: Query<Option<ListLimit>>,
+        limit: Query<Option<RequestLimit>>,
         /// Version (reserved, ignored)
         #[oai(name = "version")]
         _version: Query<Option<i64>>,
@@ -234,7 +236,7 @@ impl GroupInvitesApi {
         cursor: Query<Option<Cursor>>,
         /// How many to fetch
         #[oai(name = "limit")]
-        limit: Query<Option<ListLimit>>,
+        limit: Query<Option<RequestLimit>>,
         /// Version (reserved, ignored)
         #[oai(name = "version")]
         _version: Query<Option<i64>>,

@@ -9,7 +9,7 @@ use super::envelope::{P, R};
 use super::group_admins::GroupUsersReq;
 use super::group_info::UserResult;
 use crate::domain::group_members::{self, MemberItem};
-use crate::api::paging::{self, Cursor, ListLimit};
+use crate::api::paging::{self, Cursor, MemberLimit};
 use crate::state::State;
 
 pub struct GroupMembersApi(pub State);
@@ -55,7 +55,7 @@ impl GroupMembersApi {
         cursor: Query<Option<Cursor>>,
         /// How many to fetch
         #[oai(name = "limit")]
-        limit: Query<Option<ListLimit>>,
+        limit: Query<Option<MemberLimit>>,
         /// Version (reserved, ignored)
         #[oai(name = "version")]
         _version: Query<Option<i64>>,

@@ -10,7 +10,7 @@ use super::envelope::{P, R};
 use super::group_admins::GroupUsersReq;
 use super::group_info::UserResult;
 use crate::domain::groups::UserOutcome;
-use crate::api::paging::{self, Cursor, ListLimit};
+use crate::api::paging::{self, Cursor, ModerationLimit};
 use crate::domain::{group_blacklist, group_mutes};
 use crate::entity::{group_blacklist as blacklist, group_member};
 use crate::state::State;
@@ -133,7 +133,7 @@ impl GroupModerationApi {
         group_id: Query<i64>,
         /// How many to fetch
         #[oai(name = "limit")]
-        limit: Query<Option<ListLimit>>,
+        limit: Query<Option<ModerationLimit>>,
         /// Version
         #[oai(name = "version")]
         _version: Query<Option<i64>>,
@@ -204,7 +204,7 @@ impl GroupModerationApi {
         group_id: Query<i64>,
         /// How many to fetch
         #[oai(name = "limit")]
-        limit: Query<Option<ListLimit>>,
+        limit: Query<Option<ModerationLimit>>,
         /// Version
         #[oai(name = "version")]
         _version: Query<Option<i64>>,

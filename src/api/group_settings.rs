@@ -13,7 +13,7 @@ use crate::state::State;
 
 pub struct GroupSettingsApi(pub State);
 
-value_body!(GroupFlagValue, bool, "Update content");
+value_body!(GroupFlagValue, bool, "Update content: true or false (the numbers 1 and 0 are taken too, as the original web UI sends them)");
 value_body!(DisplayNameValue, String, "Update content: the caller's name in the group, at most 128 characters", max_length = 128);
 
 #[derive(Object)]

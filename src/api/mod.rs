@@ -13,6 +13,7 @@ pub mod group_members;
 pub mod group_moderation;
 pub mod group_qrcode;
 pub mod group_settings;
+pub mod lenient;
 pub mod paging;
 pub mod request_body;
 pub mod spec;

@@ -1,7 +1,7 @@
 //! The query parameters of paged lists, declared once: `cursor` and `limit` (keyset lists),
 //! `page_num` and `page_size` (`/user/list`). Their bounds and defaults come from
 //! `domain::paging` and are emitted in the spec; a value out of bounds is 10002 in words
-//! ("parameter `limit` must be an integer from 1 to 500"; see `envelope::param_message`).
+//! ("parameter `limit` must be an integer from 1 to 1000"; see `envelope::param_message`).
 use std::borrow::Cow;
 
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
@@ -111,7 +111,11 @@ impl ParseFromParameter for Cursor {
     }
 }
 
-/// The `limit` of the keyset lists.
-pub type ListLimit = Limit<{ crate::domain::paging::DEFAULT_LIMIT }>;
+/// The `limit` of member_list.
+pub type MemberLimit = Limit<{ crate::domain::paging::MEMBER_LIST_DEFAULT }>;
+/// The `limit` of banned_list and blocked_list.
+pub type ModerationLimit = Limit<{ crate::domain::paging::MODERATION_LIST_DEFAULT }>;
+/// The `limit` of invitation_list and application_list.
+pub type RequestLimit = Limit<{ crate::domain::paging::REQUEST_LIST_DEFAULT }>;
 /// The `page_size` of `/user/list`.
 pub type PageSize = Limit<{ crate::domain::paging::DEFAULT_PAGE_SIZE }>;

@@ -19,6 +19,12 @@ use poem_openapi::registry::{MetaApi, MetaSchemaRef, Registry};
 
 pub struct SpecConventions<T>(pub T);
 
+/// Body fields that the documents make required and the spec shows so, while the server also
+/// takes the original clients' alternative in their place (said in the field's description):
+/// `/token/user`'s `name`, for which the web SDK sends `mobile`. The body check works from the
+/// types, where they are optional; the handler then asks for one of the two.
+const DOCUMENTED_REQUIRED: [(&str, &str); 1] = [("TokenByNameReq", "name")];
+
 /// `{method}_{path}` in lower case, `/` and other separators as `_`, braces dropped.
 pub fn operation_id(method: &Method, path: &str) -> String {
     let path: String = path
@@ -50,6 +56,11 @@ impl<T: OpenApi> OpenApi for SpecConventions<T> {
 
     fn register(registry: &mut Registry) {
         T::register(registry);
+        for (schema, field) in DOCUMENTED_REQUIRED {
+            if let Some(s) = registry.schemas.get_mut(schema) {
+                s.required.push(field);
+            }
+        }
         for schema in registry.schemas.values_mut() {
             for (_, prop) in schema.properties.iter_mut() {
                 let MetaSchemaRef::Inline(prop) = prop else { continue };

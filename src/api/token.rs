@@ -6,7 +6,8 @@ use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::AppScope;
-use super::envelope::R;
+use super::envelope::{R, Reply};
+use crate::error::ApiError;
 use crate::domain::sessions::{self, LoginBy, LoginRequest, TokenGrant};
 use crate::state::State;
 
@@ -28,9 +29,12 @@ pub struct LoginFields {
 
 #[derive(Object)]
 pub struct TokenByNameReq {
-    /// Username
+    /// Username (required unless `mobile` is given instead)
     #[oai(validator(min_length = 1, max_length = 64))]
-    pub name: String,
+    pub name: Option<String>,
+    /// Mobile number, in place of `name` (as the original web SDK sends it); not both
+    #[oai(validator(min_length = 1, max_length = 32))]
+    pub mobile: Option<String>,
     #[oai(flatten)]
     pub login: LoginFields,
 }
@@ -63,11 +67,31 @@ pub struct TokenInfo {
     /// Push token of the device, or of the user when the device has none
     #[oai(nullable)]
     pub push_token: Option<String>,
+    /// Public key for an encrypted connection: null (imserver has no encrypted connection)
+    #[oai(nullable)]
+    pub public_key: Option<String>,
+    /// Whether the connection is encrypted: 0 (no)
+    pub encrypt_type: i32,
+    /// File-storage token: null (imserver has no file store)
+    #[oai(nullable)]
+    pub store_token: Option<String>,
+    /// File-storage key: null (imserver has no file store)
+    #[oai(nullable)]
+    pub access_key_secret: Option<String>,
 }
 
 impl From<TokenGrant> for TokenInfo {
     fn from(g: TokenGrant) -> Self {
-        TokenInfo { token: g.token, user_id: g.user_id, expire: g.expire, push_token: g.push_token }
+        TokenInfo {
+            token: g.token,
+            user_id: g.user_id,
+            expire: g.expire,
+            push_token: g.push_token,
+            public_key: None,
+            encrypt_type: 0,
+            store_token: None,
+            access_key_secret: None,
+        }
     }
 }
 
@@ -94,11 +118,20 @@ impl TokenApi {
     ///
     /// Token interface. No access-token needed. Opens (or, with the same device_guid, renews)
     /// a device session and answers its token. Errors: 10000 unknown user, 11001 wrong password,
-    /// 10010 user disabled.
+    /// 10010 user disabled. `mobile` may stand in place of `name` (the original web SDK logs in
+    /// with `{mobile, password}`); giving neither or both is 10002. The answer has the original
+    /// service's eight fields; public_key, store_token and access_key_secret are null and
+    /// encrypt_type 0 (no encrypted connection, no file store).
     #[oai(path = "/token/user", method = "post")]
     async fn by_username(&self, app: AppScope, req: &Request, body: JsonBody<TokenByNameReq>) -> R<TokenInfo> {
         let b = body.0;
-        self.issue(app, req, LoginBy::Username(b.name), b.login).await
+        let by = match (b.name, b.mobile) {
+            (Some(name), None) => LoginBy::Username(name),
+            (None, Some(mobile)) => LoginBy::Mobile(mobile),
+            (None, None) => return Reply::error(ApiError::bad("field `name` is required (or `mobile` in its place)")),
+            (Some(_), Some(_)) => return Reply::error(ApiError::bad("give field `name` or field `mobile`, not both")),
+        };
+        self.issue(app, req, by, b.login).await
     }
 
     /// Get a user token by user ID

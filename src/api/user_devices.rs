@@ -6,13 +6,21 @@ use poem_openapi::{Object, OpenApi};
 use super::ApiTags;
 use super::auth::Caller;
 use super::body::JsonBody;
-use super::envelope::{P, R};
+use super::envelope::{P, R, Reply};
+use super::lenient;
 use crate::domain::paging::Page;
 use crate::domain::devices;
 use crate::entity::device;
 use crate::state::State;
 
 pub struct UserDevicesApi(pub State);
+
+/// `{"device_sn": 4}`: the device to end, in a JSON body instead of the query.
+#[derive(Object, Default)]
+pub struct KickBody {
+    /// Device serial number, when not given in the query (absent from both: all devices)
+    pub device_sn: Option<i32>,
+}
 
 /// A device of a user
 #[derive(Object)]
@@ -109,15 +117,21 @@ impl UserDevicesApi {
     /// Section 1.12 of the user document. Ends the session of the acting user's device
     /// device_sn, or without device_sn of all its devices (the calling one included); their
     /// tokens answer 10008. The devices stay (listed, with their push bindings). 10002 when
-    /// the user has no such device.
+    /// the user has no such device. device_sn may come in the query (as documented) or in a
+    /// JSON body `{"device_sn": 4}` (as the original web SDK sends it to end one other device);
+    /// both given and different is 10002.
     #[oai(path = "/user/kick", method = "put", method = "post")]
     async fn kick(
         &self,
         caller: Caller,
         /// Device serial number:Not set means kick all devices
         device_sn: Query<Option<i32>>,
+        body: JsonBody<KickBody>,
     ) -> R<bool> {
-        devices::kick(&self.0, &caller, device_sn.0).await.into()
+        match lenient::either("device_sn", device_sn.0, body.0.device_sn) {
+            Ok(device_sn) => devices::kick(&self.0, &caller, device_sn).await.into(),
+            Err(e) => Reply::error(e),
+        }
     }
 
     /// Bind token

@@ -164,8 +164,8 @@ impl UserProfileApi {
     async fn mobile(
         &self,
         caller: Caller,
-        /// Mobile number
-        #[oai(validator(min_length = 3, max_length = 32, pattern = r"^\+?[0-9]+$"))]
+        /// Mobile number: 3-32 digits, optionally after a '+'
+        #[oai(validator(min_length = 3, max_length = 32))]
         mobile: Query<String>,
     ) -> R<bool> {
         users::set_mobile(&self.0, &caller, mobile.0).await.into()
@@ -174,13 +174,13 @@ impl UserProfileApi {
     /// Modify username
     ///
     /// Section 1.40 of the user document. Renames the acting user, with the rules of
-    /// registration: letters, digits and underscore, not all digits, 3-64 characters, unique
-    /// in the app (10004 when taken). Tokens stay valid.
+    /// registration: letters of any script, digits and underscore, not all digits, 3-64
+    /// characters, unique in the app (10004 when taken). Tokens stay valid.
     #[oai(path = "/user/username", method = "put", method = "post")]
     async fn username(
         &self,
         caller: Caller,
-        /// Username: letters, digits and underscore, not all digits, 3-64 characters
+        /// Username: letters of any script, digits and underscore, not all digits, 3-64 characters
         #[oai(validator(min_length = 3, max_length = 64))]
         username: Query<String>,
     ) -> R<bool> {

@@ -14,7 +14,7 @@ pub struct UserRegisterApi(pub State);
 
 #[derive(Object)]
 pub struct RegisterReq {
-    /// Username: letters, digits and underscore, not all digits, 3-64 characters, unique in the app
+    /// Username: letters of any script, digits and underscore, not all digits, 3-64 characters, unique in the app
     #[oai(validator(min_length = 3, max_length = 64))]
     pub username: String,
     /// Password, 6-128 characters
@@ -59,7 +59,7 @@ impl From<BatchResult> for RegisterBatchResult {
 
 #[derive(Object)]
 pub struct RegisterPushReq {
-    /// Username: letters, digits and underscore, not all digits, 3-64 characters, unique in the app
+    /// Username: letters of any script, digits and underscore, not all digits, 3-64 characters, unique in the app
     #[oai(validator(min_length = 3, max_length = 64))]
     pub username: String,
     /// Password, 6-128 characters

@@ -7,12 +7,33 @@ use poem_openapi::{Object, OpenApi};
 use super::ApiTags;
 use super::auth::Caller;
 use super::body::JsonBody;
-use super::envelope::R;
+use super::envelope::{R, Reply};
+use super::lenient::{self, QueryOr, SwitchBody};
+use crate::error::ApiError;
 use crate::domain::user_settings::{self, SettingsPatch};
 use crate::entity::user_setting;
 use crate::state::State;
 
 pub struct UserSettingsApi(pub State);
+
+/// `{"value": "..."}`: the push nickname in a JSON body instead of the query.
+#[derive(Object, Default)]
+pub struct PushNicknameBody {
+    /// Push nickname, when it is not given in the query
+    #[oai(validator(max_length = 64))]
+    pub value: Option<String>,
+}
+
+/// The no-disturb hours in a JSON body instead of the query.
+#[derive(Object, Default)]
+pub struct PushLimitBody {
+    /// Push DND start hour (0-23), when not given in the query
+    #[oai(validator(minimum(value = "0"), maximum(value = "23")))]
+    pub no_push_start_hour: Option<i32>,
+    /// Push DND end hour (0-23), when not given in the query
+    #[oai(validator(minimum(value = "0"), maximum(value = "23")))]
+    pub no_push_end_hour: Option<i32>,
+}
 
 /// A user's settings (push, sound, verification), as the seed system returns them
 #[derive(Object)]
@@ -202,43 +223,52 @@ impl UserSettingsApi {
     /// Set whether to download thumbnails and files automatically
     ///
     /// Section 1.10 of the user document. Sets the acting user's auto_download.
+    ///
+    /// The value may come in the query (as documented) or in a JSON body, e.g. `{"value": true}`
+    /// (as the original web SDK sends it); both given and different is 10002.
     #[oai(path = "/user/download", method = "put", method = "post")]
     async fn download(
         &self,
         caller: Caller,
         /// Whether to automatically download thumbnails: true - yes, false - no
-        value: Query<bool>,
+        value: Query<QueryOr<bool>>,
+        body: JsonBody<SwitchBody>,
     ) -> R<bool> {
-        let patch = SettingsPatch { auto_download: Some(value.0), ..Default::default() };
-        user_settings::set(&self.0, &caller, patch).await.into()
+        self.switch(&caller, value.0, body.0, |on| SettingsPatch { auto_download: Some(on), ..Default::default() }).await
     }
 
     /// Set whether to turn off push
     ///
     /// Section 1.22 of the user document. Sets the acting user's no_push.
+    ///
+    /// The value may come in the query (as documented) or in a JSON body, e.g. `{"value": true}`
+    /// (as the original web SDK sends it); both given and different is 10002.
     #[oai(path = "/user/push", method = "put", method = "post")]
     async fn push(
         &self,
         caller: Caller,
         /// Whether to close push: true - close push, false - not close push
-        value: Query<bool>,
+        value: Query<QueryOr<bool>>,
+        body: JsonBody<SwitchBody>,
     ) -> R<bool> {
-        let patch = SettingsPatch { no_push: Some(value.0), ..Default::default() };
-        user_settings::set(&self.0, &caller, patch).await.into()
+        self.switch(&caller, value.0, body.0, |on| SettingsPatch { no_push: Some(on), ..Default::default() }).await
     }
 
     /// Set whether to turn off push details
     ///
     /// Section 1.25 of the user document. Sets the acting user's no_push_detail.
+    ///
+    /// The value may come in the query (as documented) or in a JSON body, e.g. `{"value": true}`
+    /// (as the original web SDK sends it); both given and different is 10002.
     #[oai(path = "/user/push/detail", method = "put", method = "post")]
     async fn push_detail(
         &self,
         caller: Caller,
         /// Whether to close push details: true - close push details, false - do not close push details
-        value: Query<bool>,
+        value: Query<QueryOr<bool>>,
+        body: JsonBody<SwitchBody>,
     ) -> R<bool> {
-        let patch = SettingsPatch { no_push_detail: Some(value.0), ..Default::default() };
-        user_settings::set(&self.0, &caller, patch).await.into()
+        self.switch(&caller, value.0, body.0, |on| SettingsPatch { no_push_detail: Some(on), ..Default::default() }).await
     }
 
     /// Set push no-disturb time
@@ -246,22 +276,32 @@ impl UserSettingsApi {
     /// Section 1.26 of the user document. Sets the acting user's no_push_start_hour and
     /// no_push_end_hour (hours 0-23; 10002 naming the parameter otherwise). A start later
     /// than the end spans midnight.
+    ///
+    /// The hours may come in the query (as documented) or in a JSON body
+    /// `{"no_push_start_hour": 22, "no_push_end_hour": 7}` (as the original web SDK sends them);
+    /// both given and different is 10002.
     #[oai(path = "/user/push/limit", method = "put", method = "post")]
     async fn push_limit(
         &self,
         caller: Caller,
         /// Push DND end hour(0-23)
         #[oai(validator(minimum(value = "0"), maximum(value = "23")))]
-        no_push_end_hour: Query<i32>,
+        no_push_end_hour: Query<QueryOr<i32>>,
         /// Push DND start hour(0-23)
         #[oai(validator(minimum(value = "0"), maximum(value = "23")))]
-        no_push_start_hour: Query<i32>,
+        no_push_start_hour: Query<QueryOr<i32>>,
+        body: JsonBody<PushLimitBody>,
     ) -> R<bool> {
-        let patch = SettingsPatch {
-            no_push_start_hour: Some(no_push_start_hour.0),
-            no_push_end_hour: Some(no_push_end_hour.0),
-            ..Default::default()
+        let hours = (|| {
+            let end = lenient::required("no_push_end_hour", no_push_end_hour.0.0, body.0.no_push_end_hour)?;
+            let start = lenient::required("no_push_start_hour", no_push_start_hour.0.0, body.0.no_push_start_hour)?;
+            Ok::<_, ApiError>((start, end))
+        })();
+        let (start, end) = match hours {
+            Ok(hours) => hours,
+            Err(e) => return Reply::error(e),
         };
+        let patch = SettingsPatch { no_push_start_hour: Some(start), no_push_end_hour: Some(end), ..Default::default() };
         user_settings::set(&self.0, &caller, patch).await.into()
     }
 
@@ -269,43 +309,67 @@ impl UserSettingsApi {
     ///
     /// Section 1.27 of the user document. Sets the acting user's push_nick_name (at most 64
     /// characters).
+    ///
+    /// The value may come in the query (as documented) or in a JSON body, e.g. `{"value": "Ann"}`
+    /// (as the original web SDK sends it); both given and different is 10002.
     #[oai(path = "/user/push/nickname", method = "put", method = "post")]
     async fn push_nickname(
         &self,
         caller: Caller,
         /// Push nickname
         #[oai(validator(max_length = 64))]
-        value: Query<String>,
+        value: Query<QueryOr<String>>,
+        body: JsonBody<PushNicknameBody>,
     ) -> R<bool> {
-        let patch = SettingsPatch { push_nick_name: Some(Some(value.0)), ..Default::default() };
+        let value = match lenient::required("value", value.0.0, body.0.value) {
+            Ok(v) => v,
+            Err(e) => return Reply::error(e),
+        };
+        let patch = SettingsPatch { push_nick_name: Some(Some(value)), ..Default::default() };
         user_settings::set(&self.0, &caller, patch).await.into()
     }
 
     /// Set whether to mute sound alert for new message
     ///
     /// Section 1.37 of the user document. Sets the acting user's no_sounds.
+    ///
+    /// The value may come in the query (as documented) or in a JSON body, e.g. `{"value": true}`
+    /// (as the original web SDK sends it); both given and different is 10002.
     #[oai(path = "/user/sounds", method = "put", method = "post")]
     async fn sounds(
         &self,
         caller: Caller,
         /// Whether to turn off the sound reminder: true - turn off the sound reminder, false - do not turn off the sound reminder
-        value: Query<bool>,
+        value: Query<QueryOr<bool>>,
+        body: JsonBody<SwitchBody>,
     ) -> R<bool> {
-        let patch = SettingsPatch { no_sounds: Some(value.0), ..Default::default() };
-        user_settings::set(&self.0, &caller, patch).await.into()
+        self.switch(&caller, value.0, body.0, |on| SettingsPatch { no_sounds: Some(on), ..Default::default() }).await
     }
 
     /// Set whether to vibrate alert for new message
     ///
     /// Section 1.41 of the user document. Sets the acting user's vibratory.
+    ///
+    /// The value may come in the query (as documented) or in a JSON body, e.g. `{"value": true}`
+    /// (as the original web SDK sends it); both given and different is 10002.
     #[oai(path = "/user/vibratory", method = "put", method = "post")]
     async fn vibratory(
         &self,
         caller: Caller,
         /// Whether to vibrate: true-vibrate, false-no vibration
-        value: Query<bool>,
+        value: Query<QueryOr<bool>>,
+        body: JsonBody<SwitchBody>,
     ) -> R<bool> {
-        let patch = SettingsPatch { vibratory: Some(value.0), ..Default::default() };
-        user_settings::set(&self.0, &caller, patch).await.into()
+        self.switch(&caller, value.0, body.0, |on| SettingsPatch { vibratory: Some(on), ..Default::default() }).await
+    }
+}
+
+impl UserSettingsApi {
+    /// An on/off setting from the query or the JSON body.
+    async fn switch(&self, caller: &Caller, query: QueryOr<bool>, body: SwitchBody, patch: fn(bool) -> SettingsPatch) -> R<bool> {
+        match lenient::required("value", query.0, body.value) {
+            Ok(on) => user_settings::set(&self.0, caller, patch(on)).await.into(),
+            Err(e) => Reply::error(e),
+        }
     }
 }

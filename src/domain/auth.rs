@@ -162,7 +162,7 @@ async fn user_caller(state: &AppState, app_id: String, digest: &str, claims: Cla
     }
     let now = state.now_ms();
     if session.expires_at <= now {
-        return Err(ApiError::InvalidToken("access-token has expired"));
+        return Err(ApiError::TokenExpired);
     }
     if owner.status != 0 {
         return Err(ApiError::InvalidToken("the user of this access-token is disabled"));

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::auth::Caller;
@@ -196,8 +196,14 @@ pub fn invite_rank(group: &group::Model) -> Role {
 
 /// Whether `inviter` may still invite to the locked `group` (a member of `invite_rank`).
 pub async fn may_still_invite<C: ConnectionTrait>(db: &C, group: &group::Model, inviter: i64) -> ApiResult<bool> {
-    let role = memberships(db, group.id, vec![inviter]).await?.first().map(|m| Role::from_db(m.role));
-    Ok(role.is_some_and(|r| r >= invite_rank(group)))
+    Ok(still_inviting(db, group, vec![inviter]).await?.contains(&inviter))
+}
+
+/// The users among `inviters` who may still invite to the locked `group` (one query).
+async fn still_inviting<C: ConnectionTrait>(db: &C, group: &group::Model, inviters: Vec<i64>) -> ApiResult<HashSet<i64>> {
+    let rank = invite_rank(group);
+    let members = memberships(db, group.id, inviters).await?;
+    Ok(members.into_iter().filter(|m| Role::from_db(m.role) >= rank).map(|m| m.user_id).collect())
 }
 
 /// Join `uid` into the locked live `group` for an accepted invitation, an approved or open
@@ -218,37 +224,69 @@ pub async fn join_one<C: ConnectionTrait>(db: &C, group: &group::Model, uid: i64
 /// expired or absent: 20015. An invitee that was disabled or deleted meanwhile gets 10000, and
 /// an inviter that may no longer invite (it left, or member_invite was turned off for plain
 /// members) voids its invitation (20015); both close the invitation.
+///
+/// `inviter` = the caller itself (the original web UI's form) means the caller's pending
+/// invitations of the group: accepting takes the newest whose inviter may still invite (20015
+/// when none may), rejecting closes all of them.
 pub async fn handle_invitation(state: &AppState, caller: &Caller, group_id: i64, inviter: i64, approval: bool) -> ApiResult<bool> {
     let uid = caller.user_id()?;
+    let named = (inviter != uid).then_some(inviter);
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
         let group = load_group(txn, &caller.app_id, group_id, Need::Live).await?;
-        let inv = group_invitation::Entity::find()
-            .filter(group_invitation::Column::GroupId.eq(group_id))
-            .filter(group_invitation::Column::InviteeId.eq(uid))
-            .filter(group_invitation::Column::InviterId.eq(inviter))
-            .filter(group_invitation::Column::Status.eq(PENDING))
-            .filter(group_invitation::Column::ExpireTime.gt(now))
-            .one(txn)
-            .await?
-            .ok_or(ApiError::InvitationHandled)?;
-        let refused = if !approval {
-            None
-        } else if !may_still_invite(txn, &group, inviter).await? {
-            Some(ApiError::InvitationVoid(inviter))
-        } else {
-            match join_one(txn, &group, uid, now).await {
-                Ok(_) => None,
-                Err(e @ ApiError::UserNotFound(_)) => Some(e),
+        let pending = pending_invitations(txn, group_id, uid, named, now).await?;
+        let Some(newest) = pending.first() else { return Err(ApiError::InvitationHandled) };
+        let ids: Vec<i64> = pending.iter().map(|i| i.id).collect();
+        if !approval {
+            set_invitation_status(txn, &ids, REJECTED, now).await?;
+            return Ok(Ok(true));
+        }
+        let allowed = still_inviting(txn, &group, pending.iter().map(|i| i.inviter_id).collect()).await?;
+        let refused = match pending.iter().find(|i| allowed.contains(&i.inviter_id)) {
+            None => ApiError::InvitationVoid(newest.inviter_id),
+            Some(chosen) => match join_one(txn, &group, uid, now).await {
+                Ok(_) => {
+                    set_invitation_status(txn, &[chosen.id], AGREED, now).await?;
+                    return Ok(Ok(true));
+                }
+                Err(e @ ApiError::UserNotFound(_)) => e,
                 Err(e) => return Err(e),
-            }
+            },
         };
-        let mut row: group_invitation::ActiveModel = inv.into();
-        row.status = Set(if approval && refused.is_none() { AGREED } else { REJECTED });
-        row.updated_at = Set(now);
-        row.update(txn).await?;
-        Ok(refused.map_or(Ok(true), Err))
+        set_invitation_status(txn, &ids, REJECTED, now).await?;
+        Ok(Err(refused))
     })?
+}
+
+/// The pending, unexpired invitations of `invitee` to a group (from `inviter` only, when
+/// named), newest first.
+async fn pending_invitations(
+    txn: &DatabaseTransaction,
+    group_id: i64,
+    invitee: i64,
+    inviter: Option<i64>,
+    now: i64,
+) -> ApiResult<Vec<group_invitation::Model>> {
+    let mut query = group_invitation::Entity::find()
+        .filter(group_invitation::Column::GroupId.eq(group_id))
+        .filter(group_invitation::Column::InviteeId.eq(invitee))
+        .filter(group_invitation::Column::Status.eq(PENDING))
+        .filter(group_invitation::Column::ExpireTime.gt(now));
+    if let Some(inviter) = inviter {
+        query = query.filter(group_invitation::Column::InviterId.eq(inviter));
+    }
+    Ok(query.order_by_desc(group_invitation::Column::UpdatedAt).order_by_desc(group_invitation::Column::Id).all(txn).await?)
+}
+
+/// Close the invitations `ids` with `status` (one statement).
+async fn set_invitation_status(txn: &DatabaseTransaction, ids: &[i64], status: i32, now: i64) -> ApiResult<()> {
+    group_invitation::Entity::update_many()
+        .col_expr(group_invitation::Column::Status, Expr::value(status))
+        .col_expr(group_invitation::Column::UpdatedAt, Expr::value(now))
+        .filter(among(txn, group_invitation::Column::Id, ids))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// An invitation as invitation_list shows it.

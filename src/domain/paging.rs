@@ -13,9 +13,14 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use crate::error::ApiResult;
 
 /// Largest page of any list; larger `limit` / `page_size` values are refused with 10002.
-pub const MAX_LIMIT: u64 = 500;
-/// Page size of the keyset lists when the request gives no `limit`.
-pub const DEFAULT_LIMIT: u64 = 50;
+pub const MAX_LIMIT: u64 = 1000;
+/// Page sizes when the request gives no `limit`, as the original service has them (its web SDK
+/// sends no limit and reads no cursor: it expects the whole list in one answer).
+pub const MEMBER_LIST_DEFAULT: u64 = 1000;
+/// Default `limit` of banned_list and blocked_list.
+pub const MODERATION_LIST_DEFAULT: u64 = 1000;
+/// Default `limit` of invitation_list and application_list.
+pub const REQUEST_LIST_DEFAULT: u64 = 100;
 /// Page size of `/user/list` when the request gives no `page_size`.
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
 

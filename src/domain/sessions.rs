@@ -2,6 +2,7 @@
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set};
 
+use super::users::normal_name;
 use super::auth::USER_TOKEN_PREFIX;
 use super::identity::Change;
 use super::tx;
@@ -16,6 +17,8 @@ pub enum LoginBy {
     UserId(i64),
     /// Username or mobile number.
     LoginName(String),
+    /// Mobile number.
+    Mobile(String),
 }
 
 pub struct LoginRequest {
@@ -45,21 +48,44 @@ pub fn check_device_guid(guid: Option<&str>) -> ApiResult<()> {
 /// 4 mac, 5 linux, 6 web (a browser), 0 unknown.
 pub fn platform_from_user_agent(ua: Option<&str>) -> i32 {
     let Some(ua) = ua else { return 0 };
-    let l = ua.to_ascii_lowercase();
-    if l.contains("iphone") || l.contains("ipad") || l.contains("ios") {
+    // whole words only: "axios" holds "ios", "darwinbot" holds "darwin"
+    let lower = ua.to_ascii_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let has = |w: &str| words.contains(&w);
+    let mac_os = words.windows(2).any(|pair| pair == ["mac", "os"]);
+    if has("iphone") || has("ipad") || has("ipod") || has("ios") {
         1
-    } else if l.contains("android") {
+    } else if has("android") {
         2
-    } else if l.contains("mozilla") {
+    } else if has("mozilla") {
         6
-    } else if l.contains("windows") {
+    } else if has("windows") {
         3
-    } else if l.contains("mac os") || l.contains("darwin") {
+    } else if mac_os || has("macintosh") || has("darwin") {
         4
-    } else if l.contains("linux") {
+    } else if has("linux") {
         5
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod platform_tests {
+    use super::platform_from_user_agent as platform;
+
+    #[test]
+    fn whole_words_of_the_user_agent() {
+        assert_eq!(platform(Some("axios/0.26.1")), 0);
+        assert_eq!(platform(Some("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36")), 6);
+        assert_eq!(platform(Some("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)")), 1);
+        assert_eq!(platform(Some("okhttp/4.9 (Android 14)")), 2);
+        assert_eq!(platform(Some("MyApp/1.0 (Windows NT 10.0)")), 3);
+        assert_eq!(platform(Some("MyApp/1.0 (Mac OS X 14_1)")), 4);
+        assert_eq!(platform(Some("curl/8.0 (x86_64-pc-linux-gnu)")), 5);
+        assert_eq!(platform(Some("MyApp/1.0 ios")), 1);
+        assert_eq!(platform(Some("Bios-Agent/2")), 0);
+        assert_eq!(platform(None), 0);
     }
 }
 
@@ -69,11 +95,12 @@ pub async fn login(state: &AppState, app_id: &str, req: LoginRequest) -> ApiResu
         return Err(ApiError::bad("platform must be 0-6"));
     }
     let (find, shown) = match &req.by {
-        LoginBy::Username(name) => (Condition::all().add(user::Column::Username.eq(name.clone())), name.clone()),
+        LoginBy::Username(name) => (Condition::all().add(user::Column::Username.eq(normal_name(name))), name.clone()),
         LoginBy::UserId(id) => (Condition::all().add(user::Column::Id.eq(*id)), id.to_string()),
+        LoginBy::Mobile(mobile) => (Condition::all().add(user::Column::Mobile.eq(mobile.clone())), mobile.clone()),
         LoginBy::LoginName(name) => (
             Condition::any()
-                .add(user::Column::Username.eq(name.clone()))
+                .add(user::Column::Username.eq(normal_name(name)))
                 .add(user::Column::Mobile.eq(name.clone())),
             name.clone(),
         ),

@@ -7,6 +7,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Set,
 };
+use unicode_normalization::UnicodeNormalization;
 use validator::ValidateLength;
 
 use super::auth::{Caller, TokenKind};
@@ -28,18 +29,27 @@ pub const PASSWORD_MAX: u64 = 128;
 /// Largest list of /user/register/batch.
 pub const MAX_REGISTER_BATCH: usize = 1000;
 
-/// Usernames: letters, digits and underscore, not all digits, USERNAME_MIN-USERNAME_MAX long.
-pub fn check_username(name: &str) -> ApiResult<()> {
+/// A username as stored: Unicode NFC (so that one name typed two ways is one name). Logins
+/// look names up in the same form.
+pub fn normal_name(name: &str) -> String {
+    name.nfc().collect()
+}
+
+/// The stored form of a new username, or why it is refused: letters of any script (Chinese
+/// characters included), digits and underscore, not all digits, USERNAME_MIN-USERNAME_MAX
+/// characters. Unique per app and case-exact.
+pub fn check_username(name: &str) -> ApiResult<String> {
+    let name = normal_name(name);
     if !name.validate_length(Some(USERNAME_MIN), Some(USERNAME_MAX), None) {
-        return Err(ApiError::bad(format!("username must be {USERNAME_MIN}-{USERNAME_MAX} characters")));
+        return Err(ApiError::bad(format!("username must be {USERNAME_MIN} to {USERNAME_MAX} characters")));
     }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
         return Err(ApiError::bad("username may contain only letters, digits and underscore"));
     }
-    if name.chars().all(|c| c.is_ascii_digit()) {
+    if name.chars().all(char::is_numeric) {
         return Err(ApiError::bad("username cannot be all digits"));
     }
-    Ok(())
+    Ok(name)
 }
 
 pub fn check_password(password: &str) -> ApiResult<()> {
@@ -94,7 +104,7 @@ fn map_duplicate(err: sea_orm::DbErr, username: &str) -> ApiError {
 
 /// Register one user (POST /user/register/v2); answers its settings.
 pub async fn register(state: &AppState, app_id: &str, username: &str, password: String) -> ApiResult<user_setting::Model> {
-    check_username(username)?;
+    let username = &check_username(username)?;
     check_password(&password)?;
     let hash = state.settings.password.hash(password).await?;
     tx::transaction!(state, |txn| {
@@ -118,7 +128,7 @@ pub struct PushRegistration {
 /// Register a push user (POST /user/register/push). When the app has a registration secret,
 /// `sign` must be the hex HMAC-SHA256 of the username under that secret.
 pub async fn register_push(state: &AppState, app: &app::Model, req: PushRegistration) -> ApiResult<user_setting::Model> {
-    check_username(&req.username)?;
+    let username = check_username(&req.username)?;
     check_password(&req.password)?;
     if let Some(secret) = &app.register_secret {
         let expected = hmac_sha256_hex(secret.as_bytes(), req.username.as_bytes());
@@ -133,9 +143,9 @@ pub async fn register_push(state: &AppState, app: &app::Model, req: PushRegistra
     let hash = state.settings.password.hash(req.password).await?;
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
-        let mut account = new_user(&app.app_id, &req.username, hash.clone(), now);
+        let mut account = new_user(&app.app_id, &username, hash.clone(), now);
         account.alias = Set(req.alias.clone());
-        let created = account.insert(txn).await.map_err(|e| map_duplicate(e, &req.username))?;
+        let created = account.insert(txn).await.map_err(|e| map_duplicate(e, &username))?;
         let mut settings = default_settings(created.id);
         settings.push_token = Set(req.push_token.clone());
         let settings = settings.insert(txn).await?;
@@ -191,6 +201,8 @@ pub async fn register_batch(state: &AppState, caller: &Caller, items: Vec<BatchI
     if items.len() > MAX_REGISTER_BATCH {
         return Err(ApiError::bad(format!("list may hold at most {MAX_REGISTER_BATCH} users")));
     }
+    // names as stored (NFC) from here on, in the answer too
+    let items: Vec<BatchItem> = items.into_iter().map(|i| BatchItem { username: normal_name(&i.username), ..i }).collect();
     let mut results: Vec<BatchResult> = items
         .iter()
         .map(|i| BatchResult { username: i.username.clone(), user_id: None, success: false, reason: None })
@@ -427,7 +439,7 @@ pub async fn set_mobile(state: &AppState, caller: &Caller, mobile: String) -> Ap
 }
 
 pub async fn set_username(state: &AppState, caller: &Caller, username: String) -> ApiResult<bool> {
-    check_username(&username)?;
+    let username = check_username(&username)?;
     let shown = username.clone();
     update_acting_user(state, caller, vec![(user::Column::Username, Expr::value(username))])
         .await
