@@ -9,6 +9,7 @@ mod m20261123_000004_moderation;
 mod m20261123_000005_push;
 mod m20261125_000006_user_description;
 mod m20261201_000007_group_count_check;
+mod m20261202_000008_newer_routes;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_push::Migration),
             Box::new(m20261125_000006_user_description::Migration),
             Box::new(m20261201_000007_group_count_check::Migration),
+            Box::new(m20261202_000008_newer_routes::Migration),
         ]
     }
 }

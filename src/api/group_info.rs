@@ -12,7 +12,7 @@ use crate::state::State;
 
 pub struct GroupInfoApi(pub State);
 
-/// A group, with the caller's own message modes
+/// A group, with the caller's own message modes and do-not-disturb
 #[derive(Object)]
 pub struct GroupInfo {
     /// Group id
@@ -48,12 +48,16 @@ pub struct GroupInfo {
     pub read_ack: bool,
     /// History chat visibility settings for new members: true - New members can see chat history, false - New members invisible chat history
     pub history_visible: bool,
+    /// Whether member details are hidden from plain members: true - a plain member sees only the user_id of the other plain members in member_list and /group/members/display_name (display_name null, join_time and expired_time 0); the owner, admins and the member's own row stay in full
+    pub hide_member_info: bool,
     /// Expiration time (second), during which only Admins are allowed to send messages, 0 or less than the current time means no banning, -1 means banned permanently
     pub ban_expire_time: i64,
     /// Group message blocking mode: 0 - not blocking, 1 - blocking local message notifications, 2 - blocking messages, not receiving messages (the caller's own; 0 when it is not a member)
     pub msg_mute_mode: i32,
     /// Group message push mode: 0 - receive all pushes, 1 - not accept pushes, 2 - receive admin and @message pushes, 3 - only receive admin pushes, 4 - only receive @message pushes (the caller's own; 0 when it is not a member)
     pub msg_push_mode: i32,
+    /// Do-not-disturb for the group (/group/msg/not_disturb): the caller's own; false when it is not a member
+    pub not_disturb: bool,
     /// Group state, 0: normal, 1: dissolved
     pub status: i32,
     /// Creation time(milliseconds)
@@ -80,9 +84,11 @@ impl From<GroupView> for GroupInfo {
             member_modify: g.member_modify,
             read_ack: g.read_ack,
             history_visible: g.history_visible,
+            hide_member_info: g.hide_member_info,
             ban_expire_time: g.ban_expire_time,
             msg_mute_mode: v.msg_mute_mode,
             msg_push_mode: v.msg_push_mode,
+            not_disturb: v.not_disturb,
             status: g.status,
             created_at: g.created_at,
             updated_at: g.updated_at,
@@ -217,7 +223,7 @@ impl GroupInfoApi {
     /// Section 4.16 of the group document. The caller becomes the owner and first member; the
     /// users of user_list join at once (unknown ids are skipped and logged, not fatal).
     /// Defaults: type 0, member_invite true, apply_approval 1, member_modify false, read_ack
-    /// false, history_visible false; capacity 2000 (private group) or 100000 (chatroom). An app
+    /// false, history_visible false, hide_member_info false; capacity 2000 (private group) or 100000 (chatroom). An app
     /// admin token must name the owner with the user_id header (10002 otherwise).
     #[oai(path = "/group/create", method = "post")]
     async fn create(&self, caller: Caller, body: JsonBody<CreateGroupReq>) -> R<GroupInfo> {

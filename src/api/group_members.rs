@@ -42,7 +42,11 @@ impl GroupMembersApi {
     /// group_id header of an app admin token; a dissolved group too. Members in join order,
     /// keyset paged: pass the answered cursor to get the next page (null on the last page);
     /// paging while members join and leave never repeats or skips a member that stayed.
-    /// `limit` as its parameter declares; total counts all members.
+    /// `limit` as its parameter declares; total counts all members. When the group's
+    /// hide_member_info is true, a plain member gets only the user_id of the other plain
+    /// members (display_name null, join_time and expired_time 0); its own row and those of the
+    /// owner and admins stay in full, and the owner, admins and an app admin token acting on the
+    /// group see everything.
     #[oai(path = "/group/member_list", method = "get")]
     async fn member_list(
         &self,
@@ -68,7 +72,8 @@ impl GroupMembersApi {
     ///
     /// Section 4.36 of the group document. Members of the group (20011 otherwise) and the
     /// group_id header of an app admin token. The members among user_list (at most 500), in
-    /// its order; ids that are not members are left out.
+    /// its order; ids that are not members are left out. hide_member_info hides the same
+    /// details from a plain member as in /group/member_list.
     #[oai(path = "/group/members/display_name", method = "post")]
     async fn display_names(&self, caller: Caller, body: JsonBody<GroupUsersReq>) -> R<Vec<GroupMember>> {
         group_members::profiles(&self.0, &caller, body.0.group_id, &body.0.user_list)

@@ -1,5 +1,5 @@
 //! Group settings (read and update) and the caller's own member settings: display name,
-//! message mute mode and push mode.
+//! message mute mode, push mode and do-not-disturb.
 use poem_openapi::param::Query;
 use poem_openapi::{Object, OpenApi};
 
@@ -47,8 +47,8 @@ impl GroupSettingsApi {
     /// Get group settings
     ///
     /// Section 4.42 of the group document. The same object as /group/info: any caller of the
-    /// app may read it, a dissolved group too; msg_mute_mode and msg_push_mode are the
-    /// caller's own.
+    /// app may read it, a dissolved group too; msg_mute_mode, msg_push_mode and not_disturb are
+    /// the caller's own.
     #[oai(path = "/group/settings", method = "get")]
     async fn settings(&self, caller: Caller, #[oai(name = "group_id")] group_id: Query<i64>) -> R<GroupInfo> {
         groups::info(&self.0, &caller, group_id.0).await.map(Into::into).into()
@@ -88,6 +88,20 @@ impl GroupSettingsApi {
     async fn history_visible(&self, caller: Caller, body: JsonBody<GroupFlagValue>) -> R<bool> {
         let b = body.0;
         groups::update_setting(&self.0, &caller, b.group_id, SettingChange::HistoryVisible(b.value)).await.into()
+    }
+
+    /// Update group settings - whether to hide member details from plain members
+    ///
+    /// A newer route of the original service (its group section 4.47). Admins and the owner
+    /// (others get 20012). When true, a plain member sees only the
+    /// user_id of the other plain members in /group/member_list and /group/members/display_name
+    /// (display_name null, join_time and expired_time 0); the owner's and admins' rows and its
+    /// own stay in full. The owner, admins and an app admin token acting on the group see
+    /// everything. Shown as hide_member_info by /group/info and /group/settings.
+    #[oai(path = "/group/settings/hide_member_info", method = "put", method = "post")]
+    async fn hide_member_info(&self, caller: Caller, body: JsonBody<GroupFlagValue>) -> R<bool> {
+        let b = body.0;
+        groups::update_setting(&self.0, &caller, b.group_id, SettingChange::HideMemberInfo(b.value)).await.into()
     }
 
     /// Update group settings - whether group membership request needs Admin approval
@@ -137,6 +151,20 @@ impl GroupSettingsApi {
         groups::update_own_member(&self.0, &caller, b.group_id, MemberChange::PushMode(b.msg_push_mode))
             .await
             .map(Into::into)
+            .into()
+    }
+
+    /// Set do-not-disturb for a group
+    ///
+    /// A newer route of the original service. The caller's own do-not-disturb in the group
+    /// (value true: on); any member (20002 for a non-member); an app admin token must act as a
+    /// user (user_id header). Read it back as not_disturb in /group/settings and /group/info.
+    #[oai(path = "/group/msg/not_disturb", method = "put", method = "post")]
+    async fn not_disturb(&self, caller: Caller, body: JsonBody<GroupFlagValue>) -> R<bool> {
+        let b = body.0;
+        groups::update_own_member(&self.0, &caller, b.group_id, MemberChange::NotDisturb(b.value))
+            .await
+            .map(|_| true)
             .into()
     }
 }

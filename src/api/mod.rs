@@ -20,6 +20,7 @@ pub mod spec;
 pub mod system;
 pub mod token;
 pub mod user_admin;
+pub mod user_conversations;
 pub mod user_devices;
 pub mod user_profile;
 pub mod user_push;
@@ -56,6 +57,7 @@ pub type UserApis = (
     user_devices::UserDevicesApi,
     user_admin::UserAdminApi,
     user_push::UserPushApi,
+    user_conversations::UserConversationsApi,
 );
 
 /// The group document's APIs (chapter 4).
@@ -88,6 +90,7 @@ pub fn apis(state: &State) -> Apis {
             user_devices::UserDevicesApi(s()),
             user_admin::UserAdminApi(s()),
             user_push::UserPushApi(s()),
+            user_conversations::UserConversationsApi(s()),
         ),
         (
             group_info::GroupInfoApi(s()),

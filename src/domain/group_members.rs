@@ -168,7 +168,11 @@ pub struct MemberItem {
 }
 
 impl MemberItem {
-    fn of(m: group_member::Model, now_ms: i64) -> Self {
+    /// Member `m` as `acting` may see it (see [`shows_details`]).
+    fn of(acting: &Acting, m: group_member::Model, now_ms: i64) -> Self {
+        if !shows_details(acting, &m) {
+            return MemberItem { user_id: m.user_id, display_name: None, join_time: 0, expired_time: 0 };
+        }
         let t = m.mute_expire_time;
         MemberItem {
             user_id: m.user_id,
@@ -179,8 +183,21 @@ impl MemberItem {
     }
 }
 
+/// Whether the caller `acting` sees the details (display name, join time, mute end) of member
+/// `m`. Only the group setting hide_member_info hides anything, and only from a plain member,
+/// and only the rows of the other plain members: the owner, admins and an app admin token acting
+/// on the group see every row; a member always sees its own row and those of the owner and the
+/// admins (the group's staff, whom /group/admin_list shows to every member anyway). Applied per
+/// caller after the shared page cache, on member_list and members/display_name.
+pub fn shows_details(acting: &Acting, m: &group_member::Model) -> bool {
+    !acting.group.hide_member_info
+        || acting.role != Some(Role::Member)
+        || acting.user_id == Some(m.user_id)
+        || Role::from_db(m.role) != Role::Member
+}
+
 /// The members of a group (4.35), a page at a time in join order (row id): members and the
-/// an admin token acting on the group; a dissolved group too. At most one query (the page) past
+/// an admin token acting on the group; a dissolved group too. Details as `shows_details` allows. At most one query (the page) past
 /// the check, none when the page is cached.
 pub async fn list(state: &AppState, caller: &Caller, group_id: i64, page: PageRequest) -> ApiResult<Page<MemberItem>> {
     let acting = reading_member(state, caller, group_id).await?;
@@ -200,11 +217,12 @@ pub async fn list(state: &AppState, caller: &Caller, group_id: i64, page: PageRe
             rows
         }
     };
-    Ok(page.finish(rows, |m| m.id, Some(total)).map(|m| MemberItem::of(m, now)))
+    Ok(page.finish(rows, |m| m.id, Some(total)).map(|m| MemberItem::of(&acting, m, now)))
 }
 
 /// The members among `user_list` (4.36), in its order; ids that are not members are left
-/// out. For members of the group (and an admin token acting on the group).
+/// out. For members of the group (and an admin token acting on the group); details as
+/// `shows_details` allows.
 pub async fn profiles(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<MemberItem>> {
     check_list("user_list", user_list)?;
     let acting = reading_member(state, caller, group_id).await?;
@@ -213,7 +231,7 @@ pub async fn profiles(state: &AppState, caller: &Caller, group_id: i64, user_lis
     let now = state.now_ms();
     let mut found: HashMap<i64, group_member::Model> =
         memberships(&state.db, group_id, ids.clone()).await?.into_iter().map(|m| (m.user_id, m)).collect();
-    Ok(ids.into_iter().filter_map(|u| found.remove(&u)).map(|m| MemberItem::of(m, now)).collect())
+    Ok(ids.into_iter().filter_map(|u| found.remove(&u)).map(|m| MemberItem::of(&acting, m, now)).collect())
 }
 
 

@@ -247,6 +247,7 @@ mod tests {
             apply_approval: 1,
             read_ack: false,
             history_visible: false,
+            hide_member_info: false,
             ban_expire_time: 0,
             status: 0,
             created_at: 0,

@@ -1,5 +1,5 @@
 //! Groups: lifecycle (create, destroy, transfer), information and settings, and the caller's
-//! own per-member settings (display name, message mute and push modes).
+//! own per-member settings (display name, message mute and push modes, do-not-disturb).
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::Expr;
@@ -32,17 +32,25 @@ pub const AVATAR_MAX: usize = 1024;
 pub const TEXT_MAX: usize = 2048;
 pub const DISPLAY_NAME_MAX: usize = 128;
 
-/// A group as one caller sees it: the group and the caller's own message modes.
+/// A group as one caller sees it: the group and the caller's own message modes and
+/// do-not-disturb.
 pub struct GroupView {
     pub group: group::Model,
     pub msg_mute_mode: i32,
     pub msg_push_mode: i32,
+    pub not_disturb: bool,
 }
 
 impl GroupView {
+    /// The group with the settings of `member` (the caller's membership; none: the defaults).
+    fn with(group: group::Model, member: Option<&group_member::Model>) -> GroupView {
+        let (msg_mute_mode, msg_push_mode, not_disturb) =
+            member.map(|m| (m.msg_mute_mode, m.msg_push_mode, m.not_disturb)).unwrap_or((0, 0, false));
+        GroupView { group, msg_mute_mode, msg_push_mode, not_disturb }
+    }
+
     fn of(acting: Acting) -> GroupView {
-        let (msg_mute_mode, msg_push_mode) = acting.modes();
-        GroupView { group: acting.group, msg_mute_mode, msg_push_mode }
+        GroupView::with(acting.group, acting.member.as_ref())
     }
 }
 
@@ -161,6 +169,7 @@ async fn create_with(
         apply_approval: Set(1),
         read_ack: Set(false),
         history_visible: Set(false),
+        hide_member_info: Set(false),
         ban_expire_time: Set(0),
         status: Set(STATUS_NORMAL),
         created_at: Set(now),
@@ -172,7 +181,7 @@ async fn create_with(
     let mut rows = vec![super::group_members::new_member(created.id, owner, Role::Owner, now)];
     rows.extend(joining.iter().map(|&u| super::group_members::new_member(created.id, u, Role::Member, now)));
     group_member::Entity::insert_many(rows).exec_without_returning(txn).await?;
-    Ok(GroupView { group: created, msg_mute_mode: 0, msg_push_mode: 0 })
+    Ok(GroupView::with(created, None))
 }
 
 /// Information of a group (4.24) and its settings (4.42): the same object, with the caller's
@@ -197,14 +206,14 @@ pub async fn info_batch(state: &AppState, caller: &Caller, group_ids: &[i64]) ->
         .into_iter()
         .map(|g| (g.id, g))
         .collect();
-    let modes: HashMap<i64, (i32, i32)> = match caller.as_user {
+    let mut own: HashMap<i64, group_member::Model> = match caller.as_user {
         Some(uid) if !groups.is_empty() => group_member::Entity::find()
             .filter(group_member::Column::UserId.eq(uid))
             .filter(group_member::Column::GroupId.is_in(groups.keys().copied().collect::<Vec<_>>()))
             .all(&state.db)
             .await?
             .into_iter()
-            .map(|m| (m.group_id, (m.msg_mute_mode, m.msg_push_mode)))
+            .map(|m| (m.group_id, m))
             .collect(),
         _ => HashMap::new(),
     };
@@ -213,8 +222,8 @@ pub async fn info_batch(state: &AppState, caller: &Caller, group_ids: &[i64]) ->
         .into_iter()
         .filter_map(|id| groups.remove(&id))
         .map(|g| {
-            let (msg_mute_mode, msg_push_mode) = modes.get(&g.id).copied().unwrap_or((0, 0));
-            GroupView { group: g, msg_mute_mode, msg_push_mode }
+            let member = own.remove(&g.id);
+            GroupView::with(g, member.as_ref())
         })
         .collect())
 }
@@ -264,13 +273,14 @@ pub async fn update_info(state: &AppState, caller: &Caller, group_id: i64, chang
     })
 }
 
-/// A change of group settings (4.43, 4.44, 4.46-4.48).
+/// A change of group settings (4.43, 4.44, 4.46-4.48, and the newer hide_member_info).
 pub enum SettingChange {
     MemberInvite(bool),
     MemberModify(bool),
     ReadAck(bool),
     HistoryVisible(bool),
     ApplyApproval(i32),
+    HideMemberInfo(bool),
 }
 
 /// Change group settings: admins and the owner.
@@ -290,6 +300,7 @@ pub async fn update_setting(state: &AppState, caller: &Caller, group_id: i64, ch
             SettingChange::ReadAck(v) => g.read_ack = Set(v),
             SettingChange::HistoryVisible(v) => g.history_visible = Set(v),
             SettingChange::ApplyApproval(v) => g.apply_approval = Set(v),
+            SettingChange::HideMemberInfo(v) => g.hide_member_info = Set(v),
         }
         g.updated_at = Set(state.now_ms());
         g.update(txn).await?;
@@ -297,11 +308,13 @@ pub async fn update_setting(state: &AppState, caller: &Caller, group_id: i64, ch
     })
 }
 
-/// A change of the caller's own per-member settings (4.18, 4.37, 4.38).
+/// A change of the caller's own per-member settings (4.18, 4.37, 4.38, and the newer
+/// not_disturb).
 pub enum MemberChange {
     DisplayName(String),
     MuteMode(i32),
     PushMode(i32),
+    NotDisturb(bool),
 }
 
 /// Change the caller's own member settings; answers the group as the caller now sees it.
@@ -321,9 +334,10 @@ pub async fn update_own_member(state: &AppState, caller: &Caller, group_id: i64,
             MemberChange::DisplayName(v) => m.display_name = Set(Some(v.clone())),
             MemberChange::MuteMode(v) => m.msg_mute_mode = Set(*v),
             MemberChange::PushMode(v) => m.msg_push_mode = Set(*v),
+            MemberChange::NotDisturb(v) => m.not_disturb = Set(*v),
         }
         let m = m.update(txn).await?;
-        Ok(GroupView { group: acting.group, msg_mute_mode: m.msg_mute_mode, msg_push_mode: m.msg_push_mode })
+        Ok(GroupView::with(acting.group, Some(&m)))
     })
 }
 

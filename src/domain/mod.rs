@@ -1,6 +1,7 @@
 //! The rules of imserver. Handlers parse and map; everything that decides lives here.
 pub mod apps;
 pub mod auth;
+pub mod conversations;
 pub mod devices;
 pub mod group_admins;
 pub mod group_announcements;

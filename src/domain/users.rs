@@ -555,6 +555,8 @@ pub async fn delete_user(state: &AppState, caller: &Caller, password: Option<Str
         device::Entity::delete_many().filter(device::Column::UserId.eq(account.id)).exec(txn).await?;
         user_setting::Entity::delete_many().filter(user_setting::Column::UserId.eq(account.id)).exec(txn).await?;
         user_push_tag::Entity::delete_many().filter(user_push_tag::Column::UserId.eq(account.id)).exec(txn).await?;
+        let pins = crate::entity::conversation_pin::Column::UserId.eq(account.id);
+        crate::entity::conversation_pin::Entity::delete_many().filter(pins).exec(txn).await?;
         user::Entity::delete_by_id(account.id).exec(txn).await?;
         Ok(true)
     })

@@ -22,6 +22,8 @@ pub struct Model {
     pub apply_approval: i32,
     pub read_ack: bool,
     pub history_visible: bool,
+    /// When true, plain members see other plain members' user_id only (issue 14).
+    pub hide_member_info: bool,
     /// Seconds; 0 none, -1 permanent.
     pub ban_expire_time: i64,
     /// 0 normal, 1 dissolved.

@@ -18,6 +18,8 @@ pub struct Model {
     pub join_time: i64,
     /// Milliseconds; 0 not muted.
     pub mute_expire_time: i64,
+    /// The member's do-not-disturb in the group (/group/msg/not_disturb).
+    pub not_disturb: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,7 @@
 //! Storage: one sea-orm entity per table. No rules live here.
 pub mod admin_token;
 pub mod app;
+pub mod conversation_pin;
 pub mod device;
 pub mod group;
 pub mod group_announcement;
