@@ -8,7 +8,21 @@ CARGO="${CARGO:-cargo}"
 export IMTEST_RUN="r$(date +%s)$$"
 drop_schemas() {
   [ -n "${TEST_DATABASE_URL:-}" ] && command -v psql >/dev/null 2>&1 || return 0
-  psql -q "$TEST_DATABASE_URL" -c "DO \$\$ DECLARE s text; BEGIN FOR s IN SELECT nspname FROM pg_namespace WHERE nspname LIKE 'imtest\\_${IMTEST_RUN}\\_%' LOOP EXECUTE 'DROP SCHEMA ' || quote_ident(s) || ' CASCADE'; END LOOP; END \$\$;" >/dev/null || true
+  # one DROP per transaction: dropping a hundred schemas in one exhausts PostgreSQL's lock table
+  psql -qAt "$TEST_DATABASE_URL" -c "SELECT 'DROP SCHEMA ' || quote_ident(nspname) || ' CASCADE;' FROM pg_namespace WHERE nspname LIKE 'imtest\\_${IMTEST_RUN}\\_%'" \
+    | PGOPTIONS=--client-min-messages=warning psql -q "$TEST_DATABASE_URL" -f - >/dev/null || true
 }
-trap drop_schemas EXIT
+finish() {
+  local status=$?
+  drop_schemas
+  if [ -n "${TEST_DATABASE_URL:-}" ] && command -v psql >/dev/null 2>&1; then
+    left=$(psql -qAt "$TEST_DATABASE_URL" -c "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'imtest\\_${IMTEST_RUN}\\_%'" 2>/dev/null || echo 0)
+    if [ "${left:-0}" != 0 ]; then
+      echo "cargo_tests.sh: $left test schemas of this run could not be dropped" >&2
+      status=1
+    fi
+  fi
+  exit $status
+}
+trap finish EXIT
 "$CARGO" test --workspace "$@"

@@ -250,3 +250,18 @@ db_test!(app_qrcode_paths_sign_and_join, |app: TestApp| async move {
     let te = app.login("erin").await;
     app.get("/app/qrcode/group_invite").token(&te).query("qr_info", &qr).send().await.err(20025);
 });
+
+db_test!(banned_list_hides_details_from_plain_members_too, |app: TestApp| async move {
+    let (_, owner) = app.user("owner").await;
+    let (bob, bob_token) = app.user("bob").await;
+    let carol = app.register("carol").await;
+    let gid = app.new_group(&owner, &[bob, carol]).await;
+    app.put("/group/settings/hide_member_info").token(&owner).json(json!({"group_id": gid, "value": true})).send().await.ok();
+    app.post("/group/ban").token(&owner).json(json!({"group_id": gid, "user_list": [carol], "duration": 10})).send().await.ok();
+    let seen = app.get("/group/banned_list").token(&bob_token).query("group_id", gid).send().await;
+    let row = &seen.ok()[0];
+    assert_eq!((row["user_id"].as_i64(), row["join_time"].as_i64()), (Some(carol), Some(0)));
+    assert!(row["expired_time"].as_i64().unwrap() > 0, "the mute end stays: it is what the list is for");
+    let by_owner = app.get("/group/banned_list").token(&owner).query("group_id", gid).send().await;
+    assert!(by_owner.ok()[0]["join_time"].as_i64().unwrap() > 0);
+});

@@ -119,8 +119,10 @@ impl GroupModerationApi {
     /// Get a list of banned members
     ///
     /// Section 4.13 of the group document. Members of the group (20011 otherwise). The members
-    /// muted now (an expired mute is not listed), in the order they joined; `limit` as its parameter
-    /// declares; `version` is accepted and ignored.
+    /// muted now (an expired mute is not listed), in the order they joined; `limit` as its
+    /// parameter declares; `version` is accepted and ignored. With hide_member_info on, a plain
+    /// member sees other plain members' user_id and mute end only (display_name null,
+    /// join_time 0).
     #[oai(path = "/group/banned_list", method = "get")]
     async fn banned_list(
         &self,

@@ -196,9 +196,9 @@ pub fn shows_details(acting: &Acting, m: &group_member::Model) -> bool {
         || Role::from_db(m.role) != Role::Member
 }
 
-/// The members of a group (4.35), a page at a time in join order (row id): members and the
-/// an admin token acting on the group; a dissolved group too. Details as `shows_details` allows. At most one query (the page) past
-/// the check, none when the page is cached.
+/// The members of a group (4.35), a page at a time in join order (row id), for its members and
+/// an admin token acting on the group; a dissolved group too. Details as `shows_details`
+/// allows. At most one query (the page) past the check, none when the page is cached.
 pub async fn list(state: &AppState, caller: &Caller, group_id: i64, page: PageRequest) -> ApiResult<Page<MemberItem>> {
     let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
+use super::group_members::shows_details;
 use super::auth::Caller;
 use super::tx;
 use super::group_roles::{Need, Role, acting_member, memberships, reading_member};
@@ -106,7 +107,10 @@ pub async fn banned_list(state: &AppState, caller: &Caller, group_id: i64, page:
     let muted = group_member::Entity::find()
         .filter(group_member::Column::GroupId.eq(group_id))
         .filter(group_member::Column::MuteExpireTime.gt(state.now_ms()));
-    page.counted(&state.db, muted, group_member::Column::Id, |m| m.id).await
+    let page = page.counted(&state.db, muted, group_member::Column::Id, |m| m.id).await?;
+    // hide_member_info: a plain member sees when another plain member's mute ends, not who
+    // they are beyond their id
+    Ok(page.map(|m| if shows_details(&acting, &m) { m } else { group_member::Model { display_name: None, join_time: 0, ..m } }))
 }
 
 /// Mute the whole group but its owner and admins (4.45) for `duration` minutes, or until
