@@ -81,9 +81,11 @@ pub enum ApiError {
     Internal(String),
 }
 
-/// One row of the error table: a code and its meaning.
+/// One row of the error table: a code, its name in generated clients (`x-enum-varnames`) and
+/// its meaning.
 pub struct CodeRow {
     pub code: i32,
+    pub name: &'static str,
     pub meaning: &'static str,
 }
 
@@ -91,38 +93,38 @@ pub struct CodeRow {
 /// README's table and every `ApiError::code()` to it (codes 200, 404 and 405 come from the
 /// envelope and the HTTP fallback, not from `ApiError`).
 pub const ERROR_CODES: &[CodeRow] = &[
-    CodeRow { code: 200, meaning: "success" },
-    CodeRow { code: 402, meaning: "access-token has expired (log in again)" },
-    CodeRow { code: 404, meaning: "no such route (HTTP 404)" },
-    CodeRow { code: 405, meaning: "method not allowed on this route (HTTP 405; the Allow header lists the methods)" },
-    CodeRow { code: 10000, meaning: "user does not exist" },
-    CodeRow { code: 10002, meaning: "bad request parameter (the message names the field)" },
-    CodeRow { code: 10003, meaning: "missing access-token" },
-    CodeRow { code: 10004, meaning: "user already exists" },
-    CodeRow { code: 10008, meaning: "invalid access-token (unknown, revoked, ended, of another app, or of a disabled user)" },
-    CodeRow { code: 10010, meaning: "no permission" },
-    CodeRow { code: 11001, meaning: "wrong password" },
-    CodeRow { code: 20000, meaning: "database error (HTTP 500)" },
-    CodeRow { code: 20001, meaning: "group does not exist" },
-    CodeRow { code: 20002, meaning: "not a group member" },
-    CodeRow { code: 20003, meaning: "bad msg_push_mode" },
-    CodeRow { code: 20004, meaning: "the owner cannot leave the group, nor be deleted while it owns a live group" },
-    CodeRow { code: 20005, meaning: "transfer target is not a member" },
-    CodeRow { code: 20010, meaning: "group member limit reached" },
-    CodeRow { code: 20011, meaning: "needs group member permission" },
-    CodeRow { code: 20012, meaning: "needs group admin permission" },
-    CodeRow { code: 20013, meaning: "needs group owner permission" },
-    CodeRow { code: 20014, meaning: "application expired or handled" },
-    CodeRow { code: 20015, meaning: "invitation expired, handled, or void (its inviter may no longer invite)" },
-    CodeRow { code: 20017, meaning: "already a member" },
-    CodeRow { code: 20018, meaning: "blacklisted in the group" },
-    CodeRow { code: 20020, meaning: "announcement does not exist" },
-    CodeRow { code: 20022, meaning: "shared file does not exist" },
-    CodeRow { code: 20023, meaning: "no permission on the shared file" },
-    CodeRow { code: 20024, meaning: "QR code invalid" },
-    CodeRow { code: 20025, meaning: "QR code expired" },
-    CodeRow { code: 40000, meaning: "app_id does not exist" },
-    CodeRow { code: 50000, meaning: "internal error (HTTP 500)" },
+    CodeRow { code: 200, name: "Success", meaning: "success" },
+    CodeRow { code: 402, name: "TokenExpired", meaning: "access-token has expired (log in again)" },
+    CodeRow { code: 404, name: "NoSuchRoute", meaning: "no such route (HTTP 404)" },
+    CodeRow { code: 405, name: "MethodNotAllowed", meaning: "method not allowed on this route (HTTP 405; the Allow header lists the methods)" },
+    CodeRow { code: 10000, name: "UserNotFound", meaning: "user does not exist" },
+    CodeRow { code: 10002, name: "BadRequest", meaning: "bad request parameter (the message names the field)" },
+    CodeRow { code: 10003, name: "MissingToken", meaning: "missing access-token" },
+    CodeRow { code: 10004, name: "AlreadyExists", meaning: "user already exists" },
+    CodeRow { code: 10008, name: "InvalidToken", meaning: "invalid access-token (unknown, revoked, ended, of another app, or of a disabled user)" },
+    CodeRow { code: 10010, name: "NoPermission", meaning: "no permission" },
+    CodeRow { code: 11001, name: "WrongPassword", meaning: "wrong password" },
+    CodeRow { code: 20000, name: "DatabaseError", meaning: "database error (HTTP 500)" },
+    CodeRow { code: 20001, name: "GroupNotFound", meaning: "group does not exist" },
+    CodeRow { code: 20002, name: "NotMember", meaning: "not a group member" },
+    CodeRow { code: 20003, name: "BadPushMode", meaning: "bad msg_push_mode" },
+    CodeRow { code: 20004, name: "OwnerCannotLeave", meaning: "the owner cannot leave the group, nor be deleted while it owns a live group" },
+    CodeRow { code: 20005, name: "TransferTargetNotMember", meaning: "transfer target is not a member" },
+    CodeRow { code: 20010, name: "GroupFull", meaning: "group member limit reached" },
+    CodeRow { code: 20011, name: "NeedsMember", meaning: "needs group member permission" },
+    CodeRow { code: 20012, name: "NeedsAdmin", meaning: "needs group admin permission" },
+    CodeRow { code: 20013, name: "NeedsOwner", meaning: "needs group owner permission" },
+    CodeRow { code: 20014, name: "ApplicationHandled", meaning: "application expired or handled" },
+    CodeRow { code: 20015, name: "InvitationHandled", meaning: "invitation expired, handled, or void (its inviter may no longer invite)" },
+    CodeRow { code: 20017, name: "AlreadyMember", meaning: "already a member" },
+    CodeRow { code: 20018, name: "Blacklisted", meaning: "blacklisted in the group" },
+    CodeRow { code: 20020, name: "AnnouncementNotFound", meaning: "announcement does not exist" },
+    CodeRow { code: 20022, name: "FileNotFound", meaning: "shared file does not exist" },
+    CodeRow { code: 20023, name: "FileNoPermission", meaning: "no permission on the shared file" },
+    CodeRow { code: 20024, name: "QrInvalid", meaning: "QR code invalid" },
+    CodeRow { code: 20025, name: "QrExpired", meaning: "QR code expired" },
+    CodeRow { code: 40000, name: "AppNotFound", meaning: "app_id does not exist" },
+    CodeRow { code: 50000, name: "InternalError", meaning: "internal error (HTTP 500)" },
 ];
 
 impl ApiError {

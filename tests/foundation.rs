@@ -350,3 +350,14 @@ db_test!(an_app_needs_a_name_and_a_non_empty_secret, |app: TestApp| async move {
     }
     assert!(create_app(&app.state, &"n".repeat(128), None).await.is_ok());
 });
+
+// Generated clients send an unset optional security scheme as an empty header: it counts as
+// absent.
+db_test!(empty_identity_headers_count_as_absent, |app: TestApp| async move {
+    let (_, token) = app.user("ella").await;
+    let r = app.get("/user/profile").token(&token).header("user_id", "").header("group_id", "").send().await;
+    assert_eq!(r.ok()["username"], "ella");
+    app.get("/user/list").admin().header("user_id", " ").header("group_id", "").send().await.ok();
+    let r = app.get("/user/profile").token(&token).header("app_id", "").send().await;
+    assert_eq!(r.err(10002), "header app_id is required");
+});

@@ -1,4 +1,5 @@
-//! The committed spec equals what the code generates, and documents the identity headers.
+//! The committed spec equals what the code generates; identity, names and envelopes as the
+//! generated clients need them.
 use imserver::state::AppState;
 
 #[test]
@@ -13,46 +14,76 @@ fn committed_spec_matches_the_code() {
     assert!(committed_yaml == yaml, "openapi/openapi.yaml is stale: run `make openapi` and commit it");
 }
 
+/// Identity is declared once, as security schemes: `app_id` with `access-token` (AND), and the
+/// admin's `act_as_user` / `act_on_group` as alternatives; no operation has a header parameter.
 #[test]
-fn every_operation_documents_the_identity_headers() {
+fn identity_is_a_set_of_security_schemes() {
     let spec: serde_json::Value = serde_json::from_str(&imserver::api::spec_json(&AppState::offline())).unwrap();
+    let schemes = &spec["components"]["securitySchemes"];
+    for (scheme, header) in [("app_id", "app_id"), ("access-token", "access-token"), ("act_as_user", "user_id"), ("act_on_group", "group_id")] {
+        assert_eq!((&schemes[scheme]["type"], &schemes[scheme]["in"], &schemes[scheme]["name"]), (&"apiKey".into(), &"header".into(), &header.into()));
+    }
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
-            let tags = op["tags"].as_array().cloned().unwrap_or_default();
-            if tags.iter().any(|t| t == "System") {
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            assert!(params.iter().all(|p| p["in"] != "header"), "{method} {path} has a header parameter");
+            let system = op["tags"].as_array().unwrap().iter().any(|t| t == "System");
+            let Some(reqs) = op["security"].as_array() else {
+                assert!(system, "{method} {path} declares no security");
                 continue;
-            }
-            let headers: Vec<(String, bool)> = op["parameters"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .iter()
-                .filter(|p| p["in"] == "header")
-                .map(|p| (p["name"].as_str().unwrap().to_owned(), p["required"].as_bool().unwrap()))
-                .collect();
-            assert!(headers.contains(&("app_id".into(), true)), "{method} {path} lacks app_id");
-            if op.get("security").is_some() {
-                assert!(headers.contains(&("user_id".into(), false)), "{method} {path} lacks user_id");
-                assert!(headers.contains(&("group_id".into(), false)), "{method} {path} lacks group_id");
-            }
+            };
+            let sets: Vec<Vec<&str>> = reqs.iter().map(|r| r.as_object().unwrap().keys().map(String::as_str).collect()).collect();
+            assert!(sets.iter().all(|s| s.contains(&"app_id")), "{method} {path}: app_id in every requirement: {sets:?}");
+            assert!(sets.iter().any(|s| s.contains(&"act_as_user")) || sets == [vec!["app_id"]], "{method} {path}: {sets:?}");
         }
     }
 }
 
+/// Every operation has a verb name from `OPERATION_NAMES`; a POST twin of a PUT or DELETE
+/// handler is its deprecated alias `{name}Post`.
 #[test]
-fn every_operation_has_a_unique_operation_id_from_method_and_path() {
-    use poem::http::Method;
-    use imserver::api::spec::operation_id;
-    assert_eq!(operation_id(&Method::GET, "/user/profile"), "get_user_profile");
-    assert_eq!(operation_id(&Method::POST, "/user/register/v2"), "post_user_register_v2");
-    assert_eq!(operation_id(&Method::DELETE, "/group/{id}/x"), "delete_group_id_x");
+fn every_operation_has_a_verb_name_and_post_twins_are_aliases() {
     let spec: serde_json::Value = serde_json::from_str(&imserver::api::spec_json(&AppState::offline())).unwrap();
     let mut seen = std::collections::HashSet::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
+        let canonical = item.get("put").or_else(|| item.get("delete")).map(|o| o["operationId"].as_str().unwrap().to_owned());
         for (method, op) in item.as_object().unwrap() {
             let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
-            assert_eq!(id, operation_id(&method.to_uppercase().parse().unwrap(), path));
+            assert!(id.chars().all(|c| c.is_ascii_alphanumeric()) && id.starts_with(|c: char| c.is_ascii_lowercase()), "{method} {path}: {id}");
             assert!(seen.insert(id.to_owned()), "operationId {id} repeats");
+            if method == "post" && canonical.as_ref().is_some_and(|c| id == format!("{c}Post")) {
+                assert_eq!(op["deprecated"], true, "{path}: the POST alias is deprecated");
+            } else {
+                assert!(op.get("deprecated").is_none() || path.contains("public_list"), "{method} {path} is deprecated");
+            }
+        }
+    }
+    assert_eq!(imserver::api::spec::operation_name(&poem::http::Method::GET, "/group/member_list"), Some("listGroupMembers"));
+}
+
+/// An operation answers its success envelope or an ErrorEnvelope (HTTP 200), ErrorEnvelope on
+/// HTTP 500; success envelopes have code 200 and every field required; ErrorCode is the table.
+#[test]
+fn envelopes_are_typed_success_or_error() {
+    let spec: serde_json::Value = serde_json::from_str(&imserver::api::spec_json(&AppState::offline())).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let codes: Vec<i64> = imserver::error::ERROR_CODES.iter().map(|r| r.code as i64).filter(|c| *c != 200).collect();
+    assert_eq!(schemas["ErrorCode"]["enum"], serde_json::json!(codes));
+    assert_eq!(schemas["ErrorCode"]["x-enum-varnames"].as_array().map(Vec::len), Some(codes.len()));
+    for (name, schema) in schemas.as_object().unwrap() {
+        if name.starts_with("Envelope_") || name.starts_with("PageEnvelope_") {
+            assert_eq!(schema["properties"]["code"]["enum"], serde_json::json!([200]), "{name}");
+            let required: Vec<&str> = schema["required"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+            let fields: Vec<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+            assert!(fields.iter().all(|f| required.contains(f)), "{name}: {required:?}");
+        }
+    }
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let ok = &op["responses"]["200"]["content"]["application/json; charset=utf-8"]["schema"]["oneOf"];
+            assert_eq!(ok[1]["$ref"], "#/components/schemas/ErrorEnvelope", "{method} {path}");
+            let fault = &op["responses"]["500"]["content"]["application/json; charset=utf-8"]["schema"]["$ref"];
+            assert_eq!(fault, "#/components/schemas/ErrorEnvelope", "{method} {path}");
         }
     }
 }

@@ -1,14 +1,11 @@
-//! The identity of a request as the API sees it: the `access-token` security scheme, the
-//! `app_id` / `user_id` / `group_id` headers, and their documentation on every operation.
-use std::collections::HashMap;
+//! The identity of a request as the API sees it: the `access-token` security scheme and the
+//! `app_id` / `user_id` / `group_id` headers (documented as security schemes by `spec`).
 use std::fmt;
 
-use poem::http::Method;
 use poem::{FromRequest, Request, RequestBody};
 use poem_openapi::auth::ApiKey;
-use poem_openapi::registry::{MetaApi, MetaOperationParam, MetaParamIn, Registry};
-use poem_openapi::types::Type;
-use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, OpenApi, SecurityScheme};
+use poem_openapi::registry::Registry;
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, SecurityScheme};
 
 use crate::domain::auth::{ClaimError, Claims};
 use crate::domain::{apps, auth};
@@ -154,60 +151,5 @@ impl<'a> FromRequest<'a> for AppScope {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         let state = state_of(req)?;
         Ok(AppScope(apps::require_app(state, header(req, "app_id")?).await?))
-    }
-}
-
-const APP_ID_DOC: &str = "App ID";
-const USER_ID_DOC: &str = "With an app admin token: act as this user. With a user token: must be \
-    the token's own user id (or absent); another id is refused with 10010.";
-const GROUP_ID_DOC: &str = "Only with an app admin token: act with owner rights on this group \
-    (and only on it). A user token with this header is refused with 10010.";
-
-fn header_param<T: Type>(name: &str, description: &str, required: bool) -> MetaOperationParam {
-    MetaOperationParam {
-        name: name.to_owned(),
-        schema: T::schema_ref(),
-        in_type: MetaParamIn::Header,
-        description: Some(description.to_owned()),
-        required,
-        deprecated: false,
-        explode: true,
-        style: None,
-    }
-}
-
-/// Documents the identity headers, under their exact lowercase names, on every operation
-/// of the wrapped API: `app_id` (required) everywhere but the System tag, and `user_id` /
-/// `group_id` (optional) wherever the operation accepts an access-token. The extractors
-/// above read the same headers at run time.
-pub struct IdentityHeaders<T>(pub T);
-
-impl<T: OpenApi> OpenApi for IdentityHeaders<T> {
-    fn meta() -> Vec<MetaApi> {
-        let mut apis = T::meta();
-        let operations = apis
-            .iter_mut()
-            .flat_map(|api| api.paths.iter_mut())
-            .flat_map(|path| path.operations.iter_mut());
-        for op in operations {
-            if op.tags.contains(&"System") {
-                continue;
-            }
-            let mut params = vec![header_param::<String>("app_id", APP_ID_DOC, true)];
-            if !op.security.is_empty() {
-                params.push(header_param::<i64>("user_id", USER_ID_DOC, false));
-                params.push(header_param::<i64>("group_id", GROUP_ID_DOC, false));
-            }
-            op.params.splice(0..0, params);
-        }
-        apis
-    }
-
-    fn register(registry: &mut Registry) {
-        T::register(registry);
-    }
-
-    fn add_routes(self, route_table: &mut HashMap<String, HashMap<Method, poem::endpoint::BoxEndpoint<'static>>>) {
-        self.0.add_routes(route_table)
     }
 }

@@ -46,7 +46,7 @@ fn results(v: Vec<crate::domain::groups::UserOutcome>) -> Vec<UserResult> {
     v.into_iter().map(Into::into).collect()
 }
 
-#[OpenApi(tag = "ApiTags::Group")]
+#[OpenApi(tag = "ApiTags::GroupMembers")]
 impl GroupAdminsApi {
     /// Add group Admin
     ///

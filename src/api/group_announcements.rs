@@ -48,7 +48,7 @@ pub struct EditAnnouncementReq {
     pub title: String,
 }
 
-#[OpenApi(tag = "ApiTags::Group")]
+#[OpenApi(tag = "ApiTags::GroupAnnouncements")]
 impl GroupAnnouncementsApi {
     /// Get group announcement details by group id and announcement id
     ///

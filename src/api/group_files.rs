@@ -108,7 +108,7 @@ pub struct RenameFileReq {
     pub name: String,
 }
 
-#[OpenApi(tag = "ApiTags::Group")]
+#[OpenApi(tag = "ApiTags::GroupFiles")]
 impl GroupFilesApi {
     /// Download group file
     ///

@@ -216,7 +216,7 @@ value_body!(GroupNameValue, String, "Update content: the group name, 1-128 chara
 value_body!(GroupAvatarValue, String, "Update content: the avatar url, at most 1024 characters", max_length = 1024);
 value_body!(GroupTextValue, String, "Update content, at most 2048 characters", max_length = 2048);
 
-#[OpenApi(tag = "ApiTags::Group")]
+#[OpenApi(tag = "ApiTags::GroupLifecycle")]
 impl GroupInfoApi {
     /// Create group
     ///

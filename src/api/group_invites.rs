@@ -132,7 +132,7 @@ fn results(v: Vec<UserOutcome>) -> Vec<UserResult> {
     v.into_iter().map(Into::into).collect()
 }
 
-#[OpenApi(tag = "ApiTags::Group")]
+#[OpenApi(tag = "ApiTags::GroupInvitations")]
 impl GroupInvitesApi {
     /// Invite to group
     ///

@@ -34,7 +34,7 @@ impl From<MemberItem> for GroupMember {
     }
 }
 
-#[OpenApi(tag = "ApiTags::Group")]
+#[OpenApi(tag = "ApiTags::GroupMembers")]
 impl GroupMembersApi {
     /// Get group member list by group id
     ///

@@ -92,7 +92,7 @@ fn results(v: Vec<UserOutcome>) -> Vec<UserResult> {
     v.into_iter().map(Into::into).collect()
 }
 
-#[OpenApi(tag = "ApiTags::Group")]
+#[OpenApi(tag = "ApiTags::GroupModeration")]
 impl GroupModerationApi {
     /// Ban a user
     ///

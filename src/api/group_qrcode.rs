@@ -45,7 +45,7 @@ pub struct QrJoined {
     pub group_id: i64,
 }
 
-#[OpenApi(tag = "ApiTags::Group")]
+#[OpenApi(tag = "ApiTags::GroupQrCodes")]
 impl GroupQrcodeApi {
     /// Group invitation via QR code
     ///

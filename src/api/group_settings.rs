@@ -42,7 +42,7 @@ pub struct PushModeReq {
     pub msg_push_mode: i32,
 }
 
-#[OpenApi(tag = "ApiTags::Group")]
+#[OpenApi(tag = "ApiTags::GroupSettings")]
 impl GroupSettingsApi {
     /// Get group settings
     ///

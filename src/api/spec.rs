@@ -1,21 +1,51 @@
-//! What the emitted spec needs beyond what the endpoint attributes express, applied to the
-//! operation and schema metadata (so `openapi/`, `/openapi.json` and Swagger UI agree):
+//! What the emitted spec needs beyond what the endpoint attributes express. Two passes:
 //!
-//! - every operation gets an `operationId`: `{method}_{path}` with `/` as `_` (`get_user_profile`,
-//!   `post_group_member_list`). One handler reached by PUT and POST is two operations, so the id
-//!   is derived per method and stays unique; it is the name client generators give the call.
+//! On the operation and schema metadata ([`SpecConventions`], so that `openapi/`,
+//! `/openapi.json` and Swagger UI agree):
+//! - every operation gets a verb `operationId` from [`OPERATION_NAMES`] (`loginByName`,
+//!   `listGroupMembers`): the name client generators give the call. One handler reached by PUT
+//!   (or DELETE) and POST is two operations: the PUT/DELETE one keeps the name, the POST one is
+//!   `{name}Post`, marked deprecated as an alias (both keep working on the wire).
+//! - identity as security schemes: `app_id` and `access-token` are required together (one
+//!   requirement holding both), and an app admin token may add `act_as_user` (the `user_id`
+//!   header) or `act_on_group` (the `group_id` header) as alternatives. Operations open to
+//!   everyone of the app need `app_id` alone (and accept a token); System probes need nothing.
+//!   So a client sets its identity once, and no header shares a name with a parameter.
 //! - a nullable reference (`Option<T>` of an object, as the envelope's `data`) is written
 //!   `{nullable: true, allOf: [{$ref}]}`: "the referenced schema or null". poem-openapi repeats
 //!   the description and `nullable` as a second `allOf` member, which client generators turn into
 //!   an anonymous copy of the referenced model (openapi-python-client: `EnvelopeProfileDataType1`
 //!   instead of `Profile`). No `type` beside it: with one, openapi-python-client drops the null
 //!   and its client fails on every error envelope (`data: null`); see tests/gate/lint/redocly.yaml.
+//! - body fields that the documents make required while the server also takes an alternative
+//!   ([`DOCUMENTED_REQUIRED`]).
+//! - typed envelopes: a success envelope (`Envelope_*`, `PageEnvelope_*`) has `code` 200 and
+//!   every field required (`message` null, `data`, and on lists `cursor`, `total`, `version`);
+//!   errors are `ErrorEnvelope`, whose `code` is an [`ERROR_CODE`] (the error table as an enum).
+//!   An operation answers HTTP 200 with `oneOf` the two (so `code !== 200` tells them apart in
+//!   a typed client) and HTTP 500 with `ErrorEnvelope`.
+//!
+//! On the JSON document ([`finish`]): the tags in the order of `ApiTags`, `x-enum-varnames` (the
+//! error codes' names, which poem-openapi's schema type cannot carry), and every object's keys
+//! sorted, so that the committed files are the same on every run (poem-openapi keeps security
+//! requirements in hash maps).
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use poem::http::Method;
 use poem_openapi::OpenApi;
-use poem_openapi::registry::{MetaApi, MetaSchemaRef, Registry};
+use poem_openapi::registry::{MetaApi, MetaOperation, MetaPath, MetaSchema, MetaSchemaRef, MetaSecurityScheme, Registry};
+use serde_json::Value;
+
+use crate::error::ERROR_CODES;
+
+/// The schema of the error codes and the one of error answers.
+pub const ERROR_CODE: &str = "ErrorCode";
+pub const ERROR_ENVELOPE: &str = "ErrorEnvelope";
+
+fn is_envelope(schema: &str) -> bool {
+    schema.starts_with("Envelope_") || schema.starts_with("PageEnvelope_")
+}
 
 pub struct SpecConventions<T>(pub T);
 
@@ -25,15 +55,129 @@ pub struct SpecConventions<T>(pub T);
 /// types, where they are optional; the handler then asks for one of the two.
 const DOCUMENTED_REQUIRED: [(&str, &str); 1] = [("TokenByNameReq", "name")];
 
-/// `{method}_{path}` in lower case, `/` and other separators as `_`, braces dropped.
-pub fn operation_id(method: &Method, path: &str) -> String {
-    let path: String = path
-        .trim_matches('/')
-        .chars()
-        .filter(|c| !matches!(c, '{' | '}'))
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
-        .collect();
-    format!("{}_{}", method.as_str().to_ascii_lowercase(), path)
+/// The security schemes besides `access-token` (declared by its extractor in api/auth.rs).
+pub const APP_ID: &str = "app_id";
+pub const ACCESS_TOKEN: &str = "access-token";
+pub const ACT_AS_USER: &str = "act_as_user";
+pub const ACT_ON_GROUP: &str = "act_on_group";
+
+/// The operation names: path, method (`None`: every method of one handler), name.
+pub const OPERATION_NAMES: &[(&str, Option<Method>, &str)] = &[
+    ("/health", None, "getHealth"),
+    ("/ready", None, "getReadiness"),
+    ("/token/user", None, "loginByName"),
+    ("/token/id", None, "loginById"),
+    ("/token/login", None, "loginByLoginName"),
+    ("/user/register/v2", None, "registerUser"),
+    ("/user/register/batch", None, "registerUsers"),
+    ("/user/register/push", None, "registerPushUser"),
+    ("/user/profile", Some(Method::GET), "getProfile"),
+    ("/user/profile", None, "updateProfile"),
+    ("/user/avatar", None, "setAvatar"),
+    ("/user/nickname", None, "setNickname"),
+    ("/user/mobile", None, "setMobile"),
+    ("/user/username", None, "setUsername"),
+    ("/user/private", None, "setPrivateInfo"),
+    ("/user/public", None, "setPublicInfo"),
+    ("/user/change_password", None, "changePassword"),
+    ("/user/change_password_admin", None, "changePasswordAsAdmin"),
+    ("/user/settings", Some(Method::GET), "getUserSettings"),
+    ("/user/settings", None, "updateUserSettings"),
+    ("/user/authmode", None, "setAuthMode"),
+    ("/user/download", None, "setAutoDownload"),
+    ("/user/push", None, "setNoPush"),
+    ("/user/push/detail", None, "setNoPushDetail"),
+    ("/user/push/limit", None, "setNoPushHours"),
+    ("/user/push/nickname", None, "setPushNickname"),
+    ("/user/sounds", None, "setNoSounds"),
+    ("/user/vibratory", None, "setVibratory"),
+    ("/user/device/list", None, "listDevices"),
+    ("/user/device/remove", None, "removeDevice"),
+    ("/user/kick", None, "kickDevices"),
+    ("/user/token/bind", None, "bindDeviceToken"),
+    ("/user/token/unbind", None, "unbindDeviceToken"),
+    ("/user/online_status", None, "getOnlineStatus"),
+    ("/user/disable", None, "disableUsers"),
+    ("/user/enable", None, "enableUsers"),
+    ("/user/list", None, "listUsers"),
+    ("/user/delete", None, "deleteUser"),
+    ("/user/avatar/batch", None, "setAvatars"),
+    ("/user/profile/batch", None, "updateProfiles"),
+    ("/user/push/alias", None, "bindPushAlias"),
+    ("/user/push/badge", None, "setPushBadge"),
+    ("/user/push/tag", Some(Method::GET), "listPushTags"),
+    ("/user/push/tag", Some(Method::POST), "bindPushTags"),
+    ("/user/push/tag", Some(Method::DELETE), "unbindPushTags"),
+    ("/user/push/tag/all", None, "unbindAllPushTags"),
+    ("/user/conversation/pin", None, "pinConversation"),
+    ("/user/conversation/unpin", None, "unpinConversation"),
+    ("/user/conversation/pin_list", None, "listPinnedConversations"),
+    ("/group/create", None, "createGroup"),
+    ("/group/destroy", None, "destroyGroup"),
+    ("/group/info", None, "getGroupInfo"),
+    ("/group/info/batch", None, "getGroupInfos"),
+    ("/group/info/name", None, "setGroupName"),
+    ("/group/info/avatar", None, "setGroupAvatar"),
+    ("/group/info/description", None, "setGroupDescription"),
+    ("/group/info/ext", None, "setGroupExt"),
+    ("/group/transfer", None, "transferGroup"),
+    ("/group/user_joined", None, "listJoinedGroups"),
+    ("/group/public_list", None, "listPublicGroups"),
+    ("/group/settings", None, "getGroupSettings"),
+    ("/group/settings/allow_member_invitation", None, "setMemberInvite"),
+    ("/group/settings/allow_member_modify", None, "setMemberModify"),
+    ("/group/settings/enable_read_ack", None, "setReadAck"),
+    ("/group/settings/history_visible", None, "setHistoryVisible"),
+    ("/group/settings/hide_member_info", None, "setHideMemberInfo"),
+    ("/group/settings/require_admin_approval", None, "setApplyApproval"),
+    ("/group/display_name", None, "setDisplayName"),
+    ("/group/msg/mute_mode", None, "setGroupMuteMode"),
+    ("/group/msg/push_mode", None, "setGroupPushMode"),
+    ("/group/msg/not_disturb", None, "setGroupNotDisturb"),
+    ("/group/admin/add", None, "addGroupAdmins"),
+    ("/group/admin/remove", None, "removeGroupAdmins"),
+    ("/group/admin_list", None, "listGroupAdmins"),
+    ("/group/ban", None, "muteMembers"),
+    ("/group/unban", None, "unmuteMembers"),
+    ("/group/banned_list", None, "listMutedMembers"),
+    ("/group/settings/ban_all", None, "muteAll"),
+    ("/group/settings/unban_all", None, "unmuteAll"),
+    ("/group/block", None, "blockUsers"),
+    ("/group/unblock", None, "unblockUsers"),
+    ("/group/blocked_list", None, "listBlockedUsers"),
+    ("/group/announcement", None, "getAnnouncement"),
+    ("/group/announcement/delete", None, "deleteAnnouncement"),
+    ("/group/announcement/edit", None, "publishAnnouncement"),
+    ("/group/announcement/last", None, "getLatestAnnouncement"),
+    ("/group/announcement/list", None, "listAnnouncements"),
+    ("/group/file", None, "getGroupFile"),
+    ("/group/file/delete", None, "deleteGroupFiles"),
+    ("/group/file/list", None, "listGroupFiles"),
+    ("/group/file/update_name", None, "renameGroupFile"),
+    ("/group/file/upload", None, "uploadGroupFile"),
+    ("/group/member_list", None, "listGroupMembers"),
+    ("/group/members/display_name", None, "getMemberProfiles"),
+    ("/group/kick", None, "kickMembers"),
+    ("/group/leave", None, "leaveGroup"),
+    ("/group/invite", None, "inviteToGroup"),
+    ("/group/invite/handle", None, "handleInvitation"),
+    ("/group/invitation_list", None, "listInvitations"),
+    ("/group/apply", None, "applyToGroup"),
+    ("/group/apply/handle", None, "handleApplication"),
+    ("/group/application_list", None, "listApplications"),
+    ("/group/qrcode/invite", None, "joinByQrCode"),
+    ("/app/qrcode/group_invite", None, "joinByQrCodeGet"),
+    ("/group/qrcode/sign", None, "getGroupQrCode"),
+    ("/app/qrcode/group_sign", None, "getGroupQrCodeApp"),
+];
+
+/// The name of an operation: the entry for its method, else the one for every method.
+pub fn operation_name(method: &Method, path: &str) -> Option<&'static str> {
+    let entries = || OPERATION_NAMES.iter().filter(|(p, _, _)| *p == path);
+    entries()
+        .find(|(_, m, _)| m.as_ref() == Some(method))
+        .or_else(|| entries().find(|(_, m, _)| m.is_none()))
+        .map(|(_, _, name)| *name)
 }
 
 /// The metadata holds `&'static str`: each distinct id is allocated once per process.
@@ -43,12 +187,138 @@ fn intern(s: String) -> &'static str {
     ids.entry(s.clone()).or_insert_with(|| Box::leak(s.into_boxed_str()))
 }
 
+/// Names every operation of `path`; the POST twin of a PUT or DELETE handler becomes its
+/// deprecated alias `{name}Post`.
+fn name_operations(path: &mut MetaPath) {
+    let canonical = |m: &Method| *m == Method::PUT || *m == Method::DELETE;
+    let twinned: Vec<&'static str> = path
+        .operations
+        .iter()
+        .filter(|op| canonical(&op.method))
+        .filter_map(|op| operation_name(&op.method, &path.path))
+        .collect();
+    for op in path.operations.iter_mut() {
+        // an operation missing from the table keeps a name from method and path (a test fails)
+        let name = operation_name(&op.method, &path.path);
+        let fallback = || intern(format!("{}_{}", op.method.as_str().to_ascii_lowercase(), path.path.trim_matches('/').replace('/', "_")));
+        let name = name.unwrap_or_else(fallback);
+        if op.method == Method::POST && twinned.contains(&name) {
+            op.operation_id = Some(intern(format!("{name}Post")));
+            op.deprecated = true;
+            let alias = format!("The same operation as `{name}`, reached by POST (kept for clients that use it).");
+            op.description = Some(intern(match op.description {
+                Some(d) => format!("{alias}\n\n{d}"),
+                None => alias,
+            }));
+        } else {
+            op.operation_id = Some(name);
+        }
+    }
+}
+
+/// The security requirements of an operation from what its extractors declared: a token
+/// (`Caller`), a token accepted but not needed (`TokenAccepted`: an empty alternative), or none.
+fn security_of(op: &MetaOperation) -> Vec<HashMap<&'static str, Vec<&'static str>>> {
+    if op.tags.contains(&"System") {
+        return vec![];
+    }
+    let all = |names: &[&'static str]| names.iter().map(|n| (*n, vec![])).collect::<HashMap<_, _>>();
+    let with_token = vec![
+        all(&[APP_ID, ACCESS_TOKEN]),
+        all(&[APP_ID, ACCESS_TOKEN, ACT_AS_USER]),
+        all(&[APP_ID, ACCESS_TOKEN, ACT_ON_GROUP]),
+    ];
+    let token_accepted = op.security.iter().any(HashMap::is_empty);
+    if op.security.is_empty() {
+        vec![all(&[APP_ID])]
+    } else if token_accepted {
+        // open to everyone of the app; a client that sends its identity anyway is not refused
+        [vec![all(&[APP_ID])], with_token].concat()
+    } else {
+        with_token
+    }
+}
+
+/// HTTP 200: the operation's success envelope or an `ErrorEnvelope`; HTTP 500: `ErrorEnvelope`.
+fn type_responses(op: &mut MetaOperation) {
+    for response in op.responses.responses.iter_mut() {
+        for media in response.content.iter_mut() {
+            let MetaSchemaRef::Reference(name) = &media.schema else { continue };
+            if !is_envelope(name) {
+                continue;
+            }
+            let error = MetaSchemaRef::Reference(ERROR_ENVELOPE.to_owned());
+            media.schema = if response.status == Some(200) {
+                let mut either = MetaSchema::ANY;
+                either.one_of = vec![MetaSchemaRef::Reference(name.clone()), error];
+                MetaSchemaRef::Inline(Box::new(either))
+            } else {
+                error
+            };
+        }
+    }
+}
+
+/// Success envelopes: `code` is 200 and every field is present.
+fn type_envelopes(registry: &mut Registry) {
+    for (name, schema) in registry.schemas.iter_mut() {
+        if !is_envelope(name) {
+            continue;
+        }
+        for (field, prop) in schema.properties.iter_mut() {
+            if *field == "code" {
+                let mut code = MetaSchema::new_with_format("integer", "int32");
+                code.enum_items = vec![200.into()];
+                code.description = Some("200: success (errors answer an ErrorEnvelope)");
+                *prop = MetaSchemaRef::Inline(Box::new(code));
+            }
+        }
+        schema.required = schema.properties.iter().map(|(field, _)| *field).collect();
+    }
+    let mut code = MetaSchema::new_with_format("integer", "int32");
+    code.enum_items = ERROR_CODES.iter().filter(|r| r.code != 200).map(|r| r.code.into()).collect();
+    code.description = Some(error_table());
+    registry.schemas.insert(ERROR_CODE.to_owned(), code);
+    let mut envelope = MetaSchema::new("object");
+    envelope.description = Some("A refused request or a fault: `code` says which, `message` says why in words (`data` is null).");
+    envelope.properties = vec![("code", MetaSchemaRef::Reference(ERROR_CODE.to_owned())), ("message", MetaSchemaRef::Inline(Box::new(MetaSchema::new("string"))))];
+    envelope.required = vec!["code", "message"];
+    registry.schemas.insert(ERROR_ENVELOPE.to_owned(), envelope);
+}
+
+/// The error table in Markdown (the description of `ErrorCode`).
+fn error_table() -> &'static str {
+    static TABLE: OnceLock<String> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = String::from("The error codes of the envelope (HTTP 200 unless said):\n\n| code | name | meaning |\n|---|---|---|\n");
+        for row in ERROR_CODES.iter().filter(|r| r.code != 200) {
+            t.push_str(&format!("| {} | {} | {} |\n", row.code, row.name, row.meaning));
+        }
+        t
+    })
+}
+
+fn header_scheme(name: &'static str, description: &'static str) -> MetaSecurityScheme {
+    MetaSecurityScheme {
+        ty: "apiKey",
+        description: Some(description),
+        name: Some(name),
+        key_in: Some("header"),
+        scheme: None,
+        bearer_format: None,
+        flows: None,
+        openid_connect_url: None,
+    }
+}
+
 impl<T: OpenApi> OpenApi for SpecConventions<T> {
     fn meta() -> Vec<MetaApi> {
         let mut apis = T::meta();
         for path in apis.iter_mut().flat_map(|api| api.paths.iter_mut()) {
+            name_operations(path);
             for op in path.operations.iter_mut() {
-                op.operation_id = Some(intern(operation_id(&op.method, &path.path)));
+                op.security = security_of(op);
+                type_responses(op);
             }
         }
         apis
@@ -56,6 +326,24 @@ impl<T: OpenApi> OpenApi for SpecConventions<T> {
 
     fn register(registry: &mut Registry) {
         T::register(registry);
+        registry.create_security_scheme(APP_ID, header_scheme("app_id", "The app's id: on every call but the System probes"));
+        registry.create_security_scheme(
+            ACT_AS_USER,
+            header_scheme(
+                "user_id",
+                "With an app admin token: act as this user. With a user token: must be the token's own \
+                 user id (or absent); another id is refused with 10010.",
+            ),
+        );
+        registry.create_security_scheme(
+            ACT_ON_GROUP,
+            header_scheme(
+                "group_id",
+                "Only with an app admin token: act with owner rights on this group (and only on it). A \
+                 user token with this header is refused with 10010.",
+            ),
+        );
+        type_envelopes(registry);
         for (schema, field) in DOCUMENTED_REQUIRED {
             if let Some(s) = registry.schemas.get_mut(schema) {
                 s.required.push(field);
@@ -74,4 +362,19 @@ impl<T: OpenApi> OpenApi for SpecConventions<T> {
     fn add_routes(self, route_table: &mut HashMap<String, HashMap<Method, poem::endpoint::BoxEndpoint<'static>>>) {
         self.0.add_routes(route_table)
     }
+}
+
+/// The JSON pass over poem-openapi's document: tags in `tag_order`, keys sorted.
+pub fn finish(document: &str, tag_order: &[&str]) -> Value {
+    let mut doc: Value = serde_json::from_str(document).expect("poem-openapi emits JSON");
+    if let Some(tags) = doc.get_mut("tags").and_then(Value::as_array_mut) {
+        let place = |t: &Value| tag_order.iter().position(|n| t["name"] == *n).unwrap_or(usize::MAX);
+        tags.sort_by_key(place);
+    }
+    let names: Vec<Value> = ERROR_CODES.iter().filter(|r| r.code != 200).map(|r| r.name.into()).collect();
+    if let Some(code) = doc.pointer_mut(&format!("/components/schemas/{ERROR_CODE}")) {
+        code["x-enum-varnames"] = Value::Array(names);
+    }
+    // serde_json's map is ordered by key: the round trip sorts every object
+    doc
 }

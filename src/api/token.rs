@@ -112,7 +112,7 @@ impl TokenApi {
     }
 }
 
-#[OpenApi(tag = "ApiTags::Token")]
+#[OpenApi(tag = "ApiTags::Tokens")]
 impl TokenApi {
     /// Get a user token by username
     ///

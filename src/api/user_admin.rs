@@ -96,7 +96,7 @@ fn results(v: Vec<ItemResult>) -> Vec<BatchItemResult> {
     v.into_iter().map(Into::into).collect()
 }
 
-#[OpenApi(tag = "ApiTags::User")]
+#[OpenApi(tag = "ApiTags::UserAdministration")]
 impl UserAdminApi {
     /// Banned user
     ///

@@ -23,7 +23,7 @@ pub struct PinList {
     pub conversation_ids: Vec<i64>,
 }
 
-#[OpenApi(tag = "ApiTags::User")]
+#[OpenApi(tag = "ApiTags::UserConversations")]
 impl UserConversationsApi {
     /// Pin a conversation
     ///

@@ -79,7 +79,7 @@ pub struct OnlineStatus {
     pub online: bool,
 }
 
-#[OpenApi(tag = "ApiTags::User")]
+#[OpenApi(tag = "ApiTags::UserDevices")]
 impl UserDevicesApi {
     /// Device list
     ///

@@ -110,7 +110,7 @@ pub struct AdminPasswordReq {
     pub password: String,
 }
 
-#[OpenApi(tag = "ApiTags::User")]
+#[OpenApi(tag = "ApiTags::UserProfile")]
 impl UserProfileApi {
     /// Get user information
     ///

@@ -35,7 +35,7 @@ pub struct TagsReq {
     pub tags: Vec<String>,
 }
 
-#[OpenApi(tag = "ApiTags::User")]
+#[OpenApi(tag = "ApiTags::UserPush")]
 impl UserPushApi {
     /// Bind alias
     ///

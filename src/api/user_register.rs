@@ -78,7 +78,7 @@ pub struct RegisterPushReq {
     pub sign: Option<String>,
 }
 
-#[OpenApi(tag = "ApiTags::User")]
+#[OpenApi(tag = "ApiTags::UserRegistration")]
 impl UserRegisterApi {
     /// Register user
     ///

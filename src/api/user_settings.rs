@@ -180,7 +180,7 @@ impl From<UserSettingsUpdate> for SettingsPatch {
     }
 }
 
-#[OpenApi(tag = "ApiTags::User")]
+#[OpenApi(tag = "ApiTags::UserSettings")]
 impl UserSettingsApi {
     /// Get user settings
     ///

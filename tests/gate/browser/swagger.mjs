@@ -1,9 +1,10 @@
 // Swagger UI of a running imserver, in Debian's chromium driven by playwright-core.
 // Env: GATE_BASE (server URL), GATE_APP_ID, GATE_TOKEN (a user token), GATE_ADMIN_TOKEN and
 // GATE_USER_ID (the app admin token and the user's id), GATE_SHOTS (screenshot dir).
-// Opens /swagger, authorizes with the user's access-token, fills app_id, runs "Try it out" on
-// GET /user/profile and on POST /group/create (JSON body); then logs out, authorizes with the app
-// admin token and runs GET /user/profile again with the user_id header (the README's first steps).
+// Opens /swagger, authorizes once with app_id and the user's access-token, runs "Try it out" on
+// GET /user/profile and on POST /group/create (JSON body); then authorizes with the app admin
+// token and act_as_user (the user_id header) and runs GET /user/profile again (the README's
+// first steps).
 // Each time it asserts that the response panel shows HTTP 200 and envelope code 200. Prints one
 // JSON line with what it saw (the caller checks the resulting state through the API).
 import { chromium } from 'playwright-core';
@@ -58,38 +59,37 @@ try {
   seen.title = (await page.locator('.swagger-ui .information-container .title').first().innerText()).trim();
   await page.screenshot({ path: path.join(shots, '1-swagger.png') });
 
-  // Authorize: the access-token apiKey (header) scheme.
-  async function authorize(value, shot) {
+  // Authorize, once per identity: the apiKey (header) schemes app_id, access-token and, for the
+  // admin acting as a user, act_as_user. Operations need no identity parameters of their own.
+  async function authorize(values, shot) {
     await page.locator('.scheme-container button.authorize').click();
     const dialog = page.locator('.dialog-ux .modal-ux');
     await dialog.waitFor();
-    const scheme = dialog.locator('.auth-container').filter({ hasText: 'access-token' });
-    const logout = scheme.locator('button:has-text("Logout")');
-    if (await logout.count()) await logout.click();
-    await scheme.locator('input[type=text], input[type=password], input:not([type])').first().fill(value);
+    for (const [name, value] of Object.entries(values)) {
+      const scheme = dialog.locator('.auth-container').filter({ has: page.locator('h4', { hasText: new RegExp(`^\\s*${name}\\b`) }) });
+      const logout = scheme.locator('button:has-text("Logout")');
+      if (await logout.count()) await logout.click();
+      await scheme.locator('input[type=text], input[type=password], input:not([type])').first().fill(value);
+      await scheme.locator('button.authorize, button:has-text("Authorize")').first().click();
+      await logout.waitFor();
+    }
     if (shot) await page.screenshot({ path: path.join(shots, shot) });
-    await scheme.locator('button.authorize, button:has-text("Authorize")').first().click();
-    await logout.waitFor();
     await dialog.locator('button.btn-done, button:has-text("Close")').first().click();
     await dialog.waitFor({ state: 'detached' });
   }
-  await authorize(token, '2-authorize.png');
+  await authorize({ app_id: appId, 'access-token': token }, '2-authorize.png');
 
   // One operation block: method + path (the first one when it appears under several tags).
   const opblock = (method, p) =>
     page.locator(`.opblock.opblock-${method}`)
       .filter({ has: page.locator(`.opblock-summary-path[data-path="${p}"]`) }).first();
 
-  async function tryOut(method, p, { body, shot, headers = {}, again = false }) {
+  async function tryOut(method, p, { body, shot, again = false }) {
     const op = opblock(method, p);
     await op.scrollIntoViewIfNeeded();
     if (!again) {
       await op.locator('.opblock-summary').first().click();
       await op.locator('button.try-out__btn').click();
-    }
-    await op.locator('tr[data-param-name="app_id"] input').fill(appId);
-    for (const [name, value] of Object.entries(headers)) {
-      await op.locator(`tr[data-param-name="${name}"] input`).fill(value);
     }
     if (body !== undefined) {
       const ta = op.locator('textarea.body-param__text');
@@ -117,9 +117,9 @@ try {
     body: { name: groupName, description: 'Try it out', type: 0, user_list: [] },
     shot: '4-post-group-create.png',
   });
-  await authorize(adminToken);
+  await authorize({ 'access-token': adminToken, act_as_user: userId });
   seen.admin_profile = await tryOut('get', '/user/profile', {
-    headers: { user_id: userId }, again: true, shot: '5-get-user-profile-as-admin.png',
+    again: true, shot: '5-get-user-profile-as-admin.png',
   });
   seen.page_errors = errors;
   console.log(JSON.stringify(seen));

@@ -10,6 +10,7 @@ have made. Each step asserts the envelope code and reads the resulting state bac
 """
 import importlib
 import os
+import re
 import pkgutil
 import sys
 import time
@@ -42,8 +43,9 @@ MODULES = _module_index()
 
 
 def module_name(method, path):
-    """openapi-python-client's name for an operation without operationId: method + path, snake case."""
-    return method.lower() + "_" + path.strip("/").replace("/", "_").replace("-", "_").replace(".", "_").lower()
+    """openapi-python-client's module of an operation: its operationId in snake case."""
+    op_id = SPEC["paths"][path][method.lower()]["operationId"]
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", op_id).lower()
 
 
 def op(method, path):
@@ -118,7 +120,7 @@ def named_types(c):
 def register(c):
     def reg(client, name):
         body = M.RegisterReq(username=name, password="secret-pass-1")
-        d = data(op("POST", "/user/register/v2").sync_detailed(client=client, body=body, app_id=c.app),
+        d = data(op("POST", "/user/register/v2").sync_detailed(client=client, body=body),
                  f"register {name}")
         check(d.user_id > 0, f"register {name}: user_id {d.user_id}")
         return d.user_id
@@ -130,7 +132,7 @@ def register(c):
     for who in ("bob", "carol", "dave", "erin"):
         c.ids[who] = reg(c.admin, f"{who}_{RUN}")
     code(op("POST", "/user/register/v2").sync_detailed(
-        client=c.anon, body=M.RegisterReq(username=f"alice_{RUN}", password="secret-pass-1"), app_id=c.app),
+        client=c.anon, body=M.RegisterReq(username=f"alice_{RUN}", password="secret-pass-1")),
         10004, "register a taken username")
 
 
@@ -141,16 +143,16 @@ def register_batch(c):
     if gate.has_route(SPEC, "POST", "/user/register/batch"):
         items = [M.RegisterBatchItem(username=n, password="secret-pass-1") for n in names]
         rows = data(op("POST", "/user/register/batch").sync_detailed(
-            client=c.admin, body=M.RegisterBatchReq(list_=items), app_id=c.app), "register/batch")
+            client=c.admin, body=M.RegisterBatchReq(list_=items)), "register/batch")
         check([(r.username, r.success) for r in rows] == [(n, True) for n in names], f"register/batch: {rows}")
         c.batch = [r.user_id for r in rows]
     else:
         c.batch = [data(op("POST", "/user/register/v2").sync_detailed(
-            client=c.admin, body=M.RegisterReq(username=n, password="secret-pass-1"), app_id=c.app),
+            client=c.admin, body=M.RegisterReq(username=n, password="secret-pass-1")),
             f"register {n}").user_id for n in names]
     check(len(set(c.batch)) == 10 and all(isinstance(u, int) and u > 0 for u in c.batch), f"ids {c.batch}")
     if gate.has_route(SPEC, "GET", "/user/list"):
-        rows = data(op("GET", "/user/list").sync_detailed(client=c.admin, app_id=c.app, page_num=1,
+        rows = data(op("GET", "/user/list").sync_detailed(client=c.admin, page_num=1,
                                                          page_size=500), "user/list")
         listed = {r.user_id for r in rows}
         check(set(c.batch) <= listed, f"user/list lacks the batch: {sorted(listed)}")
@@ -161,7 +163,7 @@ def tokens(c):
     c.tok = {}
 
     def by_name(who):
-        d = data(op("POST", "/token/user").sync_detailed(client=c.anon, app_id=c.app, body=M.TokenByNameReq(
+        d = data(op("POST", "/token/user").sync_detailed(client=c.anon, body=M.TokenByNameReq(
             name=f"{who}_{RUN}", password="secret-pass-1", device_guid=f"sdk-{who}")), f"token/user {who}")
         check(d.user_id == c.ids[who] and d.token and d.expire > time.time(), f"token/user {who}: {d}")
         return d.token
@@ -170,18 +172,18 @@ def tokens(c):
         c.tok[who] = by_name(who)
     for who in ("bob", "carol"):
         if who == "bob" and gate.has_route(SPEC, "POST", "/token/id"):
-            d = data(op("POST", "/token/id").sync_detailed(client=c.anon, app_id=c.app, body=M.TokenByIdReq(
+            d = data(op("POST", "/token/id").sync_detailed(client=c.anon, body=M.TokenByIdReq(
                 user_id=c.ids["bob"], password="secret-pass-1", device_guid="sdk-bob")), "token/id bob")
             check(d.user_id == c.ids["bob"], f"token/id bob: {d}")
             c.tok[who] = d.token
         elif who == "carol" and gate.has_route(SPEC, "POST", "/token/login"):
-            d = data(op("POST", "/token/login").sync_detailed(client=c.anon, app_id=c.app, body=M.TokenByLoginReq(
+            d = data(op("POST", "/token/login").sync_detailed(client=c.anon, body=M.TokenByLoginReq(
                 login_name=f"carol_{RUN}", password="secret-pass-1", device_guid="sdk-carol")), "token/login carol")
             check(d.user_id == c.ids["carol"], f"token/login carol: {d}")
             c.tok[who] = d.token
         else:
             c.tok[who] = by_name(who)
-    code(op("POST", "/token/user").sync_detailed(client=c.anon, app_id=c.app, body=M.TokenByNameReq(
+    code(op("POST", "/token/user").sync_detailed(client=c.anon, body=M.TokenByNameReq(
         name=f"alice_{RUN}", password="wrong-pass-1")), 11001, "token/user with a wrong password")
     c.users = {who: c.as_user(who) for who in c.tok}
 
@@ -190,18 +192,18 @@ def tokens(c):
       [("GET", "/user/profile"), ("PUT", "/user/profile")], needs=("users",))
 def profile(c):
     alice = c.users["alice"]
-    p = data(op("GET", "/user/profile").sync_detailed(client=alice, app_id=c.app), "profile")
+    p = data(op("GET", "/user/profile").sync_detailed(client=alice), "profile")
     check(isinstance(p, M.Profile), f"profile data is a {type(p).__name__}, not Profile")
     check(p.user_id == c.ids["alice"] and p.username == f"alice_{RUN}", f"profile: {p}")
-    ok(op("PUT", "/user/profile").sync_detailed(client=alice, app_id=c.app, body=M.ProfileUpdate(
+    ok(op("PUT", "/user/profile").sync_detailed(client=alice, body=M.ProfileUpdate(
         nick_name="Alice from the SDK", description="generated client", public_info="hello")), "update profile")
-    p = data(op("GET", "/user/profile").sync_detailed(client=alice, app_id=c.app), "profile after update")
+    p = data(op("GET", "/user/profile").sync_detailed(client=alice), "profile after update")
     check((p.nick_name, p.description, p.public_info) == ("Alice from the SDK", "generated client", "hello"),
           f"profile after update: {p}")
-    p = data(op("GET", "/user/profile").sync_detailed(client=c.admin, app_id=c.app, user_id=c.ids["alice"]),
+    p = data(op("GET", "/user/profile").sync_detailed(client=c.client_for(c.admin_token, user_id=str(c.ids["alice"]))),
              "profile as the app admin with user_id")
     check(p.user_id == c.ids["alice"] and p.nick_name == "Alice from the SDK", f"admin's view: {p}")
-    code(op("GET", "/user/profile").sync_detailed(client=alice, app_id=c.app, user_id=c.ids["bob"]),
+    code(op("GET", "/user/profile").sync_detailed(client=c.client_for(c.tok["alice"], user_id=str(c.ids["bob"]))),
          10010, "a user token naming another user")
 
 
@@ -209,23 +211,23 @@ def profile(c):
       needs=("users",))
 def settings(c):
     alice = c.users["alice"]
-    ok(op("PUT", "/user/settings").sync_detailed(client=alice, app_id=c.app, body=M.UserSettingsUpdate(
+    ok(op("PUT", "/user/settings").sync_detailed(client=alice, body=M.UserSettingsUpdate(
         user_id=c.ids["alice"], no_push=True, no_push_start_hour=22, no_push_end_hour=7, vibratory=False)),
         "update settings")
-    s = data(op("GET", "/user/settings").sync_detailed(client=alice, app_id=c.app), "settings")
+    s = data(op("GET", "/user/settings").sync_detailed(client=alice), "settings")
     check((s.user_id, s.no_push, s.no_push_start_hour, s.no_push_end_hour, s.vibratory)
           == (c.ids["alice"], True, 22, 7, False), f"settings after update: {s}")
     # bob wants to confirm invitations: inviting him leaves a pending invitation.
-    ok(op("PUT", "/user/settings").sync_detailed(client=c.users["bob"], app_id=c.app, body=M.UserSettingsUpdate(
+    ok(op("PUT", "/user/settings").sync_detailed(client=c.users["bob"], body=M.UserSettingsUpdate(
         user_id=c.ids["bob"], group_confirm=True)), "bob: group_confirm")
-    s = data(op("GET", "/user/settings").sync_detailed(client=c.users["bob"], app_id=c.app), "bob's settings")
+    s = data(op("GET", "/user/settings").sync_detailed(client=c.users["bob"]), "bob's settings")
     check(s.group_confirm is True, f"bob's settings: {s}")
     c.bob_confirms = True
 
 
 def group_info(c, client=None):
-    return data(op("GET", "/group/info").sync_detailed(client=client or c.users["alice"], app_id=c.app,
-                                                       group_id_query=c.gid), "group info")
+    return data(op("GET", "/group/info").sync_detailed(client=client or c.users["alice"],
+                                                       group_id=c.gid), "group info")
 
 
 def members(c, limit=500, client=None):
@@ -233,7 +235,7 @@ def members(c, limit=500, client=None):
     ids, pages, totals, cursor = [], 0, set(), UNSET
     while True:
         env = ok(op("GET", "/group/member_list").sync_detailed(
-            client=client or c.users["alice"], app_id=c.app, group_id_query=c.gid, limit=limit, cursor=cursor),
+            client=client or c.users["alice"], group_id=c.gid, limit=limit, cursor=cursor),
             f"member_list page {pages + 1}")
         pages += 1
         check(isinstance(env.data, list) and len(env.data) <= limit, f"member_list page: {env.data}")
@@ -247,7 +249,7 @@ def members(c, limit=500, client=None):
 
 @step("create a group", [("POST", "/group/create"), ("GET", "/group/info")], needs=("users",))
 def create_group(c):
-    g = data(op("POST", "/group/create").sync_detailed(client=c.users["alice"], app_id=c.app, body=M.CreateGroupReq(
+    g = data(op("POST", "/group/create").sync_detailed(client=c.users["alice"], body=M.CreateGroupReq(
         name=f"sdk group {RUN}", description="made by the generated client")), "group/create")
     check(isinstance(g, M.GroupInfo), f"group/create data is a {type(g).__name__}, not GroupInfo")
     check(g.owner_id == c.ids["alice"] and g.count == 1 and g.status == 0, f"created group: {g}")
@@ -261,20 +263,20 @@ def create_group(c):
       [("POST", "/group/invite"), ("GET", "/group/invitation_list"), ("POST", "/group/invite/handle"),
        ("GET", "/group/member_list")], needs=("gid", "bob_confirms"))
 def invite(c):
-    res = data(op("POST", "/group/invite").sync_detailed(client=c.users["alice"], app_id=c.app, body=M.InviteReq(
+    res = data(op("POST", "/group/invite").sync_detailed(client=c.users["alice"], body=M.InviteReq(
         group_id=c.gid, user_list=[c.ids["carol"], c.ids["bob"]], reason="join us")), "invite carol and bob")
     check(sorted((r.user_id, r.result) for r in res)
           == sorted([(c.ids["carol"], "success"), (c.ids["bob"], "success")]), f"invite answer: {res}")
     ids, _, _, _ = members(c)
     check(c.ids["carol"] in ids and c.ids["bob"] not in ids, f"after invite, members {ids}")
-    env = ok(op("GET", "/group/invitation_list").sync_detailed(client=c.users["bob"], app_id=c.app),
+    env = ok(op("GET", "/group/invitation_list").sync_detailed(client=c.users["bob"]),
              "bob's invitation_list")
     pending = [i for i in env.data if i.group_id == c.gid]
     check(len(pending) == 1 and pending[0].status == 0 and pending[0].inviter_id == c.ids["alice"]
           and pending[0].invitee_id == c.ids["bob"], f"bob's invitations: {env.data}")
-    ok(op("POST", "/group/invite/handle").sync_detailed(client=c.users["bob"], app_id=c.app, body=M.HandleReq(
+    ok(op("POST", "/group/invite/handle").sync_detailed(client=c.users["bob"], body=M.HandleReq(
         approval=True, group_id=c.gid, user_id=c.ids["alice"])), "bob accepts")
-    env = ok(op("GET", "/group/invitation_list").sync_detailed(client=c.users["bob"], app_id=c.app),
+    env = ok(op("GET", "/group/invitation_list").sync_detailed(client=c.users["bob"]),
              "bob's invitation_list after accepting")
     check([i.status for i in env.data if i.group_id == c.gid] == [1], f"handled invitation: {env.data}")
     ids, _, _, _ = members(c)
@@ -286,18 +288,18 @@ def invite(c):
       [("POST", "/group/apply"), ("POST", "/group/application_list"), ("POST", "/group/apply/handle")],
       needs=("joined",))
 def apply(c):
-    r = data(op("POST", "/group/apply").sync_detailed(client=c.users["dave"], app_id=c.app, body=M.ApplyReq(
+    r = data(op("POST", "/group/apply").sync_detailed(client=c.users["dave"], body=M.ApplyReq(
         group_id=c.gid, reason="let me in")), "dave applies")
     check(r.user_id == c.ids["dave"] and r.reason == "pending approval", f"apply answer: {r}")
     env = ok(op("POST", "/group/application_list").sync_detailed(
-        client=c.users["alice"], app_id=c.app, body=M.ApplicationListReq(group_list=[c.gid])), "application_list")
+        client=c.users["alice"], body=M.ApplicationListReq(group_list=[c.gid])), "application_list")
     check([(a.applicant_id, a.status, a.reason) for a in env.data] == [(c.ids["dave"], 0, "let me in")]
           and env.total == 1, f"applications: {env.data}")
-    r = data(op("POST", "/group/apply/handle").sync_detailed(client=c.users["alice"], app_id=c.app, body=M.HandleReq(
+    r = data(op("POST", "/group/apply/handle").sync_detailed(client=c.users["alice"], body=M.HandleReq(
         approval=True, group_id=c.gid, user_id=c.ids["dave"])), "alice approves")
     check(r.user_id == c.ids["dave"] and r.result == "success", f"apply/handle answer: {r}")
     env = ok(op("POST", "/group/application_list").sync_detailed(
-        client=c.users["alice"], app_id=c.app, body=M.ApplicationListReq(group_list=[c.gid])),
+        client=c.users["alice"], body=M.ApplicationListReq(group_list=[c.gid])),
         "application_list after approval")
     check([a.status for a in env.data] == [1], f"approved application: {env.data}")
     c.joined.append(c.ids["dave"])
@@ -308,7 +310,7 @@ def apply(c):
 @step("list members in pages of 4 with the cursor (after inviting ten more)",
       [("POST", "/group/invite"), ("GET", "/group/member_list")], needs=("joined", "batch"))
 def paging(c):
-    res = data(op("POST", "/group/invite").sync_detailed(client=c.users["alice"], app_id=c.app, body=M.InviteReq(
+    res = data(op("POST", "/group/invite").sync_detailed(client=c.users["alice"], body=M.InviteReq(
         group_id=c.gid, user_list=c.batch)), "invite ten")
     check(sorted(r.user_id for r in res if r.result == "success") == sorted(c.batch), f"invite ten: {res}")
     c.joined += c.batch
@@ -323,34 +325,34 @@ def paging(c):
                                      ("GET", "/group/member_list")], needs=("joined",))
 def mute(c):
     before = int(time.time() * 1000)
-    res = data(op("POST", "/group/ban").sync_detailed(client=c.users["alice"], app_id=c.app, body=M.BanReq(
+    res = data(op("POST", "/group/ban").sync_detailed(client=c.users["alice"], body=M.BanReq(
         group_id=c.gid, user_list=[c.ids["carol"]], duration=10)), "ban carol")
     check([(r.user_id, r.result) for r in res] == [(c.ids["carol"], "success")], f"ban answer: {res}")
-    env = ok(op("GET", "/group/banned_list").sync_detailed(client=c.users["alice"], app_id=c.app,
-                                                          group_id_query=c.gid), "banned_list")
+    env = ok(op("GET", "/group/banned_list").sync_detailed(client=c.users["alice"],
+                                                          group_id=c.gid), "banned_list")
     check([b.user_id for b in env.data] == [c.ids["carol"]], f"banned: {env.data}")
     until = env.data[0].expired_time
     check(before + 9 * 60_000 < until <= int(time.time() * 1000) + 10 * 60_000 + 1000, f"mute end {until}")
-    page = ok(op("GET", "/group/member_list").sync_detailed(client=c.users["alice"], app_id=c.app,
-                                                           group_id_query=c.gid), "member_list")
+    page = ok(op("GET", "/group/member_list").sync_detailed(client=c.users["alice"],
+                                                           group_id=c.gid), "member_list")
     check({m.user_id: m.expired_time for m in page.data}[c.ids["carol"]] == until, "member_list mute end")
 
 
 @step("blacklist dave: he leaves and cannot apply again",
       [("POST", "/group/block"), ("GET", "/group/blocked_list"), ("POST", "/group/apply")], needs=("joined",))
 def blacklist(c):
-    res = data(op("POST", "/group/block").sync_detailed(client=c.users["alice"], app_id=c.app, body=M.GroupUsersReq(
+    res = data(op("POST", "/group/block").sync_detailed(client=c.users["alice"], body=M.GroupUsersReq(
         group_id=c.gid, user_list=[c.ids["dave"]])), "block dave")
     check([(r.user_id, r.result) for r in res] == [(c.ids["dave"], "success")], f"block answer: {res}")
-    env = ok(op("GET", "/group/blocked_list").sync_detailed(client=c.users["alice"], app_id=c.app,
-                                                           group_id_query=c.gid), "blocked_list")
+    env = ok(op("GET", "/group/blocked_list").sync_detailed(client=c.users["alice"],
+                                                           group_id=c.gid), "blocked_list")
     check([(b.user_id, b.group_id) for b in env.data] == [(c.ids["dave"], c.gid)] and env.total == 1,
           f"blocked: {env.data}")
     check(int(env.data[0].created_at) > 0, f"blocked_list created_at {env.data[0].created_at!r}")
     c.joined.remove(c.ids["dave"])
     ids, _, _, _ = members(c)
     check(ids == c.joined and group_info(c).count == len(c.joined), f"members after block: {ids}")
-    code(op("POST", "/group/apply").sync_detailed(client=c.users["dave"], app_id=c.app, body=M.ApplyReq(
+    code(op("POST", "/group/apply").sync_detailed(client=c.users["dave"], body=M.ApplyReq(
         group_id=c.gid)), 20018, "a blacklisted user applies")
 
 
@@ -359,30 +361,30 @@ def blacklist(c):
        ("GET", "/group/announcement/list")], needs=("joined",))
 def announcement(c):
     a = data(op("POST", "/group/announcement/edit").sync_detailed(
-        client=c.users["alice"], app_id=c.app, body=M.EditAnnouncementReq(
+        client=c.users["alice"], body=M.EditAnnouncementReq(
             group_id=c.gid, title="Welcome", content="Read the rules, then say hello.")), "announcement/edit")
     check((a.group_id, a.author, a.title) == (c.gid, c.ids["alice"], "Welcome"), f"announcement: {a}")
     last = data(op("GET", "/group/announcement/last").sync_detailed(
-        client=c.users["carol"], app_id=c.app, group_id_query=c.gid), "announcement/last as carol")
+        client=c.users["carol"], group_id=c.gid), "announcement/last as carol")
     check((last.id, last.title, last.content) == (a.id, "Welcome", "Read the rules, then say hello."),
           f"last announcement: {last}")
     lst = data(op("GET", "/group/announcement/list").sync_detailed(
-        client=c.users["carol"], app_id=c.app, group_id_query=c.gid), "announcement/list")
+        client=c.users["carol"], group_id=c.gid), "announcement/list")
     check([x.id for x in lst] == [a.id], f"announcements: {lst}")
     code(op("GET", "/group/announcement/last").sync_detailed(
-        client=c.users["dave"], app_id=c.app, group_id_query=c.gid), 20011, "a non-member reads it")
+        client=c.users["dave"], group_id=c.gid), 20011, "a non-member reads it")
 
 
 @step("upload file metadata; the owner lists it", [("POST", "/group/file/upload"), ("GET", "/group/file/list")],
       needs=("joined",))
 def files(c):
-    f = data(op("POST", "/group/file/upload").sync_detailed(client=c.users["carol"], app_id=c.app, body=M.UploadFileReq(
+    f = data(op("POST", "/group/file/upload").sync_detailed(client=c.users["carol"], body=M.UploadFileReq(
         group_id=c.gid, name="rules.pdf", size=12345, url="https://files.example.com/rules.pdf",
         type_="application/pdf")), "file/upload as carol")
     check((f.group_id, f.uploader, f.name, f.size, f.type_) == (c.gid, c.ids["carol"], "rules.pdf", 12345,
                                                                  "application/pdf"), f"uploaded: {f}")
-    lst = data(op("GET", "/group/file/list").sync_detailed(client=c.users["alice"], app_id=c.app,
-                                                          group_id_query=c.gid), "file/list")
+    lst = data(op("GET", "/group/file/list").sync_detailed(client=c.users["alice"],
+                                                          group_id=c.gid), "file/list")
     check([(x.file_id, x.url) for x in lst] == [(f.file_id, "https://files.example.com/rules.pdf")],
           f"files: {lst}")
 
@@ -390,18 +392,18 @@ def files(c):
 @step("sign a QR invite; erin joins with it", [("GET", "/group/qrcode/sign"), ("POST", "/group/qrcode/invite"),
                                               ("GET", "/group/user_joined")], needs=("joined",))
 def qrcode(c):
-    q = data(op("GET", "/group/qrcode/sign").sync_detailed(client=c.users["alice"], app_id=c.app,
-                                                          group_id_query=c.gid), "qrcode/sign")
+    q = data(op("GET", "/group/qrcode/sign").sync_detailed(client=c.users["alice"],
+                                                          group_id=c.gid), "qrcode/sign")
     check(q.qr_info and q.expire_at > q.create_at, f"qr code: {q}")
-    code(op("POST", "/group/qrcode/invite").sync_detailed(client=c.users["erin"], app_id=c.app, body=M.QrInviteReq(
+    code(op("POST", "/group/qrcode/invite").sync_detailed(client=c.users["erin"], body=M.QrInviteReq(
         qr_info=q.qr_info[:-2] + ("AA" if not q.qr_info.endswith("AA") else "BB"))), 20024, "a tampered QR code")
-    j = data(op("POST", "/group/qrcode/invite").sync_detailed(client=c.users["erin"], app_id=c.app, body=M.QrInviteReq(
+    j = data(op("POST", "/group/qrcode/invite").sync_detailed(client=c.users["erin"], body=M.QrInviteReq(
         qr_info=q.qr_info)), "qrcode/invite as erin")
     check(j.group_id == c.gid, f"qr joined: {j}")
     c.joined.append(c.ids["erin"])
     ids, _, _, _ = members(c)
     check(ids == c.joined, f"members after QR join: {ids}")
-    joined = data(op("GET", "/group/user_joined").sync_detailed(client=c.users["erin"], app_id=c.app),
+    joined = data(op("GET", "/group/user_joined").sync_detailed(client=c.users["erin"]),
                   "erin's user_joined")
     check(c.gid in joined, f"erin's groups: {joined}")
 
@@ -410,22 +412,22 @@ def qrcode(c):
       [("POST", "/group/transfer"), ("DELETE", "/group/destroy"), ("GET", "/group/info"),
        ("GET", "/group/user_joined")], needs=("joined",))
 def transfer_destroy(c):
-    r = data(op("POST", "/group/transfer").sync_detailed(client=c.users["alice"], app_id=c.app, body=M.TransferReq(
+    r = data(op("POST", "/group/transfer").sync_detailed(client=c.users["alice"], body=M.TransferReq(
         group_id=c.gid, new_owner=c.ids["bob"])), "transfer to bob")
     check((r.user_id, r.result) == (c.ids["bob"], "success"), f"transfer answer: {r}")
     g = group_info(c)
     check(g.owner_id == c.ids["bob"] and g.count == len(c.joined), f"after transfer: {g}")
-    code(op("DELETE", "/group/destroy").sync_detailed(client=c.users["alice"], app_id=c.app, group_id_query=c.gid),
+    code(op("DELETE", "/group/destroy").sync_detailed(client=c.users["alice"], group_id=c.gid),
          20013, "the old owner destroys")
-    check(data(op("DELETE", "/group/destroy").sync_detailed(client=c.users["bob"], app_id=c.app,
-                                                           group_id_query=c.gid), "bob destroys") is True,
+    check(data(op("DELETE", "/group/destroy").sync_detailed(client=c.users["bob"],
+                                                           group_id=c.gid), "bob destroys") is True,
           "destroy answers true")
     g = group_info(c)
     check(g.status == 1, f"destroyed group: {g}")
-    joined = data(op("GET", "/group/user_joined").sync_detailed(client=c.users["bob"], app_id=c.app),
+    joined = data(op("GET", "/group/user_joined").sync_detailed(client=c.users["bob"]),
                   "bob's user_joined")
     check(c.gid not in joined, f"bob's groups after destroy: {joined}")
-    code(op("POST", "/group/invite").sync_detailed(client=c.users["bob"], app_id=c.app, body=M.InviteReq(
+    code(op("POST", "/group/invite").sync_detailed(client=c.users["bob"], body=M.InviteReq(
         group_id=c.gid, user_list=[c.ids["dave"]])), 20001, "invite into a destroyed group")
 
 
@@ -433,12 +435,16 @@ def main():
     with gate.Server("sdk") as srv:
         check(srv.app_id and srv.admin_token, "the server printed no app_id / admin token")
         c = Ctx(app=srv.app_id)
-        c.anon = Client(base_url=srv.base, raise_on_unexpected_status=True, timeout=30)
-        c.admin = AuthenticatedClient(base_url=srv.base, token=srv.admin_token, prefix="",
-                                      auth_header_name="access-token", raise_on_unexpected_status=True, timeout=30)
-        c.as_user = lambda who: AuthenticatedClient(
-            base_url=srv.base, token=c.tok[who], prefix="", auth_header_name="access-token",
+        # identity is set once per client: app_id on every one, the token on authenticated ones
+        app = {"app_id": srv.app_id}
+        c.anon = Client(base_url=srv.base, headers=app, raise_on_unexpected_status=True, timeout=30)
+        # (a client's with_headers changes its shared connection too: a new client per identity)
+        c.client_for = lambda token, **extra: AuthenticatedClient(
+            base_url=srv.base, token=token, prefix="", auth_header_name="access-token", headers={**app, **extra},
             raise_on_unexpected_status=True, timeout=30)
+        c.admin_token = srv.admin_token
+        c.admin = c.client_for(srv.admin_token)
+        c.as_user = lambda who: c.client_for(c.tok[who])
         ran, skipped, failed = 0, [], []
         for title, routes, needs, fn in STEPS:
             missing = [f"{m} {p}" for m, p in routes if not gate.has_route(SPEC, m, p)]
