@@ -163,3 +163,25 @@ fn declared_text_bounds_are_the_domain_rules() {
         }
     }
 }
+
+/// Fixed value sets are enums with names; null is declared where the server takes it; ids say
+/// they stay below 2^53.
+#[test]
+fn value_sets_nulls_and_ids_are_declared() {
+    let spec: serde_json::Value = serde_json::from_str(&imserver::api::spec_json(&AppState::offline())).unwrap();
+    let s = &spec["components"]["schemas"];
+    assert_eq!(s["GroupInfo"]["properties"]["type"]["enum"], serde_json::json!([0, 2]));
+    assert_eq!(s["GroupInfo"]["properties"]["type"]["x-enum-varnames"], serde_json::json!(["PrivateGroup", "Chatroom"]));
+    assert_eq!(s["DeviceInfo"]["properties"]["platform"]["x-enum-varnames"].as_array().map(Vec::len), Some(7));
+    assert_eq!(s["GroupInvitation"]["properties"]["status"]["enum"], serde_json::json!([0, 1, 2]));
+    assert_eq!(s["UserResult"]["properties"]["result"]["enum"], serde_json::json!(["success", "fail"]));
+    assert!(s["PushModeReq"]["properties"]["msg_push_mode"].get("enum").is_none(), "a bad push mode is 20003, not a schema error");
+    for field in ["auth_question", "auth_answer", "push_nick_name", "push_token"] {
+        assert_eq!(s["UserSettingsUpdate"]["properties"][field]["nullable"], true, "{field}");
+    }
+    let member_list = &spec["paths"]["/group/member_list"]["get"]["parameters"];
+    let param = |name: &str| member_list.as_array().unwrap().iter().find(|p| p["name"] == name).unwrap().clone();
+    assert_eq!(param("cursor")["schema"]["nullable"], true);
+    assert_eq!(param("group_id")["schema"]["maximum"], imserver::api::spec::MAX_ID);
+    assert_eq!(s["GroupInfo"]["properties"]["owner_id"]["maximum"], imserver::api::spec::MAX_ID);
+}

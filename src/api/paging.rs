@@ -17,7 +17,7 @@ pub struct Limit<const DEFAULT: u64>(pub u64);
 #[derive(Clone, Copy, Debug)]
 pub struct PageNumber(pub u64);
 
-/// A cursor this server answered (empty: the first page).
+/// A cursor this server answered (empty or `null`: the first page).
 #[derive(Clone, Debug)]
 pub struct Cursor(pub Option<i64>);
 
@@ -85,7 +85,11 @@ macro_rules! parameter_type {
 
 parameter_type!([const DEFAULT: u64] Limit<DEFAULT>, "limit", integer(1, Some(MAX_LIMIT), DEFAULT));
 parameter_type!([] PageNumber, "page_number", integer(1, None, 1));
-parameter_type!([] Cursor, "cursor", MetaSchemaRef::Inline(Box::new(MetaSchema::new("string"))));
+parameter_type!([] Cursor, "cursor", {
+    let mut cursor = MetaSchema::new("string");
+    cursor.nullable = true;
+    MetaSchemaRef::Inline(Box::new(cursor))
+});
 
 impl<const DEFAULT: u64> ParseFromParameter for Limit<DEFAULT> {
     fn parse_from_parameter(value: &str) -> ParseResult<Self> {
@@ -102,7 +106,8 @@ impl ParseFromParameter for PageNumber {
 impl ParseFromParameter for Cursor {
     fn parse_from_parameter(value: &str) -> ParseResult<Self> {
         let value = value.trim();
-        if value.is_empty() {
+        // the answered cursor is null on the last page; a client may send that back as "null"
+        if value.is_empty() || value == "null" {
             return Ok(Cursor(None));
         }
         PageRequest::decode_cursor(value)

@@ -25,8 +25,9 @@
 //!   An operation answers HTTP 200 with `oneOf` the two (so `code !== 200` tells them apart in
 //!   a typed client) and HTTP 500 with `ErrorEnvelope`.
 //!
-//! On the JSON document ([`finish`]): the tags in the order of `ApiTags`, `x-enum-varnames` (the
-//! error codes' names, which poem-openapi's schema type cannot carry), and every object's keys
+//! On the JSON document ([`finish`]): the tags in the order of `ApiTags`; `enum` and
+//! `x-enum-varnames` for the error codes and every fixed value set ([`VALUE_SETS`]; poem-openapi's
+//! schema type cannot carry the names); `maximum` 2^53-1 on ids ([`MAX_ID`]); every object's keys
 //! sorted, so that the committed files are the same on every run (poem-openapi keeps security
 //! requirements in hash maps).
 use std::collections::HashMap;
@@ -375,6 +376,73 @@ pub fn finish(document: &str, tag_order: &[&str]) -> Value {
     if let Some(code) = doc.pointer_mut(&format!("/components/schemas/{ERROR_CODE}")) {
         code["x-enum-varnames"] = Value::Array(names);
     }
+    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        for (name, schema) in schemas.iter_mut() {
+            for (field, prop) in schema.get_mut("properties").and_then(Value::as_object_mut).into_iter().flatten() {
+                describe_value(name, field, prop);
+            }
+        }
+    }
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            for op in item.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
+                for param in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+                    let name = param["name"].as_str().unwrap_or_default().to_owned();
+                    if let Some(schema) = param.get_mut("schema") {
+                        describe_value(path, &name, schema);
+                    }
+                }
+            }
+        }
+    }
     // serde_json's map is ordered by key: the round trip sorts every object
     doc
+}
+
+/// The largest id a JavaScript number holds exactly (2^53 - 1): every id stays below it (they
+/// come from the databases' increasing sequences), and the spec says so with `maximum`.
+pub const MAX_ID: i64 = (1 << 53) - 1;
+
+/// The fixed value sets: where (a schema, or a path for query parameters; `*` anywhere), which
+/// field, its values and their names in generated clients.
+type ValueSet = (&'static [&'static str], &'static str, &'static [i64], &'static [&'static str]);
+const VALUE_SETS: &[ValueSet] = &[
+    (&["*"], "platform", &[0, 1, 2, 3, 4, 5, 6], &["Unknown", "Ios", "Android", "Windows", "Mac", "Linux", "Web"]),
+    (&["*"], "apply_approval", &[0, 1, 2], &["AcceptAll", "NeedsApproval", "RejectAll"]),
+    (&["*"], "auth_mode", &[0, 1, 2, 3], &["Anyone", "NeedsConsent", "NeedsAnswer", "Nobody"]),
+    (&["/user/authmode"], "value", &[0, 1, 2, 3], &["Anyone", "NeedsConsent", "NeedsAnswer", "Nobody"]),
+    (&["*"], "msg_mute_mode", &[0, 1, 2], &["NotBlocked", "NoNotifications", "NoMessages"]),
+    // responses only: a bad msg_push_mode in a request is the documented 20003, not a schema error
+    (&["GroupBrief", "GroupInfo"], "msg_push_mode", &[0, 1, 2, 3, 4], &["All", "NoPush", "AdminsAndMentions", "AdminsOnly", "MentionsOnly"]),
+    (&["CreateGroupReq", "GroupBrief", "GroupInfo"], "type", &[0, 2], &["PrivateGroup", "Chatroom"]),
+    (&["GroupBrief", "GroupInfo"], "status", &[0, 1], &["Normal", "Dissolved"]),
+    (&["GroupApplication", "GroupInvitation"], "status", &[0, 1, 2], &["Pending", "Agreed", "Rejected"]),
+    (&["UserListItem"], "status", &[0, 1], &["Normal", "Disabled"]),
+];
+
+/// The fixed string sets: where, which field, the values.
+const STRING_SETS: &[(&[&str], &str, &[&str])] = &[
+    (&["UserResult", "FileResult"], "result", &["success", "fail"]),
+    (&["Health"], "status", &["up", "ready"]),
+];
+
+/// `enum` (with `x-enum-varnames`) on the fields of a fixed value set, and `maximum` on ids.
+fn describe_value(place: &str, field: &str, schema: &mut Value) {
+    let here = |places: &[&str]| places.iter().any(|p| *p == "*" || *p == place);
+    if let Some((_, _, values, names)) = VALUE_SETS.iter().find(|(w, f, _, _)| *f == field && here(w)) {
+        if schema["type"] == "integer" {
+            schema["enum"] = values.iter().map(|v| Value::from(*v)).collect();
+            schema["x-enum-varnames"] = names.iter().map(|n| Value::from(*n)).collect();
+        }
+    }
+    if let Some((_, _, values)) = STRING_SETS.iter().find(|(w, f, _)| *f == field && here(w)) {
+        schema["enum"] = values.iter().map(|v| Value::from(*v)).collect();
+    }
+    let id_like = field == "id" || field.ends_with("_id") || field == "user_list" || field == "group_list";
+    if id_like && schema["format"] == "int64" {
+        schema["maximum"] = MAX_ID.into();
+    }
+    if id_like && schema["type"] == "array" && schema["items"]["format"] == "int64" {
+        schema["items"]["maximum"] = MAX_ID.into();
+    }
 }

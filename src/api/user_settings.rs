@@ -121,10 +121,10 @@ pub struct UserSettingsUpdate {
     #[oai(validator(minimum(value = "0"), maximum(value = "3")))]
     pub auth_mode: Option<i32>,
     /// Verification question
-    #[oai(validator(max_length = 256))]
+    #[oai(nullable, validator(max_length = 256))]
     pub auth_question: MaybeUndefined<String>,
     /// Answer of verification question
-    #[oai(validator(max_length = 256))]
+    #[oai(nullable, validator(max_length = 256))]
     pub auth_answer: MaybeUndefined<String>,
     /// Whether to automatically download: true - automatic download, false - no automatic download
     pub auto_download: Option<bool>,
@@ -143,10 +143,10 @@ pub struct UserSettingsUpdate {
     /// Whether to mute when a message is received: true - mute, false - not mute
     pub no_sounds: Option<bool>,
     /// Push nickname
-    #[oai(validator(max_length = 64))]
+    #[oai(nullable, validator(max_length = 64))]
     pub push_nick_name: MaybeUndefined<String>,
     /// Push token
-    #[oai(validator(max_length = 512))]
+    #[oai(nullable, validator(max_length = 512))]
     pub push_token: MaybeUndefined<String>,
     /// Start of push no-reminder time (hour 0-23)
     #[oai(validator(minimum(value = "0"), maximum(value = "23")))]
