@@ -408,6 +408,76 @@ def qrcode(c):
     check(c.gid in joined, f"erin's groups: {joined}")
 
 
+@step("the original clients' forms: values in a JSON body, kick by body, the eight token fields",
+      [("PUT", "/user/push"), ("GET", "/user/settings"), ("PUT", "/user/kick"), ("POST", "/token/user")],
+      needs=("users",))
+def original_forms(c):
+    erin = c.users["erin"]
+    ok(op("PUT", "/user/push").sync_detailed(client=erin, value=True), "push off (query)")
+    check(data(op("GET", "/user/settings").sync_detailed(client=erin), "settings").no_push is True, "no_push")
+    ok(op("PUT", "/user/push").sync_detailed(client=erin, value=False, body=M.SwitchBody(value=False)),
+       "push on (query and body agreeing)")
+    check(data(op("GET", "/user/settings").sync_detailed(client=erin), "settings").no_push is False, "no_push")
+    code(op("PUT", "/user/push").sync_detailed(client=erin, value=True, body=M.SwitchBody(value=False)),
+         10002, "query and body disagreeing")
+    d = data(op("POST", "/token/user").sync_detailed(client=c.anon, body=M.TokenByNameReq(
+        name=f"erin_{RUN}", password="secret-pass-1", device_guid="sdk-erin-2")), "erin logs in on a 2nd device")
+    check((d.public_key, d.store_token, d.access_key_secret, d.encrypt_type) == (None, None, None, 0),
+          f"the eight token fields: {d}")
+    second = c.client_for(d.token)
+    devices = data(op("GET", "/user/device/list").sync_detailed(client=erin), "erin's devices")
+    sn = max(x.device_sn for x in devices)
+    ok(op("PUT", "/user/kick").sync_detailed(client=erin, body=M.KickBody(device_sn=sn)), "kick by body")
+    code(op("GET", "/user/profile").sync_detailed(client=second), 10008, "the kicked device's token")
+    data(op("GET", "/user/profile").sync_detailed(client=erin), "erin's own session stays")
+
+
+@step("pin conversations: a user's and a group's", [("PUT", "/user/conversation/pin"),
+      ("PUT", "/user/conversation/unpin"), ("GET", "/user/conversation/pin_list")], needs=("joined",))
+def pins(c):
+    carol = c.users["carol"]
+    for conv in (c.ids["bob"], c.gid):
+        ok(op("PUT", "/user/conversation/pin").sync_detailed(client=carol, body=M.ConversationReq(
+            conversation_id=conv)), f"pin {conv}")
+    pinned = data(op("GET", "/user/conversation/pin_list").sync_detailed(client=carol), "pin_list")
+    check(pinned.conversation_ids == [c.ids["bob"], c.gid], f"pins: {pinned}")
+    ok(op("PUT", "/user/conversation/unpin").sync_detailed(client=carol, body=M.ConversationReq(
+        conversation_id=c.ids["bob"])), "unpin bob")
+    pinned = data(op("GET", "/user/conversation/pin_list").sync_detailed(client=carol), "pin_list")
+    check(pinned.conversation_ids == [c.gid], f"pins after unpin: {pinned}")
+
+
+@step("hide member details, do-not-disturb, and the web SDK's QR paths",
+      [("PUT", "/group/settings/hide_member_info"), ("PUT", "/group/msg/not_disturb"),
+       ("GET", "/app/qrcode/group_sign"), ("GET", "/app/qrcode/group_invite")], needs=("joined",))
+def newer_group_routes(c):
+    ok(op("PUT", "/group/settings/hide_member_info").sync_detailed(client=c.users["alice"], body=M.GroupFlagValue(
+        group_id=c.gid, value=True)), "hide member details")
+    check(group_info(c).hide_member_info is True, "hide_member_info reads back")
+    _, _, _, env = members(c, client=c.users["carol"])
+    others = [m for m in env.data if m.user_id not in (c.ids["carol"], c.ids["alice"])]
+    check(others and all(m.join_time == 0 for m in others), f"a plain member sees ids only: {others}")
+    ok(op("PUT", "/group/settings/hide_member_info").sync_detailed(client=c.users["alice"], body=M.GroupFlagValue(
+        group_id=c.gid, value=False)), "show member details")
+    ok(op("PUT", "/group/msg/not_disturb").sync_detailed(client=c.users["carol"], body=M.GroupFlagValue(
+        group_id=c.gid, value=True)), "carol: do not disturb")
+    check(group_info(c, client=c.users["carol"]).not_disturb is True, "not_disturb reads back")
+    q = data(op("GET", "/app/qrcode/group_sign").sync_detailed(client=c.users["alice"], group_id=c.gid),
+             "app/qrcode/group_sign")
+    check(q.expired == q.expire_at, f"expired is expire_at: {q}")
+    name = f"fay_{RUN}"
+    data(op("POST", "/user/register/v2").sync_detailed(client=c.anon, body=M.RegisterReq(
+        username=name, password="secret-pass-1")), "register fay")
+    t = data(op("POST", "/token/user").sync_detailed(client=c.anon, body=M.TokenByNameReq(
+        name=name, password="secret-pass-1")), "fay logs in")
+    j = data(op("GET", "/app/qrcode/group_invite").sync_detailed(client=c.client_for(t.token), qr_info=q.qr_info),
+             "fay joins by GET")
+    check(j.group_id == c.gid, f"joined: {j}")
+    c.joined.append(t.user_id)
+    ids, _, _, _ = members(c)
+    check(ids == c.joined, f"members after the GET join: {ids}")
+
+
 @step("transfer to bob, then bob destroys the group",
       [("POST", "/group/transfer"), ("DELETE", "/group/destroy"), ("GET", "/group/info"),
        ("GET", "/group/user_joined")], needs=("joined",))
