@@ -185,3 +185,18 @@ fn value_sets_nulls_and_ids_are_declared() {
     assert_eq!(param("group_id")["schema"]["maximum"], imserver::api::spec::MAX_ID);
     assert_eq!(s["GroupInfo"]["properties"]["owner_id"]["maximum"], imserver::api::spec::MAX_ID);
 }
+
+/// Every operation is tagged with one of the areas, listed in TAG_ORDER with a description.
+#[test]
+fn tags_are_the_areas_in_order() {
+    let spec: serde_json::Value = serde_json::from_str(&imserver::api::spec_json(&AppState::offline())).unwrap();
+    let tags: Vec<&str> = spec["tags"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(tags, imserver::api::TAG_ORDER, "the spec's tags are TAG_ORDER, in its order");
+    assert!(spec["tags"].as_array().unwrap().iter().all(|t| t["description"].as_str().is_some_and(|d| !d.is_empty())));
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let op_tags = op["tags"].as_array().unwrap();
+            assert!(op_tags.len() == 1 && tags.contains(&op_tags[0].as_str().unwrap()), "{method} {path}: {op_tags:?}");
+        }
+    }
+}
