@@ -19,31 +19,30 @@ pub const MAX_BLOCKED: u64 = 1000;
 
 /// The users among `ids` that `user_id` has blocked (one query).
 pub async fn blocked_by<C: ConnectionTrait>(db: &C, user_id: i64, ids: &[i64]) -> ApiResult<HashSet<i64>> {
-    if ids.is_empty() {
-        return Ok(HashSet::new());
-    }
-    Ok(roster_block::Entity::find()
-        .select_only()
-        .column(roster_block::Column::BlockedId)
-        .filter(roster_block::Column::UserId.eq(user_id))
-        .filter(among(db, roster_block::Column::BlockedId, ids))
-        .into_tuple::<i64>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect())
+    entries_among(db, roster_block::Column::UserId, user_id, roster_block::Column::BlockedId, ids).await
 }
 
 /// The users among `ids` that have blocked `user_id` (one query).
 pub async fn blockers_among<C: ConnectionTrait>(db: &C, user_id: i64, ids: &[i64]) -> ApiResult<HashSet<i64>> {
+    entries_among(db, roster_block::Column::BlockedId, user_id, roster_block::Column::UserId, ids).await
+}
+
+/// `other` of the blacklist entries whose `side` is `user_id` and whose `other` is among `ids`.
+async fn entries_among<C: ConnectionTrait>(
+    db: &C,
+    side: roster_block::Column,
+    user_id: i64,
+    other: roster_block::Column,
+    ids: &[i64],
+) -> ApiResult<HashSet<i64>> {
     if ids.is_empty() {
         return Ok(HashSet::new());
     }
     Ok(roster_block::Entity::find()
         .select_only()
-        .column(roster_block::Column::UserId)
-        .filter(roster_block::Column::BlockedId.eq(user_id))
-        .filter(among(db, roster_block::Column::UserId, ids))
+        .column(other)
+        .filter(side.eq(user_id))
+        .filter(among(db, other, ids))
         .into_tuple::<i64>()
         .all(db)
         .await?
