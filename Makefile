@@ -26,11 +26,12 @@ e2e:
 	tests/gate/run_all.sh swagger
 
 ## Benchmarks (release build): HTTP with wrk (benches/http) on SQLite and, with BENCH_DATABASE_URL
-## or TEST_DATABASE_URL, PostgreSQL; then membership in-process. BENCH_ARGS="--record BENCHMARKS.md" records.
+## or TEST_DATABASE_URL, PostgreSQL; then membership and roster in-process. BENCH_ARGS="--record BENCHMARKS.md" records.
 bench:
 	$(CARGO) build --release --bin imserver
 	benches/http/run.sh $(BENCH_ARGS)
 	$(CARGO) bench --bench membership
+	$(CARGO) bench --bench roster
 
 ## Regenerate openapi/openapi.json and openapi/openapi.yaml from the code.
 openapi:

@@ -16,6 +16,18 @@ pub enum ApiError {
     UserExists(String),
     #[error("{0} already exists")]
     Conflict(String),
+    #[error("user {0} is already a friend")]
+    AlreadyFriend(i64),
+    #[error("user {0} is already in the blacklist")]
+    AlreadyBlocked(i64),
+    #[error("user {0} is not a friend")]
+    NotFriend(i64),
+    #[error("friend application of user {0} does not exist, has expired or was already handled")]
+    FriendApplicationHandled(i64),
+    /// A refusal by the target of a friend application: its blacklist, auth_mode 3, a wrong
+    /// answer; the message says which.
+    #[error("the user rejected the friend request: {0}")]
+    FriendRequestRejected(&'static str),
     #[error("{0}")]
     InvalidToken(&'static str),
     /// A user token past its expiry: 402, the code on which the original clients log in again.
@@ -101,8 +113,12 @@ pub const ERROR_CODES: &[CodeRow] = &[
     CodeRow { code: 10002, name: "BadRequest", meaning: "bad request parameter (the message names the field)" },
     CodeRow { code: 10003, name: "MissingToken", meaning: "missing access-token" },
     CodeRow { code: 10004, name: "AlreadyExists", meaning: "user already exists" },
+    CodeRow { code: 10005, name: "AlreadyFriend", meaning: "already a friend" },
+    CodeRow { code: 10006, name: "AlreadyBlocked", meaning: "already in the blacklist" },
+    CodeRow { code: 10007, name: "FriendNotFound", meaning: "friend (or friend application) does not exist or has expired" },
     CodeRow { code: 10008, name: "InvalidToken", meaning: "invalid access-token (unknown, revoked, ended, of another app, or of a disabled user)" },
     CodeRow { code: 10010, name: "NoPermission", meaning: "no permission" },
+    CodeRow { code: 10012, name: "FriendRequestRejected", meaning: "the user rejected the friend request (its blacklist, auth_mode 3, or a wrong answer)" },
     CodeRow { code: 11001, name: "WrongPassword", meaning: "wrong password" },
     CodeRow { code: 20000, name: "DatabaseError", meaning: "database error (HTTP 500)" },
     CodeRow { code: 20001, name: "GroupNotFound", meaning: "group does not exist" },
@@ -135,6 +151,10 @@ impl ApiError {
             BadRequest(_) => 10002,
             MissingToken => 10003,
             UserExists(_) | Conflict(_) => 10004,
+            AlreadyFriend(_) => 10005,
+            AlreadyBlocked(_) => 10006,
+            NotFriend(_) | FriendApplicationHandled(_) => 10007,
+            FriendRequestRejected(_) => 10012,
             InvalidToken(_) => 10008,
             TokenExpired => 402,
             NoPermission(_) => 10010,
@@ -209,6 +229,11 @@ mod tests {
             MissingToken,
             UserExists("u".into()),
             Conflict("x".into()),
+            AlreadyFriend(1),
+            AlreadyBlocked(1),
+            NotFriend(1),
+            FriendApplicationHandled(1),
+            FriendRequestRejected("x"),
             InvalidToken("x"),
             TokenExpired,
             NoPermission("x".into()),
@@ -251,36 +276,41 @@ mod tests {
             MissingToken => 2,
             UserExists(_) => 3,
             Conflict(_) => 4,
-            InvalidToken(_) => 5,
-            TokenExpired => 6,
-            NoPermission(_) => 7,
-            WrongPassword => 8,
-            GroupNotFound(_) => 9,
-            NotMember(_) => 10,
-            BadPushMode(_) => 11,
-            OwnerCannotLeave => 12,
-            OwnsLiveGroups(_) => 13,
-            TransferTargetNotMember(_) => 14,
-            GroupFull(_) => 15,
-            NeedsMember => 16,
-            NeedsAdmin => 17,
-            NeedsOwner => 18,
-            ApplicationHandled => 19,
-            InvitationHandled => 20,
-            InvitationVoid(_) => 21,
-            AlreadyMember(_) => 22,
-            Blacklisted(_) => 23,
-            AnnouncementNotFound(_) => 24,
-            FileNotFound(_) => 25,
-            FileNoPermission(_) => 26,
-            QrInvalid => 27,
-            QrExpired => 28,
-            AppNotFound(_) => 29,
-            Claim(c) if c.code() == 10002 => 30,
-            Claim(_) => 31,
-            Database(_) => 32,
-            Contended(_) => 33,
-            Internal(_) => 34,
+            AlreadyFriend(_) => 5,
+            AlreadyBlocked(_) => 6,
+            NotFriend(_) => 7,
+            FriendApplicationHandled(_) => 8,
+            FriendRequestRejected(_) => 9,
+            InvalidToken(_) => 10,
+            TokenExpired => 11,
+            NoPermission(_) => 12,
+            WrongPassword => 13,
+            GroupNotFound(_) => 14,
+            NotMember(_) => 15,
+            BadPushMode(_) => 16,
+            OwnerCannotLeave => 17,
+            OwnsLiveGroups(_) => 18,
+            TransferTargetNotMember(_) => 19,
+            GroupFull(_) => 20,
+            NeedsMember => 21,
+            NeedsAdmin => 22,
+            NeedsOwner => 23,
+            ApplicationHandled => 24,
+            InvitationHandled => 25,
+            InvitationVoid(_) => 26,
+            AlreadyMember(_) => 27,
+            Blacklisted(_) => 28,
+            AnnouncementNotFound(_) => 29,
+            FileNotFound(_) => 30,
+            FileNoPermission(_) => 31,
+            QrInvalid => 32,
+            QrExpired => 33,
+            AppNotFound(_) => 34,
+            Claim(c) if c.code() == 10002 => 35,
+            Claim(_) => 36,
+            Database(_) => 37,
+            Contended(_) => 38,
+            Internal(_) => 39,
         }
     }
 
@@ -293,7 +323,7 @@ mod tests {
         for (i, e) in samples.iter().enumerate() {
             assert_eq!(place(e), i, "samples() out of order at {e:?}");
         }
-        assert_eq!(samples.len(), 35, "a variant without a sample");
+        assert_eq!(samples.len(), 40, "a variant without a sample");
     }
 
     #[test]

@@ -41,6 +41,13 @@ const BUDGETS: &[(&str, usize)] = &[
     ("GET /group/invitation_list", 2),
     ("GET /group/qrcode/sign", 0),
     ("GET /app/qrcode/group_sign", 0),
+    ("GET /roster/list", 2),
+    ("GET /roster/apply/list", 2),
+    ("GET /roster/blocked_list", 1),
+    ("GET /roster/id", 3),
+    ("GET /roster/mobile", 3),
+    ("GET /roster/name", 3),
+    ("GET /roster/may_message", 3),
 ];
 
 /// The GET routes that write, each with its reason; they have no read budget and are left out of
@@ -84,6 +91,12 @@ async fn scene(app: &TestApp) -> Scene {
     let r = app.post("/group/create").token(&c.admin.1).json(json!({"name": "h"})).send().await;
     let h = r.ok()["group_id"].as_i64().unwrap();
     app.post("/group/invite").token(&c.admin.1).json(json!({"group_id": h, "user_list": [invitee.0]})).send().await.ok();
+    // the member's roster: a friend (the owner), an application waiting (the outsider's), a block
+    app.post("/roster/apply").token(&c.owner.1).json(json!({"user_id": c.member.0})).send().await.ok();
+    app.put("/user/authmode").token(&c.member.1).query("value", 1).send().await.ok();
+    app.post("/roster/apply").token(&c.outsider.1).json(json!({"user_id": c.member.0})).send().await.ok();
+    app.put("/roster/block").token(&c.member.1).query("user_id", c.extra[1].0).send().await.ok();
+    app.put("/user/mobile").token(&c.owner.1).query("mobile", "+4912345").send().await.ok();
     Scene { c, announcement_id, file_id, invitee_token: invitee.1 }
 }
 
@@ -122,6 +135,13 @@ fn reads<'a>(app: &'a TestApp, s: &Scene) -> Vec<(&'static str, Call<'a>)> {
         ("GET /group/invitation_list", app.get("/group/invitation_list").token(&s.invitee_token)),
         ("GET /group/qrcode/sign", g("/group/qrcode/sign", owner)),
         ("GET /app/qrcode/group_sign", g("/app/qrcode/group_sign", owner)),
+        ("GET /roster/list", app.get("/roster/list").token(member)),
+        ("GET /roster/apply/list", app.get("/roster/apply/list").token(member)),
+        ("GET /roster/blocked_list", app.get("/roster/blocked_list").token(member)),
+        ("GET /roster/id", app.get("/roster/id").token(member).query("user_id", c.owner.0)),
+        ("GET /roster/mobile", app.get("/roster/mobile").token(member).query("mobile", "+4912345")),
+        ("GET /roster/name", app.get("/roster/name").token(member).query("username", "alice")),
+        ("GET /roster/may_message", app.get("/roster/may_message").token(member).query("user_id", c.member.0).query("roster_id", c.owner.0)),
     ]
 }
 

@@ -118,7 +118,7 @@ fn every_page_size_parameter_declares_the_same_bounds_and_a_default() {
             }
         }
     }
-    assert_eq!(seen, 6, "member, banned, blocked, invitation and application lists, /user/list");
+    assert_eq!(seen, 8, "member, banned, blocked, invitation and application lists, /user/list, roster list and apply/list");
 }
 
 /// The bounds the spec declares for a text field (in attributes) are the ones the domain

@@ -10,6 +10,7 @@ mod m20261123_000005_push;
 mod m20261125_000006_user_description;
 mod m20261201_000007_group_count_check;
 mod m20261202_000008_newer_routes;
+mod m20261202_000009_roster;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_user_description::Migration),
             Box::new(m20261201_000007_group_count_check::Migration),
             Box::new(m20261202_000008_newer_routes::Migration),
+            Box::new(m20261202_000009_roster::Migration),
         ]
     }
 }

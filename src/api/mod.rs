@@ -16,6 +16,7 @@ pub mod group_settings;
 pub mod lenient;
 pub mod paging;
 pub mod request_body;
+pub mod roster;
 pub mod spec;
 pub mod system;
 pub mod token;
@@ -61,6 +62,8 @@ pub enum ApiTags {
     /// App admin token only: disable, enable, list, batch updates; deleting a user
     #[oai(rename = "User administration")]
     UserAdministration,
+    /// Friends (roster, chapter 3)
+    Friends,
     /// Create, read, rename, transfer and dissolve groups; the caller's groups
     #[oai(rename = "Group lifecycle")]
     GroupLifecycle,
@@ -90,7 +93,7 @@ pub enum ApiTags {
 }
 
 /// The tags in the order of `ApiTags` (the spec lists them so; Swagger UI shows them so).
-pub const TAG_ORDER: [&str; 17] = [
+pub const TAG_ORDER: [&str; 18] = [
     "Tokens",
     "User registration",
     "User profile",
@@ -99,6 +102,7 @@ pub const TAG_ORDER: [&str; 17] = [
     "User push",
     "User conversations",
     "User administration",
+    "Friends",
     "Group lifecycle",
     "Group settings",
     "Group members",
@@ -138,7 +142,7 @@ pub type GroupApis = (
 /// Every API of the server, with the identity headers documented on each operation and the
 /// spec conventions (operationIds, nullable references) of `spec`.
 /// (A tuple holds at most 16 APIs: areas are grouped in nested tuples.)
-pub type Apis = spec::SpecConventions<(system::SystemApi, UserApis, GroupApis)>;
+pub type Apis = spec::SpecConventions<(system::SystemApi, UserApis, GroupApis, roster::RosterApi)>;
 
 pub fn apis(state: &State) -> Apis {
     let s = || state.clone();
@@ -165,6 +169,7 @@ pub fn apis(state: &State) -> Apis {
             group_invites::GroupInvitesApi(s()),
             group_qrcode::GroupQrcodeApi(s()),
         ),
+        roster::RosterApi(s()),
     ))
 }
 

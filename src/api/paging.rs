@@ -122,5 +122,7 @@ pub type MemberLimit = Limit<{ crate::domain::paging::MEMBER_LIST_DEFAULT }>;
 pub type ModerationLimit = Limit<{ crate::domain::paging::MODERATION_LIST_DEFAULT }>;
 /// The `limit` of invitation_list and application_list.
 pub type RequestLimit = Limit<{ crate::domain::paging::REQUEST_LIST_DEFAULT }>;
+/// The `limit` of GET /roster/list.
+pub type RosterLimit = Limit<{ crate::domain::paging::ROSTER_LIST_DEFAULT }>;
 /// The `page_size` of `/user/list`.
 pub type PageSize = Limit<{ crate::domain::paging::DEFAULT_PAGE_SIZE }>;

@@ -170,6 +170,22 @@ pub const OPERATION_NAMES: &[(&str, Option<Method>, &str)] = &[
     ("/app/qrcode/group_invite", None, "joinByQrCodeGet"),
     ("/group/qrcode/sign", None, "getGroupQrCode"),
     ("/app/qrcode/group_sign", None, "getGroupQrCodeApp"),
+    ("/roster/apply", None, "requestFriend"),
+    ("/roster/apply/batch", None, "requestFriends"),
+    ("/roster/apply/list", None, "listFriendRequests"),
+    ("/roster/accept", None, "acceptFriendRequest"),
+    ("/roster/decline", None, "declineFriendRequest"),
+    ("/roster/delete", None, "deleteFriend"),
+    ("/roster/ext", None, "updateFriendExt"),
+    ("/roster/list", Some(Method::GET), "listFriends"),
+    ("/roster/list", Some(Method::POST), "getRosterItems"),
+    ("/roster/id", None, "findUserById"),
+    ("/roster/mobile", None, "findUserByMobile"),
+    ("/roster/name", None, "findUserByName"),
+    ("/roster/may_message", None, "mayMessage"),
+    ("/roster/block", None, "blockUser"),
+    ("/roster/unblock", None, "unblockUser"),
+    ("/roster/blocked_list", None, "listBlacklist"),
 ];
 
 /// The name of an operation: the entry for its method, else the one for every method.

@@ -21,6 +21,8 @@ pub const MEMBER_LIST_DEFAULT: u64 = 1000;
 pub const MODERATION_LIST_DEFAULT: u64 = 1000;
 /// Default `limit` of invitation_list and application_list.
 pub const REQUEST_LIST_DEFAULT: u64 = 100;
+/// Default `limit` of GET /roster/list (the original SDK reads no cursor: the whole roster).
+pub const ROSTER_LIST_DEFAULT: u64 = 1000;
 /// Page size of `/user/list` when the request gives no `page_size`.
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
 

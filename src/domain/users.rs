@@ -557,6 +557,7 @@ pub async fn delete_user(state: &AppState, caller: &Caller, password: Option<Str
         user_push_tag::Entity::delete_many().filter(user_push_tag::Column::UserId.eq(account.id)).exec(txn).await?;
         let pins = crate::entity::conversation_pin::Column::UserId.eq(account.id);
         crate::entity::conversation_pin::Entity::delete_many().filter(pins).exec(txn).await?;
+        super::roster::remove_user(txn, account.id).await?;
         user::Entity::delete_by_id(account.id).exec(txn).await?;
         Ok(true)
     })
