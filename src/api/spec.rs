@@ -183,8 +183,8 @@ pub const OPERATION_NAMES: &[(&str, Option<Method>, &str)] = &[
     ("/roster/mobile", None, "findUserByMobile"),
     ("/roster/name", None, "findUserByName"),
     ("/roster/may_message", None, "mayMessage"),
-    ("/roster/block", None, "blockUser"),
-    ("/roster/unblock", None, "unblockUser"),
+    ("/roster/block", None, "addToBlacklist"),
+    ("/roster/unblock", None, "removeFromBlacklist"),
     ("/roster/blocked_list", None, "listBlacklist"),
 ];
 
@@ -434,6 +434,8 @@ const VALUE_SETS: &[ValueSet] = &[
     (&["GroupBrief", "GroupInfo"], "status", &[0, 1], &["Normal", "Dissolved"]),
     (&["GroupApplication", "GroupInvitation"], "status", &[0, 1, 2], &["Pending", "Agreed", "Rejected"]),
     (&["UserListItem"], "status", &[0, 1], &["Normal", "Disabled"]),
+    (&["RosterApplicationView"], "status", &[0, 1, 2], &["Pending", "Accepted", "Declined"]),
+    (&["RosterItemDto"], "relation", &[0, 1, 2, 3], &["Friend", "DeletedFriend", "Stranger", "Blacklisted"]),
 ];
 
 /// The fixed string sets: where, which field, the values.
