@@ -456,7 +456,7 @@ fn describe_value(place: &str, field: &str, schema: &mut Value) {
     if let Some((_, _, values)) = STRING_SETS.iter().find(|(w, f, _)| *f == field && here(w)) {
         schema["enum"] = values.iter().map(|v| Value::from(*v)).collect();
     }
-    let id_like = field == "id" || field.ends_with("_id") || field == "user_list" || field == "group_list";
+    let id_like = field == "id" || field.ends_with("_id") || matches!(field, "user_list" | "group_list" | "list");
     if id_like && schema["format"] == "int64" {
         schema["maximum"] = MAX_ID.into();
     }

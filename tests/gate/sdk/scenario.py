@@ -478,6 +478,41 @@ def newer_group_routes(c):
     check(ids == c.joined, f"members after the GET join: {ids}")
 
 
+@step("friends: a request that needs consent, accepted; alias; a stranger; the blacklist; deletion",
+      [("PUT", "/user/authmode"), ("POST", "/roster/apply"), ("GET", "/roster/apply/list"),
+       ("PUT", "/roster/accept"), ("GET", "/roster/list"), ("POST", "/roster/list"), ("PUT", "/roster/ext"),
+       ("GET", "/roster/name"), ("PUT", "/roster/block"), ("DELETE", "/roster/unblock"),
+       ("GET", "/roster/may_message"), ("DELETE", "/roster/delete")], needs=("users",))
+def friends(c):
+    alice, bob, carol = c.users["alice"], c.users["bob"], c.users["carol"]
+    a, b, k = c.ids["alice"], c.ids["bob"], c.ids["carol"]
+    ok(op("PUT", "/user/authmode").sync_detailed(client=bob, value=M.SetAuthModeValue(1)), "bob: consent needed")
+    ok(op("POST", "/roster/apply").sync_detailed(client=alice, body=M.RosterApplyReq(user_id=b, reason="hi")),
+       "alice asks bob")
+    asks = data(op("GET", "/roster/apply/list").sync_detailed(client=bob), "bob's requests")
+    check([(x.user_id, int(x.status)) for x in asks] == [(a, 0)], f"bob's requests: {asks}")
+    ok(op("PUT", "/roster/accept").sync_detailed(client=bob, user_id=a), "bob accepts")
+    for me, other, who in ((alice, b, "alice"), (bob, a, "bob")):
+        ids = data(op("GET", "/roster/list").sync_detailed(client=me), f"{who}'s friends")
+        check(other in ids, f"{who}'s friends: {ids}")
+    ok(op("PUT", "/roster/ext").sync_detailed(client=alice, body=M.RosterExtReq(user_id=b, alias="Bobby")),
+       "alice names bob")
+    items = data(op("POST", "/roster/list").sync_detailed(client=alice, body=M.RosterListReq(list_=[b])),
+                 "alice's view of bob")
+    check([(x.user_id, x.alias, int(x.relation)) for x in items] == [(b, "Bobby", 0)], f"bob: {items}")
+    found = data(op("GET", "/roster/name").sync_detailed(client=alice, username=f"carol_{RUN}"), "find carol")
+    check((found.user_id, int(found.relation), found.description) == (k, 2, None), f"a stranger: {found}")
+    ok(op("PUT", "/roster/block").sync_detailed(client=alice, user_id=k), "alice blocks carol")
+    code(op("POST", "/roster/apply").sync_detailed(client=carol, body=M.RosterApplyReq(user_id=a)), 10012,
+         "a blocked user asks")
+    may = data(op("GET", "/roster/may_message").sync_detailed(client=carol, user_id=k, roster_id=a), "may_message")
+    check(may is False, f"carol may message alice: {may}")
+    ok(op("DELETE", "/roster/unblock").sync_detailed(client=alice, user_id=k), "alice unblocks carol")
+    ok(op("DELETE", "/roster/delete").sync_detailed(client=alice, user_id=b), "alice ends the friendship")
+    seen = data(op("POST", "/roster/list").sync_detailed(client=bob, body=M.RosterListReq(list_=[a])), "bob's view")
+    check([int(x.relation) for x in seen] == [1], f"alice as bob sees her: {seen}")
+
+
 @step("transfer to bob, then bob destroys the group",
       [("POST", "/group/transfer"), ("DELETE", "/group/destroy"), ("GET", "/group/info"),
        ("GET", "/group/user_joined")], needs=("joined",))
