@@ -38,6 +38,7 @@ import {
   type ErrorCode,
   type ErrorEnvelope,
   type GroupInfo,
+  type PageEnvelopeGroupMember,
 } from 'imserver-client';
 import { createClient, createConfig, type Client } from 'imserver-client/client';
 
@@ -195,9 +196,9 @@ async function groupInfo(c: Ctx, client: Client = userOf(c, 'alice')): Promise<G
 async function members(c: Ctx, limit = 1000): Promise<{ ids: number[]; pages: number; totals: Set<number | null> }> {
   const ids: number[] = [];
   const totals = new Set<number | null>();
-  let cursor: string | undefined;
+  let cursor: string | null = null; // the first page (the parameter takes the answered cursor as is)
   for (let pages = 1; ; pages++) {
-    const page = await ok(
+    const page: PageEnvelopeGroupMember = await ok(
       listGroupMembers({ client: userOf(c, 'alice'), query: { group_id: groupOf(c), limit, cursor } }),
       `member_list page ${pages}`,
     );
@@ -205,9 +206,9 @@ async function members(c: Ctx, limit = 1000): Promise<{ ids: number[]; pages: nu
     check(rows.length <= limit, `member_list page ${pages}: ${rows.length} rows for limit ${limit}`);
     ids.push(...rows.map((m) => m.user_id));
     totals.add(page.total);
-    if (page.cursor === null) return { ids, pages, totals };
-    check(pages < 1000, 'member_list never ends');
     cursor = page.cursor;
+    if (cursor === null) return { ids, pages, totals };
+    check(pages < 1000, 'member_list never ends');
   }
 }
 
@@ -304,6 +305,10 @@ step('update settings and read them back', [['GET', '/user/settings'], ['PUT', '
   const s = present((await ok(getUserSettings({ client: alice }), 'settings')).data, 'settings');
   check(s.user_id === idOf(c, 'alice') && s.no_push && s.no_push_start_hour === 22 && s.no_push_end_hour === 7 && !s.vibratory
     && s.push_nick_name === 'Al', `settings after update: ${JSON.stringify(s)}`);
+  // null clears a text field
+  await ok(updateUserSettings({ client: alice, body: { user_id: idOf(c, 'alice'), push_nick_name: null } }), 'clear push_nick_name');
+  const cleared = present((await ok(getUserSettings({ client: alice }), 'settings after clearing')).data, 'settings after clearing');
+  check(cleared.push_nick_name == null && cleared.no_push_start_hour === 22, `settings after clearing: ${JSON.stringify(cleared)}`);
   // bob wants to confirm invitations: inviting him leaves a pending invitation
   const bob = userOf(c, 'bob');
   await ok(updateUserSettings({ client: bob, body: { user_id: idOf(c, 'bob'), group_confirm: true } }), 'bob: group_confirm');
