@@ -14,17 +14,21 @@
 import { readFileSync } from 'node:fs';
 
 import {
+  acceptFriendRequest,
   blockUsers,
   createGroup,
   getGroupInfo,
   getGroupQrCode,
   getLatestAnnouncement,
   getProfile,
+  getRosterItems,
   getUserSettings,
   handleInvitation,
   inviteToGroup,
   joinByQrCode,
   listBlockedUsers,
+  listFriendRequests,
+  listFriends,
   listGroupMembers,
   listInvitations,
   listMutedMembers,
@@ -33,6 +37,7 @@ import {
   publishAnnouncement,
   registerUser,
   registerUsers,
+  requestFriend,
   updateProfile,
   updateUserSettings,
   type ErrorCode,
@@ -419,13 +424,33 @@ step('sign a QR invite; erin joins with it', [['GET', '/group/qrcode/sign'], ['P
   check(JSON.stringify(ids) === JSON.stringify(c.joined), `members after QR join: ${ids}`);
 });
 
-// FRIENDS (issue 16, the roster API): not in the spec yet, so this step is skipped. When the
-// roster routes appear, the generated client has their functions and this step fails until it
-// is written: dave applies to alice (POST /roster/apply), alice accepts (PUT /roster/accept),
-// both read each other in GET /roster/list.
-step('friends: dave asks alice, she accepts, each lists the other (to be written with issue 16)',
-  [['POST', '/roster/apply'], ['PUT', '/roster/accept'], ['GET', '/roster/list']], ['users'], async () => {
-    throw new Failed('the roster routes are in the spec: write the friends step of tests/gate/ts/journey.ts');
+// FRIENDS (issue 16, the roster API): alice confirms friend requests (auth_mode 1), dave asks,
+// alice accepts; erin (auth_mode 0, the default) is befriended by carol at once.
+step('friends: dave asks alice, she accepts; carol befriends erin at once; each lists the other',
+  [['PUT', '/user/settings'], ['POST', '/roster/apply'], ['GET', '/roster/apply/list'], ['PUT', '/roster/accept'],
+    ['GET', '/roster/list'], ['POST', '/roster/list']], ['users'], async (c) => {
+    const [alice, dave] = [userOf(c, 'alice'), userOf(c, 'dave')];
+    await ok(updateUserSettings({ client: alice, body: { user_id: idOf(c, 'alice'), auth_mode: 1 } }), 'alice: auth_mode 1');
+    const applied = await ok(requestFriend({ client: dave, body: { user_id: idOf(c, 'alice'), reason: 'hi from dave' } }), 'dave asks alice');
+    check(applied.data === true, `roster/apply answered ${JSON.stringify(applied.data)}`);
+    const requests = await ok(listFriendRequests({ client: alice, query: { limit: 10 } }), "alice's friend requests");
+    const pending = present(requests.data, 'roster/apply/list');
+    check(pending.length === 1 && pending[0].user_id === idOf(c, 'dave') && pending[0].status === 0 && pending[0].reason === 'hi from dave'
+      && requests.total === 1, `alice's friend requests: ${JSON.stringify(requests)}`);
+    const friendsOf = async (client: Client, what: string): Promise<number[]> =>
+      present((await ok(listFriends({ client }), what)).data, what);
+    check((await friendsOf(alice, "alice's friends before accepting")).length === 0, 'alice has friends before accepting');
+    await ok(acceptFriendRequest({ client: alice, query: { user_id: idOf(c, 'dave') } }), 'alice accepts');
+    await refused(acceptFriendRequest({ client: alice, query: { user_id: idOf(c, 'dave') } }), 10007, 'accepting twice');
+    check(JSON.stringify(await friendsOf(alice, "alice's friends")) === JSON.stringify([idOf(c, 'dave')]), "alice's friends");
+    check(JSON.stringify(await friendsOf(dave, "dave's friends")) === JSON.stringify([idOf(c, 'alice')]), "dave's friends");
+    // carol asks erin, whose auth_mode is 0: friends at once, both ways
+    await ok(requestFriend({ client: userOf(c, 'carol'), body: { user_id: idOf(c, 'erin'), alias: 'Erin' } }), 'carol asks erin');
+    check(JSON.stringify(await friendsOf(userOf(c, 'erin'), "erin's friends")) === JSON.stringify([idOf(c, 'carol')]), "erin's friends");
+    const items = present((await ok(getRosterItems({ client: userOf(c, 'carol'), body: { list: [idOf(c, 'erin'), idOf(c, 'dave')] } }),
+      "carol's roster items")).data, 'roster items');
+    check(items.length === 2 && items[0].user_id === idOf(c, 'erin') && items[0].relation === 0 && items[0].alias === 'Erin'
+      && items[1].user_id === idOf(c, 'dave') && items[1].relation === 2 && items[1].alias == null, `roster items: ${JSON.stringify(items)}`);
   });
 
 // -- main -------------------------------------------------------------------------------------
