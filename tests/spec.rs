@@ -91,10 +91,16 @@ fn envelopes_are_typed_success_or_error() {
 #[test]
 fn nullable_references_are_the_reference_or_null() {
     let spec: serde_json::Value = serde_json::from_str(&imserver::api::spec_json(&AppState::offline())).unwrap();
-    let data = &spec["components"]["schemas"]["Envelope_Profile"]["properties"]["data"];
+    // an optional reference: announcement/last answers null before the first announcement
+    let data = &spec["components"]["schemas"]["Envelope_optional_Announcement"]["properties"]["data"];
     assert!(data.get("type").is_none(), "a type beside the allOf makes openapi-python-client drop null");
     assert_eq!(data["nullable"], true);
-    assert_eq!(data["allOf"], serde_json::json!([{"$ref": "#/components/schemas/Profile"}]));
+    assert_eq!(data["allOf"], serde_json::json!([{"$ref": "#/components/schemas/Announcement"}]));
+    // a success's data is never null: a plain reference
+    let data = &spec["components"]["schemas"]["Envelope_Profile"]["properties"]["data"];
+    assert_eq!(data, &serde_json::json!({"$ref": "#/components/schemas/Profile"}));
+    let total = &spec["components"]["schemas"]["PageEnvelope_GroupMember"]["properties"]["total"];
+    assert!(total.get("nullable").is_none(), "a list's total is always sent: {total}");
 }
 
 #[test]

@@ -37,10 +37,11 @@ fn header<'r>(req: &'r Request, name: &str) -> poem::Result<Option<&'r str>> {
 fn id_header(req: &Request, name: &str) -> poem::Result<Option<i64>> {
     match header(req, name)? {
         None | Some("") => Ok(None),
-        Some(v) => v
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| ApiError::bad(format!("header {name} must be an int64, got '{v}'")).into()),
+        Some(v) => match v.parse::<i64>() {
+            Ok(id) if id.abs() > super::spec::MAX_ID => Err(ApiError::bad(format!("header {name} {}", super::spec::ID_BOUND)).into()),
+            Ok(id) => Ok(Some(id)),
+            Err(_) => Err(ApiError::bad(format!("header {name} must be an int64, got '{v}'")).into()),
+        },
     }
 }
 

@@ -102,6 +102,15 @@ impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync + 'static> ApiExtractor<
     }
 }
 
+/// An id field (by the last name of its path, `user_list[3]` is `user_list`) holding a number
+/// beyond 2^53 - 1 either way.
+fn beyond_ids(path: &str, value: &Value) -> bool {
+    let field = path.rsplit('.').next().unwrap_or(path);
+    let field = field.split('[').next().unwrap_or(field);
+    let n = value.as_i64().map(i128::from).or_else(|| value.as_u64().map(i128::from));
+    super::spec::id_field(field) && n.is_some_and(|n| n.abs() > i128::from(super::spec::MAX_ID))
+}
+
 /// 0 and 1 where the schema says boolean become false and true: the original service's web UI
 /// sends its on/off values as numbers. Any other number stays, and the check refuses it.
 fn numbers_as_booleans(registry: &Registry, schema: &MetaSchemaRef, value: &mut Value) {
@@ -162,6 +171,9 @@ fn check(registry: &Registry, schema: &MetaSchemaRef, value: &Value, path: &str)
     }
     if let Some(rule) = out_of_bounds(s, value) {
         return Err(format!("{} {rule}", name(path)));
+    }
+    if s.format == Some("int64") && beyond_ids(path, value) {
+        return Err(format!("{} {}", name(path), super::spec::ID_BOUND));
     }
     match value {
         Value::String(text) if text.contains('\0') => Err(format!("{} must not contain U+0000", name(path))),

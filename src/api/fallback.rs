@@ -49,6 +49,16 @@ fn nul_query_param(query: &str) -> Option<String> {
     })
 }
 
+/// The name of the first id parameter whose integer value lies beyond 2^53 - 1 either way.
+fn id_out_of_range(query: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (name, value) = pair.split_once('=')?;
+        let name = percent_decode(name);
+        let n: i128 = percent_decode(value).trim().parse().ok()?;
+        (super::spec::id_field(&name) && n.abs() > i128::from(super::spec::MAX_ID)).then_some(name)
+    })
+}
+
 fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -77,6 +87,12 @@ fn percent_decode(s: &str) -> String {
 pub async fn fallbacks<E: Endpoint>(next: E, req: Request, allowed: Allowed) -> poem::Result<Response> {
     if let Some(param) = req.uri().query().and_then(nul_query_param) {
         let err = ApiError::bad(format!("query parameter `{param}` must not contain U+0000"));
+        return Ok(envelope(StatusCode::OK, err.code(), err.to_string()));
+    }
+    // (on an operation that exists: an unknown route or method keeps its 404 / 405)
+    let routed = allowed.get(req.uri().path()).is_some_and(|methods| methods.split(", ").any(|m| m == req.method().as_str()));
+    if let Some(param) = req.uri().query().filter(|_| routed).and_then(id_out_of_range) {
+        let err = ApiError::bad(format!("parameter `{param}` {}", super::spec::ID_BOUND));
         return Ok(envelope(StatusCode::OK, err.code(), err.to_string()));
     }
     let method = req.method().clone();

@@ -1,12 +1,11 @@
 //! Group announcements: publish (edit), read one, the latest, the list, delete.
 use poem_openapi::param::Query;
-use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::Caller;
 use super::body::JsonBody;
-use super::envelope::{Envelope, R, Reply};
+use super::envelope::R;
 use crate::domain::group_announcements;
 use crate::entity::group_announcement;
 use crate::state::State;
@@ -108,12 +107,8 @@ impl GroupAnnouncementsApi {
         /// GroupID
         #[oai(name = "group_id")]
         group_id: Query<i64>,
-    ) -> R<Announcement> {
-        match group_announcements::last(&self.0, &caller, group_id.0).await {
-            Ok(Some(a)) => Ok(Announcement::from(a)).into(),
-            Ok(None) => Reply::Ok(Json(Envelope { code: 200, message: None, data: None })),
-            Err(e) => Reply::error(e),
-        }
+    ) -> R<Option<Announcement>> {
+        group_announcements::last(&self.0, &caller, group_id.0).await.map(|a| a.map(Announcement::from)).into()
     }
 
     /// Get group announcements list

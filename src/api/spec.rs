@@ -276,18 +276,26 @@ fn type_responses(op: &mut MetaOperation) {
     }
 }
 
-/// Success envelopes: `code` is 200 and every field is present.
+/// Success envelopes: `code` is 200 and every field is present; `data` and a list's `total` are
+/// never null on success (but for an operation whose data is optional: `Envelope_optional_*`,
+/// announcement/last before the first announcement), `cursor` is null on the last page.
 fn type_envelopes(registry: &mut Registry) {
     for (name, schema) in registry.schemas.iter_mut() {
         if !is_envelope(name) {
             continue;
         }
+        let optional_data = name.contains("_optional_");
         for (field, prop) in schema.properties.iter_mut() {
-            if *field == "code" {
-                let mut code = MetaSchema::new_with_format("integer", "int32");
-                code.enum_items = vec![200.into()];
-                code.description = Some("200: success (errors answer an ErrorEnvelope)");
-                *prop = MetaSchemaRef::Inline(Box::new(code));
+            match *field {
+                "code" => {
+                    let mut code = MetaSchema::new_with_format("integer", "int32");
+                    code.enum_items = vec![200.into()];
+                    code.description = Some("200: success (errors answer an ErrorEnvelope)");
+                    *prop = MetaSchemaRef::Inline(Box::new(code));
+                }
+                "data" if !optional_data => not_null(prop),
+                "total" => not_null(prop),
+                _ => {}
             }
         }
         schema.required = schema.properties.iter().map(|(field, _)| *field).collect();
@@ -301,6 +309,15 @@ fn type_envelopes(registry: &mut Registry) {
     envelope.properties = vec![("code", MetaSchemaRef::Reference(ERROR_CODE.to_owned())), ("message", MetaSchemaRef::Inline(Box::new(MetaSchema::new("string"))))];
     envelope.required = vec!["code", "message"];
     registry.schemas.insert(ERROR_ENVELOPE.to_owned(), envelope);
+}
+
+/// A property that the envelope type may leave null but a success never does.
+fn not_null(prop: &mut MetaSchemaRef) {
+    let MetaSchemaRef::Inline(schema) = prop else { return };
+    match schema.all_of.as_slice() {
+        [MetaSchemaRef::Reference(r)] if schema.ty.is_empty() => *prop = MetaSchemaRef::Reference(r.clone()),
+        _ => schema.nullable = false,
+    }
 }
 
 /// The error table in Markdown (the description of `ErrorCode`).
@@ -360,7 +377,6 @@ impl<T: OpenApi> OpenApi for SpecConventions<T> {
                  user token with this header is refused with 10010.",
             ),
         );
-        type_envelopes(registry);
         for (schema, field) in DOCUMENTED_REQUIRED {
             if let Some(s) = registry.schemas.get_mut(schema) {
                 s.required.push(field);
@@ -374,6 +390,8 @@ impl<T: OpenApi> OpenApi for SpecConventions<T> {
                 }
             }
         }
+        // after the nullable references are cleaned: success data is then a plain reference
+        type_envelopes(registry);
     }
 
     fn add_routes(self, route_table: &mut HashMap<String, HashMap<Method, poem::endpoint::BoxEndpoint<'static>>>) {
@@ -416,8 +434,18 @@ pub fn finish(document: &str, tag_order: &[&str]) -> Value {
 }
 
 /// The largest id a JavaScript number holds exactly (2^53 - 1): every id stays below it (they
-/// come from the databases' increasing sequences), and the spec says so with `maximum`.
+/// come from the databases' increasing sequences), the spec says so with `maximum`, and a
+/// request naming a larger id is refused (10002) before it reaches the domain, so no answer
+/// echoes one (body.rs, fallback.rs, auth.rs).
 pub const MAX_ID: i64 = (1 << 53) - 1;
+
+/// Whether a field or parameter of this name holds ids (int64 ones: `id`, `*_id`, id lists).
+pub fn id_field(name: &str) -> bool {
+    name == "id" || name.ends_with("_id") || matches!(name, "user_list" | "group_list" | "list")
+}
+
+/// The words for an id above [`MAX_ID`].
+pub const ID_BOUND: &str = "must be at most 9007199254740991 (ids stay below 2^53)";
 
 /// The fixed value sets: where (a schema, or a path for query parameters; `*` anywhere), which
 /// field, its values and their names in generated clients.
@@ -456,7 +484,7 @@ fn describe_value(place: &str, field: &str, schema: &mut Value) {
     if let Some((_, _, values)) = STRING_SETS.iter().find(|(w, f, _)| *f == field && here(w)) {
         schema["enum"] = values.iter().map(|v| Value::from(*v)).collect();
     }
-    let id_like = field == "id" || field.ends_with("_id") || matches!(field, "user_list" | "group_list" | "list");
+    let id_like = id_field(field);
     if id_like && schema["format"] == "int64" {
         schema["maximum"] = MAX_ID.into();
     }
