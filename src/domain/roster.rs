@@ -19,7 +19,7 @@ use super::auth::Caller;
 use super::id_lists::among;
 use super::paging::{Page, PageRequest};
 use super::roster_blacklist::blocked_by;
-use super::tx::{self, Alive};
+use super::tx;
 use crate::entity::{roster_application, roster_block, roster_item, user, user_setting};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -58,9 +58,10 @@ pub struct People {
 /// which are users of the app, and which of them are enabled. Every roster write that changes
 /// friendships or blacklists starts with it.
 pub async fn lock_people<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64]) -> ApiResult<People> {
-    let exist = tx::lock_users_for_update(db, app_id, ids).await?;
-    let enabled = tx::lock_users(db, app_id, ids, Alive::Enabled).await?;
-    Ok(People { exist, enabled })
+    // one statement: the rows locked FOR UPDATE with their status
+    let statuses = tx::lock_user_statuses(db, app_id, ids).await?;
+    let enabled = statuses.iter().filter(|(_, status)| **status == 0).map(|(id, _)| *id).collect();
+    Ok(People { exist: statuses.into_keys().collect(), enabled })
 }
 
 /// Make `me` friends with each of `others` (with `me`'s alias for it, if given), both ways: one

@@ -19,7 +19,7 @@
 //! again on a fresh transaction, at most [`MAX_ATTEMPTS`] times with a growing random pause. A
 //! body therefore reads everything it decides on inside its transaction, and does its slow
 //! work (password hashing) before `write`.
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -249,24 +249,30 @@ pub enum Alive {
 /// deletion of any of them waits for this transaction to end, and a deletion that committed
 /// first leaves them out. Every change that makes users members or owners asks this.
 pub async fn lock_users<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64], alive: Alive) -> ApiResult<HashSet<i64>> {
-    users_among(db, app_id, ids, alive, false).await
+    Ok(users_among(db, app_id, ids, alive, false).await?.into_iter().map(|(id, _)| id).collect())
 }
 
 /// The users among `ids` that are users of the app, locked `FOR UPDATE` (ascending id) until
 /// the transaction ends: for changes of the user rows themselves (status, profile batches).
 pub async fn lock_users_for_update<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64]) -> ApiResult<HashSet<i64>> {
-    users_among(db, app_id, ids, Alive::Exists, true).await
+    Ok(lock_user_statuses(db, app_id, ids).await?.into_keys().collect())
+}
+
+/// [`lock_users_for_update`], answering each user's status (0 enabled, 1 disabled).
+pub async fn lock_user_statuses<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64]) -> ApiResult<HashMap<i64, i32>> {
+    Ok(users_among(db, app_id, ids, Alive::Exists, true).await?.into_iter().collect())
 }
 
 /// "Which of these ids are users of this app", written once: one statement, rows locked in
 /// ascending id order.
-async fn users_among<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64], alive: Alive, exclusive: bool) -> ApiResult<HashSet<i64>> {
+async fn users_among<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64], alive: Alive, exclusive: bool) -> ApiResult<Vec<(i64, i32)>> {
     if ids.is_empty() {
-        return Ok(HashSet::new());
+        return Ok(Vec::new());
     }
     let mut query = user::Entity::find()
         .select_only()
         .column(user::Column::Id)
+        .column(user::Column::Status)
         .filter(user::Column::AppId.eq(app_id))
         .filter(among(db, user::Column::Id, ids))
         .order_by_asc(user::Column::Id);
@@ -274,7 +280,7 @@ async fn users_among<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64], aliv
         query = query.filter(user::Column::Status.eq(0));
     }
     query = if exclusive { query.lock_exclusive() } else { query.lock_shared() };
-    Ok(query.into_tuple::<i64>().all(db).await?.into_iter().collect())
+    Ok(query.into_tuple::<(i64, i32)>().all(db).await?)
 }
 
 /// The user row of `user_id` in the app, locked `FOR UPDATE` until the transaction ends (user
