@@ -28,23 +28,50 @@ async fn open() -> (DatabaseConnection, Option<(DatabaseConnection, String)>) {
     match std::env::var("BENCH_DATABASE_URL") {
         Ok(url) if !url.is_empty() => {
             let schema = format!("imbench_{}", imserver::crypto::new_id(8));
-            let admin = sea_orm::Database::connect(url.as_str()).await.expect("postgres");
-            admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("schema");
-            let db = state::connect(&url, 4, Some(&schema)).await.expect("postgres schema");
-            let detail = state::open_pool(&url, 1, Some(&schema)).await.expect("postgres detail");
+            let admin = sea_orm::Database::connect(url.as_str())
+                .await
+                .expect("postgres");
+            admin
+                .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+                .await
+                .expect("schema");
+            let db = state::connect(&url, 4, Some(&schema))
+                .await
+                .expect("postgres schema");
+            let detail = state::open_pool(&url, 1, Some(&schema))
+                .await
+                .expect("postgres detail");
             if std::env::var("BENCH_PG_LOG").is_ok_and(|v| v == "1") {
-                detail.execute_unprepared("SET log_min_duration_statement = 0").await.expect("log");
+                detail
+                    .execute_unprepared("SET log_min_duration_statement = 0")
+                    .await
+                    .expect("log");
                 println!("schema {schema}: the detailed round is in the server log");
             }
             (db, Some((detail, schema)))
         }
-        _ => (state::connect("sqlite::memory:", 1, None).await.expect("sqlite"), None),
+        _ => (
+            state::connect("sqlite::memory:", 1, None)
+                .await
+                .expect("sqlite"),
+            None,
+        ),
     }
 }
 
 async fn fresh_group(st: &State, caller: &Caller, k: usize) -> i64 {
-    let new = groups::NewGroup { name: Some(format!("bench-invite-{k}")), avatar: None, description: None, r#type: Some(0), user_list: vec![] };
-    groups::create(st, caller, new).await.expect("group").group.id
+    let new = groups::NewGroup {
+        name: Some(format!("bench-invite-{k}")),
+        avatar: None,
+        description: None,
+        r#type: Some(0),
+        user_list: vec![],
+    };
+    groups::create(st, caller, new)
+        .await
+        .expect("group")
+        .group
+        .id
 }
 
 #[tokio::main]
@@ -52,22 +79,39 @@ async fn main() {
     let (db, detail) = open().await;
     let pg = detail.is_some();
     let backend = if pg { "PostgreSQL" } else { "SQLite (memory)" };
-    let st: State = Arc::new(AppState::new(db, Settings::for_tests(), Arc::new(SystemClock)));
+    let st: State = Arc::new(AppState::new(
+        db,
+        Settings::for_tests(),
+        Arc::new(SystemClock),
+    ));
     let app = apps::create_app(&st, "bench", None).await.expect("app");
     let owner = common::users(&st, &app.app_id, "owner", 1, |_| false).await[0];
-    let caller = Caller { app_id: app.app_id.clone(), kind: TokenKind::User { user_id: owner, device_sn: 1 }, as_user: Some(owner), as_group: None, user: None };
+    let caller = Caller {
+        app_id: app.app_id.clone(),
+        kind: TokenKind::User {
+            user_id: owner,
+            device_sn: 1,
+        },
+        as_user: Some(owner),
+        as_group: None,
+        user: None,
+    };
     let crowd = common::users(&st, &app.app_id, "u", USERS, |u| u % 10 == 0).await;
     if pg {
         st.db.execute_unprepared("ANALYZE").await.expect("analyze");
     }
     // one statement log, for the round shown in detail
     let log: Arc<Mutex<Vec<(Duration, String)>>> = Arc::default();
-    let mut traced = detail.as_ref().map_or_else(|| st.db.clone(), |(d, _)| d.clone());
+    let mut traced = detail
+        .as_ref()
+        .map_or_else(|| st.db.clone(), |(d, _)| d.clone());
     let sink = log.clone();
     traced.set_metric_callback(move |info| {
         let sql = info.statement.sql.chars().take(110).collect::<String>();
         let params = info.statement.values.as_ref().map_or(0, |v| v.0.len());
-        sink.lock().unwrap().push((info.elapsed, format!("[{params:>4} params] {sql}")));
+        sink.lock()
+            .unwrap()
+            .push((info.elapsed, format!("[{params:>4} params] {sql}")));
     });
     let traced_state: State = Arc::new(st.with_db(traced));
     let mut times = Vec::with_capacity(ROUNDS);
@@ -81,7 +125,9 @@ async fn main() {
         }
         let run = if detail { &traced_state } else { &st };
         let t = Instant::now();
-        let outcome = group_invites::invite(run, &caller, gid, list, None).await.expect("invite");
+        let outcome = group_invites::invite(run, &caller, gid, list, None)
+            .await
+            .expect("invite");
         let took = t.elapsed();
         assert!(outcome.iter().all(|o| o.success), "an invitee failed");
         times.push(took);
@@ -95,13 +141,24 @@ async fn main() {
         ms(&sorted[0]),
         ms(&sorted[ROUNDS - 1])
     );
-    println!("statements of round {} ({:.1} ms in all):", ROUNDS / 2, ms(&times[ROUNDS / 2]));
+    println!(
+        "statements of round {} ({:.1} ms in all):",
+        ROUNDS / 2,
+        ms(&times[ROUNDS / 2])
+    );
     let log = log.lock().unwrap();
     for (d, s) in log.iter() {
         println!("  {:>8.2} ms  {s}", ms(d));
     }
-    println!("  {:>8.2} ms  in {} statements", log.iter().map(|(d, _)| ms(d)).sum::<f64>(), log.len());
+    println!(
+        "  {:>8.2} ms  in {} statements",
+        log.iter().map(|(d, _)| ms(d)).sum::<f64>(),
+        log.len()
+    );
     if let Some((_, schema)) = detail {
-        st.db.execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE")).await.expect("drop schema");
+        st.db
+            .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE"))
+            .await
+            .expect("drop schema");
     }
 }

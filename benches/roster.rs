@@ -28,26 +28,70 @@ async fn open() -> (State, Option<(sea_orm::DatabaseConnection, String)>) {
     let (db, scratch) = match std::env::var("BENCH_DATABASE_URL") {
         Ok(url) if !url.is_empty() => {
             let schema = format!("imbench_{}", imserver::crypto::new_id(8));
-            let admin = sea_orm::Database::connect(url.as_str()).await.expect("postgres");
-            admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("schema");
-            (state::connect(&url, 4, Some(&schema)).await.expect("postgres schema"), Some((admin, schema)))
+            let admin = sea_orm::Database::connect(url.as_str())
+                .await
+                .expect("postgres");
+            admin
+                .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+                .await
+                .expect("schema");
+            (
+                state::connect(&url, 4, Some(&schema))
+                    .await
+                    .expect("postgres schema"),
+                Some((admin, schema)),
+            )
         }
-        _ => (state::connect("sqlite::memory:", 1, None).await.expect("sqlite"), None),
+        _ => (
+            state::connect("sqlite::memory:", 1, None)
+                .await
+                .expect("sqlite"),
+            None,
+        ),
     };
-    (Arc::new(AppState::new(db, Settings::for_tests(), Arc::new(SystemClock))), scratch)
+    (
+        Arc::new(AppState::new(
+            db,
+            Settings::for_tests(),
+            Arc::new(SystemClock),
+        )),
+        scratch,
+    )
 }
 
 fn caller(app_id: &str, user_id: i64) -> Caller {
-    Caller { app_id: app_id.to_owned(), kind: TokenKind::User { user_id, device_sn: 1 }, as_user: Some(user_id), as_group: None, user: None }
+    Caller {
+        app_id: app_id.to_owned(),
+        kind: TokenKind::User {
+            user_id,
+            device_sn: 1,
+        },
+        as_user: Some(user_id),
+        as_group: None,
+        user: None,
+    }
 }
 
 /// Befriend `me` with `others` in batches of BATCH; answers the mean time of a batch in ms.
 async fn befriend(st: &State, me: &Caller, others: &[i64]) -> f64 {
     let t = Instant::now();
     for chunk in others.chunks(BATCH) {
-        let items = chunk.iter().map(|&u| ApplyItem { user_id: u, alias: None, reason: None, auth_answer: None }).collect();
-        let outcomes = roster_apply::apply_batch(st, me, items).await.expect("apply/batch");
-        assert!(outcomes.iter().all(|(_, o)| o.is_ok()), "every application of the batch succeeds");
+        let items = chunk
+            .iter()
+            .map(|&u| ApplyItem {
+                user_id: u,
+                alias: None,
+                reason: None,
+                auth_answer: None,
+            })
+            .collect();
+        let outcomes = roster_apply::apply_batch(st, me, items)
+            .await
+            .expect("apply/batch");
+        assert!(
+            outcomes.iter().all(|(_, o)| o.is_ok()),
+            "every application of the batch succeeds"
+        );
     }
     t.elapsed().as_secs_f64() * 1000.0 / others.len().div_ceil(BATCH) as f64
 }
@@ -57,7 +101,9 @@ async fn page_times(st: &State, me: &Caller, after: Option<i64>, limit: u64) -> 
     let mut times: Vec<Duration> = Vec::with_capacity(ROUNDS);
     for _ in 0..ROUNDS {
         let t = Instant::now();
-        let page = roster::friend_ids(st, me, PageRequest { after, limit }).await.expect("roster/list");
+        let page = roster::friend_ids(st, me, PageRequest { after, limit })
+            .await
+            .expect("roster/list");
         times.push(t.elapsed());
         assert!(!page.items.is_empty() && page.items.len() as u64 <= limit);
     }
@@ -68,28 +114,58 @@ async fn page_times(st: &State, me: &Caller, after: Option<i64>, limit: u64) -> 
 
 /// The cursor key after half the friends of `me`.
 async fn middle(st: &State, me: &Caller, friends: usize) -> Option<i64> {
-    let page = roster::friend_ids(st, me, PageRequest { after: None, limit: (friends / 2) as u64 }).await.expect("half");
+    let page = roster::friend_ids(
+        st,
+        me,
+        PageRequest {
+            after: None,
+            limit: (friends / 2) as u64,
+        },
+    )
+    .await
+    .expect("half");
     page.cursor.as_deref().and_then(PageRequest::decode_cursor)
 }
 
 #[tokio::main]
 async fn main() {
     let (st, scratch) = open().await;
-    let backend = if std::env::var("BENCH_DATABASE_URL").is_ok_and(|u| !u.is_empty()) { "PostgreSQL" } else { "SQLite (memory)" };
+    let backend = if std::env::var("BENCH_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        "PostgreSQL"
+    } else {
+        "SQLite (memory)"
+    };
     let app = apps::create_app(&st, "bench", None).await.expect("app");
     let owners = common::users(&st, &app.app_id, "owner", 2, |_| false).await;
-    let (popular, modest) = (caller(&app.app_id, owners[0]), caller(&app.app_id, owners[1]));
+    let (popular, modest) = (
+        caller(&app.app_id, owners[0]),
+        caller(&app.app_id, owners[1]),
+    );
     let crowd = common::users(&st, &app.app_id, "f", FRIENDS, |_| false).await;
     let per_batch = befriend(&st, &popular, &crowd).await;
     befriend(&st, &modest, &crowd[..FEW]).await;
-    println!("roster benchmark on {backend}: apply/batch of {BATCH} (friends at once): {per_batch:.1} ms per batch");
-    println!("{:<52} {:>10} {:>10}", "GET /roster/list", "p50 µs", "p99 µs");
+    println!(
+        "roster benchmark on {backend}: apply/batch of {BATCH} (friends at once): {per_batch:.1} ms per batch"
+    );
+    println!(
+        "{:<52} {:>10} {:>10}",
+        "GET /roster/list", "p50 µs", "p99 µs"
+    );
     let mid = middle(&st, &popular, FRIENDS).await;
     for limit in [ROSTER_LIST_DEFAULT, 50] {
         let rows = [
-            (format!("first page, {FEW} friends, limit {limit}"), page_times(&st, &modest, None, limit).await),
-            (format!("first page, {FRIENDS} friends, limit {limit}"), page_times(&st, &popular, None, limit).await),
-            (format!("middle page, {FRIENDS} friends, limit {limit}"), page_times(&st, &popular, mid, limit).await),
+            (
+                format!("first page, {FEW} friends, limit {limit}"),
+                page_times(&st, &modest, None, limit).await,
+            ),
+            (
+                format!("first page, {FRIENDS} friends, limit {limit}"),
+                page_times(&st, &popular, None, limit).await,
+            ),
+            (
+                format!("middle page, {FRIENDS} friends, limit {limit}"),
+                page_times(&st, &popular, mid, limit).await,
+            ),
         ];
         for (name, (p50, p99)) in &rows {
             println!("{name:<52} {p50:>10.0} {p99:>10.0}");
@@ -97,6 +173,9 @@ async fn main() {
     }
     if let Some((admin, schema)) = scratch {
         st.db.clone().close().await.ok();
-        admin.execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE")).await.expect("drop schema");
+        admin
+            .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE"))
+            .await
+            .expect("drop schema");
     }
 }

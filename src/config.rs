@@ -8,15 +8,30 @@ use crate::crypto::PasswordParams;
 #[derive(Args, Clone, Debug)]
 pub struct Config {
     /// Database URL: sqlite://PATH?mode=rwc or postgres://USER@HOST/DB
-    #[arg(long, global = true, env = "IMSERVER_DATABASE_URL", default_value = "sqlite://data/imserver.db?mode=rwc")]
+    #[arg(
+        long,
+        global = true,
+        env = "IMSERVER_DATABASE_URL",
+        default_value = "sqlite://data/imserver.db?mode=rwc"
+    )]
     pub database_url: String,
 
     /// Largest number of pooled database connections (SQLite uses one).
-    #[arg(long, global = true, env = "IMSERVER_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    #[arg(
+        long,
+        global = true,
+        env = "IMSERVER_DB_MAX_CONNECTIONS",
+        default_value_t = 10
+    )]
     pub db_max_connections: u32,
 
     /// Address the HTTP server listens on.
-    #[arg(long, global = true, env = "IMSERVER_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "IMSERVER_LISTEN",
+        default_value = "127.0.0.1:8080"
+    )]
     pub listen: String,
 
     /// Lifetime of a user access-token, in seconds (admin tokens never expire).
@@ -28,11 +43,21 @@ pub struct Config {
     pub argon2_memory_kib: u32,
 
     /// argon2id time cost (iterations).
-    #[arg(long, global = true, env = "IMSERVER_ARGON2_ITERATIONS", default_value_t = 2)]
+    #[arg(
+        long,
+        global = true,
+        env = "IMSERVER_ARGON2_ITERATIONS",
+        default_value_t = 2
+    )]
     pub argon2_iterations: u32,
 
     /// argon2id parallelism (lanes).
-    #[arg(long, global = true, env = "IMSERVER_ARGON2_PARALLELISM", default_value_t = 1)]
+    #[arg(
+        long,
+        global = true,
+        env = "IMSERVER_ARGON2_PARALLELISM",
+        default_value_t = 1
+    )]
     pub argon2_parallelism: u32,
 
     /// Seconds within which a request's head (request line and headers) must arrive, counted
@@ -50,7 +75,12 @@ pub struct Config {
     pub idle_timeout_secs: u64,
 
     /// Largest number of open client connections; further connections wait to be accepted.
-    #[arg(long, global = true, env = "IMSERVER_MAX_CONNECTIONS", default_value_t = 10_000)]
+    #[arg(
+        long,
+        global = true,
+        env = "IMSERVER_MAX_CONNECTIONS",
+        default_value_t = 10_000
+    )]
     pub max_connections: usize,
 
     /// Log filter, as RUST_LOG (e.g. info, imserver=debug).
@@ -58,7 +88,12 @@ pub struct Config {
     pub log: String,
 
     /// Log format: text or json.
-    #[arg(long, global = true, env = "IMSERVER_LOG_FORMAT", default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        env = "IMSERVER_LOG_FORMAT",
+        default_value = "text"
+    )]
     pub log_format: String,
 }
 
@@ -88,7 +123,11 @@ impl Settings {
     pub fn for_tests() -> Self {
         Settings {
             token_ttl_ms: 7 * 24 * 3600 * 1000,
-            password: PasswordParams { memory_kib: 64, iterations: 1, parallelism: 1 },
+            password: PasswordParams {
+                memory_kib: 64,
+                iterations: 1,
+                parallelism: 1,
+            },
             body_timeout: Duration::from_secs(30),
         }
     }

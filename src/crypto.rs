@@ -59,7 +59,8 @@ impl PasswordParams {
         let argon = self.argon2()?;
         limited(move || {
             let bytes: [u8; 16] = rand::rng().random();
-            let salt = SaltString::encode_b64(&bytes).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let salt =
+                SaltString::encode_b64(&bytes).map_err(|e| ApiError::Internal(e.to_string()))?;
             argon
                 .hash_password(password.as_bytes(), &salt)
                 .map(|h| h.to_string())
@@ -77,7 +78,10 @@ impl PasswordParams {
         for p in passwords {
             let me = self.clone();
             handles.push(tokio::spawn(async move {
-                let _lane = BATCH_LANE.acquire().await.map_err(|e| ApiError::Internal(e.to_string()))?;
+                let _lane = BATCH_LANE
+                    .acquire()
+                    .await
+                    .map_err(|e| ApiError::Internal(e.to_string()))?;
                 #[cfg(test)]
                 let _count = BatchCount::enter();
                 me.hash(p).await
@@ -97,7 +101,9 @@ impl PasswordParams {
                 return false;
             };
             // The parameters come from the PHC string, so older hashes keep verifying.
-            Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
         })
         .await
     }
@@ -108,7 +114,9 @@ impl PasswordParams {
 /// registrations, a burst of logins) would take the blocking pool's 512 threads times that
 /// much memory without finishing any sooner on this many cores.
 pub fn argon2_slots() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 static ARGON2_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> =
@@ -154,8 +162,13 @@ static RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize:
 static PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Run one argon2 computation on a blocking thread once a slot is free.
-async fn limited<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
-    let _slot = ARGON2_SLOTS.acquire().await.map_err(|e| ApiError::Internal(e.to_string()))?;
+async fn limited<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let _slot = ARGON2_SLOTS
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         #[cfg(test)]
         {
@@ -178,7 +191,11 @@ mod tests {
 
     #[tokio::test]
     async fn password_round_trip() {
-        let p = PasswordParams { memory_kib: 64, iterations: 1, parallelism: 1 };
+        let p = PasswordParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        };
         let h = p.hash("secret1".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
         assert!(p.verify("secret1".into(), h.clone()).await.unwrap());
@@ -189,15 +206,34 @@ mod tests {
     /// at a time, so its memory is bounded by the core count, not by the batch size.
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn argon2_runs_at_most_one_per_cpu() {
-        let p = PasswordParams { memory_kib: 1024, iterations: 1, parallelism: 1 };
-        let hashes = p.hash_all((0..64).map(|i| format!("password{i}")).collect()).await.unwrap();
+        let p = PasswordParams {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let hashes = p
+            .hash_all((0..64).map(|i| format!("password{i}")).collect())
+            .await
+            .unwrap();
         assert_eq!(hashes.len(), 64);
-        assert!(p.verify("password7".into(), hashes[7].clone()).await.unwrap());
+        assert!(
+            p.verify("password7".into(), hashes[7].clone())
+                .await
+                .unwrap()
+        );
         let peak = PEAK.load(std::sync::atomic::Ordering::SeqCst);
-        assert!(peak >= 1 && peak <= argon2_slots(), "peak {peak} concurrent argon2 runs, slots {}", argon2_slots());
+        assert!(
+            peak >= 1 && peak <= argon2_slots(),
+            "peak {peak} concurrent argon2 runs, slots {}",
+            argon2_slots()
+        );
         // and a batch leaves a slot free for single logins (when there are two CPUs or more)
         let batch_peak = BATCH_PEAK.load(std::sync::atomic::Ordering::SeqCst);
-        assert!(batch_peak >= 1 && batch_peak <= batch_lane_slots(), "batch peak {batch_peak}, lane {}", batch_lane_slots());
+        assert!(
+            batch_peak >= 1 && batch_peak <= batch_lane_slots(),
+            "batch peak {batch_peak}, lane {}",
+            batch_lane_slots()
+        );
         assert!(batch_lane_slots() < argon2_slots() || argon2_slots() == 1);
     }
 

@@ -105,42 +105,186 @@ pub struct CodeRow {
 /// README's table and every `ApiError::code()` to it (codes 200, 404 and 405 come from the
 /// envelope and the HTTP fallback, not from `ApiError`).
 pub const ERROR_CODES: &[CodeRow] = &[
-    CodeRow { code: 200, name: "Success", meaning: "success" },
-    CodeRow { code: 402, name: "TokenExpired", meaning: "access-token has expired (log in again)" },
-    CodeRow { code: 404, name: "NoSuchRoute", meaning: "no such route (HTTP 404)" },
-    CodeRow { code: 405, name: "MethodNotAllowed", meaning: "method not allowed on this route (HTTP 405; the Allow header lists the methods)" },
-    CodeRow { code: 10000, name: "UserNotFound", meaning: "user does not exist" },
-    CodeRow { code: 10002, name: "BadRequest", meaning: "bad request parameter (the message names the field)" },
-    CodeRow { code: 10003, name: "MissingToken", meaning: "missing access-token" },
-    CodeRow { code: 10004, name: "AlreadyExists", meaning: "user already exists" },
-    CodeRow { code: 10005, name: "AlreadyFriend", meaning: "already a friend" },
-    CodeRow { code: 10006, name: "AlreadyBlocked", meaning: "already in the blacklist" },
-    CodeRow { code: 10007, name: "FriendNotFound", meaning: "friend (or friend application) does not exist or has expired" },
-    CodeRow { code: 10008, name: "InvalidToken", meaning: "invalid access-token (unknown, revoked, ended, of another app, or of a disabled user)" },
-    CodeRow { code: 10010, name: "NoPermission", meaning: "no permission" },
-    CodeRow { code: 10012, name: "FriendRequestRejected", meaning: "the user rejected the friend request (its blacklist, auth_mode 3, or a wrong answer)" },
-    CodeRow { code: 11001, name: "WrongPassword", meaning: "wrong password" },
-    CodeRow { code: 20000, name: "DatabaseError", meaning: "database error (HTTP 500)" },
-    CodeRow { code: 20001, name: "GroupNotFound", meaning: "group does not exist" },
-    CodeRow { code: 20002, name: "NotMember", meaning: "not a group member" },
-    CodeRow { code: 20003, name: "BadPushMode", meaning: "bad msg_push_mode" },
-    CodeRow { code: 20004, name: "OwnerCannotLeave", meaning: "the owner cannot leave the group, nor be deleted while it owns a live group" },
-    CodeRow { code: 20005, name: "TransferTargetNotMember", meaning: "transfer target is not a member" },
-    CodeRow { code: 20010, name: "GroupFull", meaning: "group member limit reached" },
-    CodeRow { code: 20011, name: "NeedsMember", meaning: "needs group member permission" },
-    CodeRow { code: 20012, name: "NeedsAdmin", meaning: "needs group admin permission" },
-    CodeRow { code: 20013, name: "NeedsOwner", meaning: "needs group owner permission" },
-    CodeRow { code: 20014, name: "ApplicationHandled", meaning: "application expired or handled" },
-    CodeRow { code: 20015, name: "InvitationHandled", meaning: "invitation expired, handled, or void (its inviter may no longer invite)" },
-    CodeRow { code: 20017, name: "AlreadyMember", meaning: "already a member" },
-    CodeRow { code: 20018, name: "Blacklisted", meaning: "blacklisted in the group" },
-    CodeRow { code: 20020, name: "AnnouncementNotFound", meaning: "announcement does not exist" },
-    CodeRow { code: 20022, name: "FileNotFound", meaning: "shared file does not exist" },
-    CodeRow { code: 20023, name: "FileNoPermission", meaning: "no permission on the shared file" },
-    CodeRow { code: 20024, name: "QrInvalid", meaning: "QR code invalid" },
-    CodeRow { code: 20025, name: "QrExpired", meaning: "QR code expired" },
-    CodeRow { code: 40000, name: "AppNotFound", meaning: "app_id does not exist" },
-    CodeRow { code: 50000, name: "InternalError", meaning: "internal error (HTTP 500)" },
+    CodeRow {
+        code: 200,
+        name: "Success",
+        meaning: "success",
+    },
+    CodeRow {
+        code: 402,
+        name: "TokenExpired",
+        meaning: "access-token has expired (log in again)",
+    },
+    CodeRow {
+        code: 404,
+        name: "NoSuchRoute",
+        meaning: "no such route (HTTP 404)",
+    },
+    CodeRow {
+        code: 405,
+        name: "MethodNotAllowed",
+        meaning: "method not allowed on this route (HTTP 405; the Allow header lists the methods)",
+    },
+    CodeRow {
+        code: 10000,
+        name: "UserNotFound",
+        meaning: "user does not exist",
+    },
+    CodeRow {
+        code: 10002,
+        name: "BadRequest",
+        meaning: "bad request parameter (the message names the field)",
+    },
+    CodeRow {
+        code: 10003,
+        name: "MissingToken",
+        meaning: "missing access-token",
+    },
+    CodeRow {
+        code: 10004,
+        name: "AlreadyExists",
+        meaning: "user already exists",
+    },
+    CodeRow {
+        code: 10005,
+        name: "AlreadyFriend",
+        meaning: "already a friend",
+    },
+    CodeRow {
+        code: 10006,
+        name: "AlreadyBlocked",
+        meaning: "already in the blacklist",
+    },
+    CodeRow {
+        code: 10007,
+        name: "FriendNotFound",
+        meaning: "friend (or friend application) does not exist or has expired",
+    },
+    CodeRow {
+        code: 10008,
+        name: "InvalidToken",
+        meaning: "invalid access-token (unknown, revoked, ended, of another app, or of a disabled user)",
+    },
+    CodeRow {
+        code: 10010,
+        name: "NoPermission",
+        meaning: "no permission",
+    },
+    CodeRow {
+        code: 10012,
+        name: "FriendRequestRejected",
+        meaning: "the user rejected the friend request (its blacklist, auth_mode 3, or a wrong answer)",
+    },
+    CodeRow {
+        code: 11001,
+        name: "WrongPassword",
+        meaning: "wrong password",
+    },
+    CodeRow {
+        code: 20000,
+        name: "DatabaseError",
+        meaning: "database error (HTTP 500)",
+    },
+    CodeRow {
+        code: 20001,
+        name: "GroupNotFound",
+        meaning: "group does not exist",
+    },
+    CodeRow {
+        code: 20002,
+        name: "NotMember",
+        meaning: "not a group member",
+    },
+    CodeRow {
+        code: 20003,
+        name: "BadPushMode",
+        meaning: "bad msg_push_mode",
+    },
+    CodeRow {
+        code: 20004,
+        name: "OwnerCannotLeave",
+        meaning: "the owner cannot leave the group, nor be deleted while it owns a live group",
+    },
+    CodeRow {
+        code: 20005,
+        name: "TransferTargetNotMember",
+        meaning: "transfer target is not a member",
+    },
+    CodeRow {
+        code: 20010,
+        name: "GroupFull",
+        meaning: "group member limit reached",
+    },
+    CodeRow {
+        code: 20011,
+        name: "NeedsMember",
+        meaning: "needs group member permission",
+    },
+    CodeRow {
+        code: 20012,
+        name: "NeedsAdmin",
+        meaning: "needs group admin permission",
+    },
+    CodeRow {
+        code: 20013,
+        name: "NeedsOwner",
+        meaning: "needs group owner permission",
+    },
+    CodeRow {
+        code: 20014,
+        name: "ApplicationHandled",
+        meaning: "application expired or handled",
+    },
+    CodeRow {
+        code: 20015,
+        name: "InvitationHandled",
+        meaning: "invitation expired, handled, or void (its inviter may no longer invite)",
+    },
+    CodeRow {
+        code: 20017,
+        name: "AlreadyMember",
+        meaning: "already a member",
+    },
+    CodeRow {
+        code: 20018,
+        name: "Blacklisted",
+        meaning: "blacklisted in the group",
+    },
+    CodeRow {
+        code: 20020,
+        name: "AnnouncementNotFound",
+        meaning: "announcement does not exist",
+    },
+    CodeRow {
+        code: 20022,
+        name: "FileNotFound",
+        meaning: "shared file does not exist",
+    },
+    CodeRow {
+        code: 20023,
+        name: "FileNoPermission",
+        meaning: "no permission on the shared file",
+    },
+    CodeRow {
+        code: 20024,
+        name: "QrInvalid",
+        meaning: "QR code invalid",
+    },
+    CodeRow {
+        code: 20025,
+        name: "QrExpired",
+        meaning: "QR code expired",
+    },
+    CodeRow {
+        code: 40000,
+        name: "AppNotFound",
+        meaning: "app_id does not exist",
+    },
+    CodeRow {
+        code: 50000,
+        name: "InternalError",
+        meaning: "internal error (HTTP 500)",
+    },
 ];
 
 impl ApiError {
@@ -186,7 +330,10 @@ impl ApiError {
 
     /// Faults of the server (HTTP 500) rather than of the request.
     pub fn is_fault(&self) -> bool {
-        matches!(self, ApiError::Database(_) | ApiError::Contended(_) | ApiError::Internal(_))
+        matches!(
+            self,
+            ApiError::Database(_) | ApiError::Contended(_) | ApiError::Internal(_)
+        )
     }
 
     pub fn bad(msg: impl Into<String>) -> Self {
@@ -199,7 +346,10 @@ impl ApiError {
 
     /// True when the database refused a write because of a unique key.
     pub fn is_unique_violation(err: &DbErr) -> bool {
-        matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+        matches!(
+            err.sql_err(),
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+        )
     }
 }
 
@@ -331,7 +481,10 @@ mod tests {
         let table: Vec<i32> = ERROR_CODES.iter().map(|r| r.code).collect();
         let codes: Vec<i32> = samples().iter().map(ApiError::code).collect();
         for (e, code) in samples().iter().zip(&codes) {
-            assert!(table.contains(code), "{e:?} answers {code}, which the error table lacks");
+            assert!(
+                table.contains(code),
+                "{e:?} answers {code}, which the error table lacks"
+            );
         }
         for row in ERROR_CODES {
             assert!(
@@ -344,20 +497,27 @@ mod tests {
         let mut sorted = table.clone();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(sorted, table, "the table is in ascending order, each code once");
+        assert_eq!(
+            sorted, table,
+            "the table is in ascending order, each code once"
+        );
     }
 
     /// Every variant is raised somewhere in src/ (Lemmy's habit): none is dead weight.
     #[test]
     fn every_variant_is_used() {
         let mut text = String::new();
-        let mut dirs = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
                 if path.is_dir() {
                     dirs.push(path);
-                } else if path.extension().is_some_and(|x| x == "rs") && !path.ends_with("error.rs") {
+                } else if path.extension().is_some_and(|x| x == "rs") && !path.ends_with("error.rs")
+                {
                     text.push_str(&std::fs::read_to_string(&path).unwrap());
                 }
             }
@@ -372,7 +532,10 @@ mod tests {
                 "NoPermission" => text.contains("ApiError::denied("),
                 _ => text.contains(&format!("ApiError::{name}")),
             };
-            assert!(used, "ApiError::{name} is never raised outside src/error.rs");
+            assert!(
+                used,
+                "ApiError::{name} is never raised outside src/error.rs"
+            );
         }
     }
 }

@@ -11,7 +11,11 @@ use migration::{Migrator, MigratorTrait};
 use poem::Server;
 
 #[derive(Parser)]
-#[command(name = "imserver", version, about = "Self-hosted instant-messaging back-office REST server")]
+#[command(
+    name = "imserver",
+    version,
+    about = "Self-hosted instant-messaging back-office REST server"
+)]
 struct Cli {
     #[command(flatten)]
     config: Config,
@@ -85,7 +89,11 @@ async fn open(config: &Config) -> Result<State, String> {
     let db = state::connect(&config.database_url, config.db_max_connections, None)
         .await
         .map_err(|e| format!("database {}: {e}", redact(&config.database_url)))?;
-    Ok(Arc::new(AppState::new(db, Settings::from_config(config), Arc::new(SystemClock))))
+    Ok(Arc::new(AppState::new(
+        db,
+        Settings::from_config(config),
+        Arc::new(SystemClock),
+    )))
 }
 
 /// The database URL without its password, for messages.
@@ -103,19 +111,28 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Openapi { dir } => {
             let st = AppState::offline();
             std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-            std::fs::write(format!("{dir}/openapi.json"), imserver::api::spec_json(&st)).map_err(|e| e.to_string())?;
-            std::fs::write(format!("{dir}/openapi.yaml"), imserver::api::spec_yaml(&st)).map_err(|e| e.to_string())?;
+            std::fs::write(format!("{dir}/openapi.json"), imserver::api::spec_json(&st))
+                .map_err(|e| e.to_string())?;
+            std::fs::write(format!("{dir}/openapi.yaml"), imserver::api::spec_yaml(&st))
+                .map_err(|e| e.to_string())?;
             println!("wrote {dir}/openapi.json and {dir}/openapi.yaml");
             Ok(())
         }
         Command::Migrate { action } => {
-            let db = state::open_pool(&config.database_url, 1, None).await.map_err(|e| e.to_string())?;
+            let db = state::open_pool(&config.database_url, 1, None)
+                .await
+                .map_err(|e| e.to_string())?;
             match action {
                 MigrateAction::Up => state::migrate(&db).await.map_err(|e| e.to_string())?,
-                MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await.map_err(|e| e.to_string())?,
+                MigrateAction::Down { steps } => Migrator::down(&db, Some(steps))
+                    .await
+                    .map_err(|e| e.to_string())?,
                 MigrateAction::Status => {
                     Migrator::install(&db).await.map_err(|e| e.to_string())?;
-                    for m in Migrator::get_migration_with_status(&db).await.map_err(|e| e.to_string())? {
+                    for m in Migrator::get_migration_with_status(&db)
+                        .await
+                        .map_err(|e| e.to_string())?
+                    {
                         println!("{}\t{}", m.name(), m.status());
                     }
                 }
@@ -125,18 +142,29 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::App { action } => {
             let st = open(&config).await?;
             // a revocation is announced to the running servers (PostgreSQL)
-            imserver::domain::identity::announce_changes(&st.identity, &st.db).await.map_err(|e| e.to_string())?;
+            imserver::domain::identity::announce_changes(&st.identity, &st.db)
+                .await
+                .map_err(|e| e.to_string())?;
             match action {
-                AppAction::Create { name, register_secret } => {
-                    let new = apps::create_app(&st, &name, register_secret).await.map_err(|e| e.to_string())?;
+                AppAction::Create {
+                    name,
+                    register_secret,
+                } => {
+                    let new = apps::create_app(&st, &name, register_secret)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     println!("app_id: {}\nadmin token: {}", new.app_id, new.admin_token);
                 }
                 AppAction::Token { app_id } => {
-                    let token = apps::issue_admin_token(&st, &app_id).await.map_err(|e| e.to_string())?;
+                    let token = apps::issue_admin_token(&st, &app_id)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     println!("admin token: {token}");
                 }
                 AppAction::Revoke { token } => {
-                    let revoked = apps::revoke_admin_token(&st, &token).await.map_err(|e| e.to_string())?;
+                    let revoked = apps::revoke_admin_token(&st, &token)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     if !revoked {
                         return Err("no such live admin token".into());
                     }
@@ -168,7 +196,11 @@ async fn serve(config: &Config) -> Result<(), String> {
         .map_err(|e| format!("database {}: {e}", redact(&config.database_url)))?;
     tracing::info!(listen = %config.listen, "imserver listening; Swagger UI at /swagger");
     let served = Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(imserver::api::app(st.clone()), shutdown_signal(), Some(std::time::Duration::from_secs(10)))
+        .run_with_graceful_shutdown(
+            imserver::api::app(st.clone()),
+            shutdown_signal(),
+            Some(std::time::Duration::from_secs(10)),
+        )
         .await
         .map_err(|e| format!("server on {}: {e}", config.listen));
     // the sightings of the last seconds
@@ -184,7 +216,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

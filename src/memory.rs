@@ -31,7 +31,10 @@ pub fn connection_closed(open: usize) {
     if peak < WAVE || open > peak / 8 {
         return;
     }
-    if PEAK.compare_exchange(peak, open, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+    if PEAK
+        .compare_exchange(peak, open, Ordering::Relaxed, Ordering::Relaxed)
+        .is_err()
+    {
         return; // another connection's close started the trim
     }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

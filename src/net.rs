@@ -60,7 +60,10 @@ impl Limits {
 
 /// Bind `addr` and wrap its acceptor with the limits (bound now, so the caller knows the port).
 pub async fn bind(addr: &str, limits: Limits) -> io::Result<GuardedAcceptor<TcpAcceptor>> {
-    Ok(GuardedAcceptor::new(TcpListener::bind(addr.to_owned()).into_acceptor().await?, limits))
+    Ok(GuardedAcceptor::new(
+        TcpListener::bind(addr.to_owned()).into_acceptor().await?,
+        limits,
+    ))
 }
 
 /// An acceptor whose connections hold a permit of the connection cap and keep the deadlines.
@@ -73,8 +76,15 @@ pub struct GuardedAcceptor<A> {
 
 impl<A> GuardedAcceptor<A> {
     pub fn new(inner: A, limits: Limits) -> Self {
-        let slots = Arc::new(Semaphore::new(limits.max_connections.clamp(1, Semaphore::MAX_PERMITS)));
-        GuardedAcceptor { inner, limits, slots, open: Arc::new(AtomicUsize::new(0)) }
+        let slots = Arc::new(Semaphore::new(
+            limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+        ));
+        GuardedAcceptor {
+            inner,
+            limits,
+            slots,
+            open: Arc::new(AtomicUsize::new(0)),
+        }
     }
 }
 
@@ -87,7 +97,12 @@ impl<A: Acceptor> Acceptor for GuardedAcceptor<A> {
 
     async fn accept(&mut self) -> io::Result<(Self::Io, LocalAddr, RemoteAddr, Scheme)> {
         // Never closed, so acquiring only waits; at the cap, connections queue in the kernel.
-        let permit = self.slots.clone().acquire_owned().await.map_err(io::Error::other)?;
+        let permit = self
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(io::Error::other)?;
         loop {
             match self.inner.accept().await {
                 Ok((io, local, remote, scheme)) => {
@@ -113,7 +128,10 @@ struct Slot {
 impl Slot {
     fn new(permit: OwnedSemaphorePermit, open: Arc<AtomicUsize>) -> Self {
         crate::memory::connection_opened(open.fetch_add(1, Ordering::Relaxed) + 1);
-        Slot { _permit: permit, open }
+        Slot {
+            _permit: permit,
+            open,
+        }
     }
 }
 
@@ -186,7 +204,10 @@ impl<T> Guarded<T> {
             self.first[self.first_len..self.first_len + n].copy_from_slice(&bytes[..n]);
             self.first_len += n;
             if self.first_len == 4 && &self.first == b"PRI " {
-                return Err(io::Error::new(io::ErrorKind::InvalidData, "HTTP/2 without TLS is not served"));
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "HTTP/2 without TLS is not served",
+                ));
             }
         }
         if self.phase == Phase::Waiting {
@@ -229,17 +250,29 @@ impl<T> Guarded<T> {
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for Guarded<T> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         let before = buf.filled().len();
         match Pin::new(&mut this.io).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
                 let new = &buf.filled()[before..];
-                Poll::Ready(if new.is_empty() { Ok(()) } else { this.received(new, cx) })
+                Poll::Ready(if new.is_empty() {
+                    Ok(())
+                } else {
+                    this.received(new, cx)
+                })
             }
-            Poll::Pending if this.phase != Phase::Service && this.expired(cx) => Poll::Ready(Err(timed_out(
-                if this.phase == Phase::Head { "request head not received in time" } else { "connection idle" },
-            ))),
+            Poll::Pending if this.phase != Phase::Service && this.expired(cx) => {
+                Poll::Ready(Err(timed_out(if this.phase == Phase::Head {
+                    "request head not received in time"
+                } else {
+                    "connection idle"
+                })))
+            }
             other => other,
         }
     }
@@ -247,7 +280,11 @@ impl<T: AsyncRead + Unpin> AsyncRead for Guarded<T> {
 
 impl<T: AsyncWrite + Unpin> Guarded<T> {
     /// A write or flush that is not ready: fail once it has stalled past the idle timeout.
-    fn stalled<R>(&mut self, cx: &mut Context<'_>, polled: Poll<io::Result<R>>) -> Poll<io::Result<R>> {
+    fn stalled<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<R>>,
+    ) -> Poll<io::Result<R>> {
         match polled {
             Poll::Pending if self.phase == Phase::Waiting && self.expired(cx) => {
                 Poll::Ready(Err(timed_out("client not reading its answer")))
@@ -258,7 +295,11 @@ impl<T: AsyncWrite + Unpin> Guarded<T> {
 }
 
 impl<T: AsyncWrite + Unpin> AsyncWrite for Guarded<T> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
         let polled = Pin::new(&mut this.io).poll_write(cx, buf);
         match polled {

@@ -5,7 +5,10 @@ use migration::{Migrator, MigratorTrait};
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    TransactionTrait,
+};
 
 use crate::clock::SharedClock;
 use crate::config::Settings;
@@ -28,7 +31,14 @@ pub type State = Arc<AppState>;
 
 impl AppState {
     pub fn new(db: DatabaseConnection, settings: Settings, clock: SharedClock) -> AppState {
-        AppState { db, settings, clock, identity: Arc::default(), presence: Arc::default(), qr_secret: Arc::default() }
+        AppState {
+            db,
+            settings,
+            clock,
+            identity: Arc::default(),
+            presence: Arc::default(),
+            qr_secret: Arc::default(),
+        }
     }
 
     /// The same state (settings, clock, caches) over another handle of the database, e.g. one
@@ -56,16 +66,28 @@ impl AppState {
         let identity = state.identity.clone();
         if state.db.get_database_backend() == DbBackend::Postgres {
             let channel = crate::domain::identity::prepare_listener(&identity, &state.db).await?;
-            tokio::spawn(crate::domain::identity::listen(identity, state.db.clone(), url.to_owned(), channel));
+            tokio::spawn(crate::domain::identity::listen(
+                identity,
+                state.db.clone(),
+                url.to_owned(),
+                channel,
+            ));
         } else {
-            tokio::spawn(crate::domain::identity::watch_sqlite(identity, state.db.clone()));
+            tokio::spawn(crate::domain::identity::watch_sqlite(
+                identity,
+                state.db.clone(),
+            ));
         }
         Ok(())
     }
 }
 
 /// Connect to `url` (creating the directory of a SQLite file) and apply pending migrations.
-pub async fn connect(url: &str, max_connections: u32, schema: Option<&str>) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    schema: Option<&str>,
+) -> Result<DatabaseConnection, DbErr> {
     let db = open_pool(url, max_connections, schema).await?;
     migrate(&db).await?;
     crate::domain::group_qrcode::ensure_secret(&db).await?;
@@ -91,11 +113,16 @@ const MIGRATION_LOCK_SQL: &str =
     "SELECT pg_advisory_xact_lock(hashtext('imserver.migrate.' || coalesce(current_schema(), '')))";
 
 /// Connect to `url` without touching the schema.
-pub async fn open_pool(url: &str, max_connections: u32, schema: Option<&str>) -> Result<DatabaseConnection, DbErr> {
+pub async fn open_pool(
+    url: &str,
+    max_connections: u32,
+    schema: Option<&str>,
+) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = sqlite_file(url) {
         if let Some(dir) = std::path::Path::new(&path).parent() {
             if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("creating {}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| DbErr::Custom(format!("creating {}: {e}", dir.display())))?;
             }
         }
     }
@@ -126,7 +153,9 @@ pub async fn open_pool(url: &str, max_connections: u32, schema: Option<&str>) ->
 }
 
 fn sqlite_file(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or("");
     if path.is_empty() || path.starts_with(":memory:") {
         None
@@ -138,6 +167,10 @@ fn sqlite_file(url: &str) -> Option<String> {
 impl AppState {
     /// A state with no database, enough to render the OpenAPI spec.
     pub fn offline() -> State {
-        Arc::new(AppState::new(DatabaseConnection::default(), Settings::for_tests(), Arc::new(crate::clock::SystemClock)))
+        Arc::new(AppState::new(
+            DatabaseConnection::default(),
+            Settings::for_tests(),
+            Arc::new(crate::clock::SystemClock),
+        ))
     }
 }

@@ -31,8 +31,19 @@ struct Running {
 }
 
 async fn start(max_connections: usize) -> Running {
-    let limits = Limits { header_timeout: HEADER, idle_timeout: IDLE, max_connections };
-    start_with(limits, Settings { body_timeout: BODY, ..Settings::for_tests() }).await
+    let limits = Limits {
+        header_timeout: HEADER,
+        idle_timeout: IDLE,
+        max_connections,
+    };
+    start_with(
+        limits,
+        Settings {
+            body_timeout: BODY,
+            ..Settings::for_tests()
+        },
+    )
+    .await
 }
 
 async fn start_with(limits: Limits, settings: Settings) -> Running {
@@ -42,7 +53,10 @@ async fn start_with(limits: Limits, settings: Settings) -> Running {
     let acceptor = net::bind("127.0.0.1:0", limits).await.expect("bind");
     let addr = *acceptor.local_addr()[0].as_socket_addr().expect("tcp");
     tokio::spawn(Server::new_with_acceptor(acceptor).run(imserver::api::app(state)));
-    Running { addr, app_id: app.app_id }
+    Running {
+        addr,
+        app_id: app.app_id,
+    }
 }
 
 /// One answer: status, lowercased head, JSON body (None when the socket closed first).
@@ -67,7 +81,8 @@ async fn answer(s: &mut TcpStream, limit: Duration) -> Option<Answer> {
                     .unwrap_or(0);
                 if buf.len() >= end + 4 + len {
                     let status = head[9..12].parse().expect("status");
-                    let body = serde_json::from_slice(&buf[end + 4..end + 4 + len]).unwrap_or(Value::Null);
+                    let body =
+                        serde_json::from_slice(&buf[end + 4..end + 4 + len]).unwrap_or(Value::Null);
                     return Some(Answer { status, head, body });
                 }
             }
@@ -77,7 +92,9 @@ async fn answer(s: &mut TcpStream, limit: Duration) -> Option<Answer> {
             }
         }
     };
-    tokio::time::timeout(limit, read).await.expect("no answer in time")
+    tokio::time::timeout(limit, read)
+        .await
+        .expect("no answer in time")
 }
 
 /// Wait until the server closes the socket (EOF or reset), at most `limit`; answers the wait.
@@ -91,7 +108,9 @@ async fn closed_within(s: &mut TcpStream, limit: Duration) -> Duration {
             }
         }
     };
-    tokio::time::timeout(limit, wait).await.expect("the server did not close the socket in time");
+    tokio::time::timeout(limit, wait)
+        .await
+        .expect("the server did not close the socket in time");
     started.elapsed()
 }
 
@@ -104,9 +123,14 @@ async fn unfinished_headers_are_closed_at_the_header_timeout() {
     let srv = start(100).await;
     let mut s = TcpStream::connect(srv.addr).await.unwrap();
     let started = Instant::now();
-    s.write_all(b"GET /health HTTP/1.1\r\nhost: test\r\n").await.unwrap();
+    s.write_all(b"GET /health HTTP/1.1\r\nhost: test\r\n")
+        .await
+        .unwrap();
     closed_within(&mut s, HEADER + SLACK).await;
-    assert!(started.elapsed() >= HEADER - Duration::from_millis(50), "closed before the header timeout");
+    assert!(
+        started.elapsed() >= HEADER - Duration::from_millis(50),
+        "closed before the header timeout"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,23 +138,33 @@ async fn a_connection_that_sends_nothing_is_closed_at_the_header_timeout() {
     let srv = start(100).await;
     let mut s = TcpStream::connect(srv.addr).await.unwrap();
     let waited = closed_within(&mut s, HEADER + SLACK).await;
-    assert!(waited >= HEADER - Duration::from_millis(50), "closed before the header timeout");
+    assert!(
+        waited >= HEADER - Duration::from_millis(50),
+        "closed before the header timeout"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_header_trickle_does_not_keep_the_socket_alive() {
     let srv = start(100).await;
     let mut s = TcpStream::connect(srv.addr).await.unwrap();
-    s.write_all(b"GET /health HTTP/1.1\r\nx-slow: ").await.unwrap();
+    s.write_all(b"GET /health HTTP/1.1\r\nx-slow: ")
+        .await
+        .unwrap();
     let started = Instant::now();
     // One byte every 50 ms: each byte would reset an idle timer; the head deadline does not move.
     let mut chunk = [0u8; 64];
     let closed = loop {
-        assert!(started.elapsed() < HEADER + SLACK, "a trickled head kept the socket open");
+        assert!(
+            started.elapsed() < HEADER + SLACK,
+            "a trickled head kept the socket open"
+        );
         if s.write_all(b"a").await.is_err() {
             break started.elapsed();
         }
-        if let Ok(Ok(0) | Err(_)) = tokio::time::timeout(Duration::from_millis(50), s.read(&mut chunk)).await {
+        if let Ok(Ok(0) | Err(_)) =
+            tokio::time::timeout(Duration::from_millis(50), s.read(&mut chunk)).await
+        {
             break started.elapsed();
         }
     };
@@ -148,7 +182,10 @@ async fn keep_alive_serves_two_requests_then_closes_when_idle() {
         assert!(!a.head.contains("connection: close"));
     }
     let waited = closed_within(&mut s, IDLE + SLACK).await;
-    assert!(waited >= IDLE - Duration::from_millis(50), "closed before the idle timeout");
+    assert!(
+        waited >= IDLE - Duration::from_millis(50),
+        "closed before the idle timeout"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,9 +193,25 @@ async fn a_handler_running_longer_than_every_timeout_still_answers() {
     // Expensive password hashing (about 3 s here) makes a registration outlast the head, body
     // and idle timeouts, all 100 ms for this test.
     let short = Duration::from_millis(100);
-    let limits = Limits { header_timeout: short, idle_timeout: short, max_connections: 100 };
-    let password = PasswordParams { memory_kib: 64 * 1024, iterations: 40, parallelism: 1 };
-    let srv = start_with(limits, Settings { body_timeout: short, password, ..Settings::for_tests() }).await;
+    let limits = Limits {
+        header_timeout: short,
+        idle_timeout: short,
+        max_connections: 100,
+    };
+    let password = PasswordParams {
+        memory_kib: 64 * 1024,
+        iterations: 40,
+        parallelism: 1,
+    };
+    let srv = start_with(
+        limits,
+        Settings {
+            body_timeout: short,
+            password,
+            ..Settings::for_tests()
+        },
+    )
+    .await;
     let mut s = TcpStream::connect(srv.addr).await.unwrap();
     let body = r#"{"username":"slow_user","password":"secret123"}"#;
     let request = format!(
@@ -168,10 +221,15 @@ async fn a_handler_running_longer_than_every_timeout_still_answers() {
     );
     let started = Instant::now();
     s.write_all(request.as_bytes()).await.unwrap();
-    let a = answer(&mut s, Duration::from_secs(120)).await.expect("the slow handler's answer");
+    let a = answer(&mut s, Duration::from_secs(120))
+        .await
+        .expect("the slow handler's answer");
     assert_eq!(a.body["code"], 200, "{}", a.body);
     let took = started.elapsed();
-    assert!(took > 3 * short, "hashing took only {took:?}: make it slower for this test to mean something");
+    assert!(
+        took > 3 * short,
+        "hashing took only {took:?}: make it slower for this test to mean something"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -206,7 +264,10 @@ async fn a_trickled_body_is_cut_off_at_the_body_timeout() {
     let text = String::from_utf8_lossy(&buf).to_ascii_lowercase();
     assert!(text.starts_with("http/1.1 200"), "{text}");
     assert!(text.contains("connection: close"), "{text}");
-    assert!(text.contains("\"code\":10002") && text.contains("did not arrive within 0.4 s"), "{text}");
+    assert!(
+        text.contains("\"code\":10002") && text.contains("did not arrive within 0.4 s"),
+        "{text}"
+    );
     closed_within(&mut s, SLACK).await;
 }
 
@@ -224,7 +285,9 @@ async fn a_refused_post_keeps_its_connection_usable() {
     let mut s = TcpStream::connect(srv.addr).await.unwrap();
     let body = format!("{{\"avatar\":\"{}\"}}", "x".repeat(20_000));
     let (first, second) = body.as_bytes().split_at(1000);
-    s.write_all(refused_post(&srv.app_id, body.len()).as_bytes()).await.unwrap();
+    s.write_all(refused_post(&srv.app_id, body.len()).as_bytes())
+        .await
+        .unwrap();
     s.write_all(first).await.unwrap();
     // The rest of the body comes later, as from a slow client, after the refusal is decided.
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -233,7 +296,9 @@ async fn a_refused_post_keeps_its_connection_usable() {
     assert_eq!(a.body["code"], 10008, "{}", a.body);
     assert!(!a.head.contains("connection: close"), "{}", a.head);
     s.write_all(get_health()).await.unwrap();
-    let b = answer(&mut s, SLACK).await.expect("the next request on the same socket is answered");
+    let b = answer(&mut s, SLACK)
+        .await
+        .expect("the next request on the same socket is answered");
     assert_eq!(b.status, 200);
 }
 
@@ -241,7 +306,9 @@ async fn a_refused_post_keeps_its_connection_usable() {
 async fn a_refused_post_with_a_large_body_closes_its_connection() {
     let srv = start(100).await;
     let mut s = TcpStream::connect(srv.addr).await.unwrap();
-    s.write_all(refused_post(&srv.app_id, 1 << 20).as_bytes()).await.unwrap();
+    s.write_all(refused_post(&srv.app_id, 1 << 20).as_bytes())
+        .await
+        .unwrap();
     s.write_all(&[b' '; 1000]).await.unwrap();
     let a = answer(&mut s, SLACK).await.expect("the refusal");
     assert_eq!(a.body["code"], 10008, "{}", a.body);
@@ -263,18 +330,31 @@ async fn past_the_connection_cap_a_connection_waits_for_a_free_slot() {
     c.write_all(get_health()).await.unwrap();
     let mut one = [0u8; 1];
     assert!(
-        tokio::time::timeout(Duration::from_millis(200), c.read(&mut one)).await.is_err(),
+        tokio::time::timeout(Duration::from_millis(200), c.read(&mut one))
+            .await
+            .is_err(),
         "a third connection was served past the cap of 2"
     );
     drop(a);
-    assert_eq!(answer(&mut c, SLACK).await.expect("served once a slot is free").status, 200);
+    assert_eq!(
+        answer(&mut c, SLACK)
+            .await
+            .expect("served once a slot is free")
+            .status,
+        200
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http2_without_tls_is_closed_at_once() {
     let srv = start(100).await;
     let mut s = TcpStream::connect(srv.addr).await.unwrap();
-    s.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").await.unwrap();
+    s.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        .await
+        .unwrap();
     let waited = closed_within(&mut s, SLACK).await;
-    assert!(waited < HEADER, "an HTTP/2 connection waited for a deadline");
+    assert!(
+        waited < HEADER,
+        "an HTTP/2 connection waited for a deadline"
+    );
 }

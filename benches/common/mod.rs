@@ -6,7 +6,13 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Se
 /// `n` users named `prefix0..` inserted directly (no password hashing: the benches measure
 /// groups, not argon2), with their settings: `confirms(id)` is their group_confirm. Their ids,
 /// ascending.
-pub async fn users(st: &State, app_id: &str, prefix: &str, n: usize, confirms: fn(i64) -> bool) -> Vec<i64> {
+pub async fn users(
+    st: &State,
+    app_id: &str,
+    prefix: &str,
+    n: usize,
+    confirms: fn(i64) -> bool,
+) -> Vec<i64> {
     let now = st.now_ms();
     for chunk in (0..n).collect::<Vec<_>>().chunks(2000) {
         let rows = chunk.iter().map(|i| user::ActiveModel {
@@ -18,7 +24,10 @@ pub async fn users(st: &State, app_id: &str, prefix: &str, n: usize, confirms: f
             updated_at: Set(now),
             ..Default::default()
         });
-        user::Entity::insert_many(rows).exec_without_returning(&st.db).await.expect("users");
+        user::Entity::insert_many(rows)
+            .exec_without_returning(&st.db)
+            .await
+            .expect("users");
     }
     let ids: Vec<i64> = user::Entity::find()
         .select_only()
@@ -45,7 +54,10 @@ pub async fn users(st: &State, app_id: &str, prefix: &str, n: usize, confirms: f
             vibratory: Set(true),
             ..Default::default()
         });
-        user_setting::Entity::insert_many(rows).exec_without_returning(&st.db).await.expect("settings");
+        user_setting::Entity::insert_many(rows)
+            .exec_without_returning(&st.db)
+            .await
+            .expect("settings");
     }
     ids
 }

@@ -272,7 +272,9 @@ impl MigrationTrait for Migration {
             AdminTokens::Table.into_iden(),
             Apps::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -141,8 +141,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(GroupMembers::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Groups::Table).to_owned()).await?;
+        manager
+            .drop_table(Table::drop().table(GroupMembers::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Groups::Table).to_owned())
+            .await?;
         Ok(())
     }
 }

@@ -144,10 +144,19 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(GroupApplications::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(GroupInvitations::Table).to_owned()).await?;
         manager
-            .drop_index(Index::drop().name("ix_group_members_group_id").table(GroupMembers::Table).to_owned())
+            .drop_table(Table::drop().table(GroupApplications::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(GroupInvitations::Table).to_owned())
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_group_members_group_id")
+                    .table(GroupMembers::Table)
+                    .to_owned(),
+            )
             .await?;
         Ok(())
     }

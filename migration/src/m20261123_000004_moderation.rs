@@ -48,7 +48,11 @@ enum GroupFiles {
 }
 
 fn to_group(from: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from.0, from.1).to(Groups::Table, Groups::Id).on_delete(ForeignKeyAction::Cascade).to_owned()
+    ForeignKey::create()
+        .from(from.0, from.1)
+        .to(Groups::Table, Groups::Id)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -62,7 +66,10 @@ impl MigrationTrait for Migration {
                     .col(big_integer(GroupBlacklist::GroupId))
                     .col(big_integer(GroupBlacklist::UserId))
                     .col(big_integer(GroupBlacklist::CreatedAt))
-                    .foreign_key(&mut to_group((GroupBlacklist::Table, GroupBlacklist::GroupId)))
+                    .foreign_key(&mut to_group((
+                        GroupBlacklist::Table,
+                        GroupBlacklist::GroupId,
+                    )))
                     .to_owned(),
             )
             .await?;
@@ -87,7 +94,10 @@ impl MigrationTrait for Migration {
                     .col(string_len(GroupAnnouncements::Title, 128))
                     .col(text(GroupAnnouncements::Content))
                     .col(big_integer(GroupAnnouncements::CreatedAt))
-                    .foreign_key(&mut to_group((GroupAnnouncements::Table, GroupAnnouncements::GroupId)))
+                    .foreign_key(&mut to_group((
+                        GroupAnnouncements::Table,
+                        GroupAnnouncements::GroupId,
+                    )))
                     .to_owned(),
             )
             .await?;
@@ -132,9 +142,15 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(GroupFiles::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(GroupAnnouncements::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(GroupBlacklist::Table).to_owned()).await?;
+        manager
+            .drop_table(Table::drop().table(GroupFiles::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(GroupAnnouncements::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(GroupBlacklist::Table).to_owned())
+            .await?;
         Ok(())
     }
 }

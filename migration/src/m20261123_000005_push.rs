@@ -69,9 +69,16 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(UserPushTags::Table).to_owned()).await?;
         manager
-            .alter_table(Table::alter().table(UserSettings::Table).drop_column(UserSettings::Badge).to_owned())
+            .drop_table(Table::drop().table(UserPushTags::Table).to_owned())
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(UserSettings::Table)
+                    .drop_column(UserSettings::Badge)
+                    .to_owned(),
+            )
             .await?;
         Ok(())
     }

@@ -15,11 +15,21 @@ enum Users {
 }
 
 /// Give users.description the type `column` (PostgreSQL only).
-async fn retype_description(manager: &SchemaManager<'_>, column: &mut ColumnDef) -> Result<(), DbErr> {
+async fn retype_description(
+    manager: &SchemaManager<'_>,
+    column: &mut ColumnDef,
+) -> Result<(), DbErr> {
     if manager.get_database_backend() != DatabaseBackend::Postgres {
         return Ok(());
     }
-    manager.alter_table(Table::alter().table(Users::Table).modify_column(column.null()).to_owned()).await
+    manager
+        .alter_table(
+            Table::alter()
+                .table(Users::Table)
+                .modify_column(column.null())
+                .to_owned(),
+        )
+        .await
 }
 
 #[async_trait::async_trait]

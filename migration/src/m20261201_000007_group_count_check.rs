@@ -24,7 +24,10 @@ const SQLITE_UP: &[&str] = &[
     "CREATE TRIGGER ck_groups_count_update BEFORE UPDATE OF count ON groups WHEN NEW.count < 0 \
      BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: ck_groups_count (count >= 0)'); END",
 ];
-const SQLITE_DOWN: &[&str] = &["DROP TRIGGER IF EXISTS ck_groups_count_insert", "DROP TRIGGER IF EXISTS ck_groups_count_update"];
+const SQLITE_DOWN: &[&str] = &[
+    "DROP TRIGGER IF EXISTS ck_groups_count_insert",
+    "DROP TRIGGER IF EXISTS ck_groups_count_update",
+];
 
 async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
     let db = manager.get_connection();

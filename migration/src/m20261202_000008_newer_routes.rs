@@ -40,7 +40,10 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .alter_table(
-                Table::alter().table(Groups::Table).add_column(boolean(Groups::HideMemberInfo).default(false)).to_owned(),
+                Table::alter()
+                    .table(Groups::Table)
+                    .add_column(boolean(Groups::HideMemberInfo).default(false))
+                    .to_owned(),
             )
             .await?;
         manager
@@ -83,12 +86,24 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(ConversationPins::Table).to_owned()).await?;
         manager
-            .alter_table(Table::alter().table(GroupMembers::Table).drop_column(GroupMembers::NotDisturb).to_owned())
+            .drop_table(Table::drop().table(ConversationPins::Table).to_owned())
             .await?;
         manager
-            .alter_table(Table::alter().table(Groups::Table).drop_column(Groups::HideMemberInfo).to_owned())
+            .alter_table(
+                Table::alter()
+                    .table(GroupMembers::Table)
+                    .drop_column(GroupMembers::NotDisturb)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Groups::Table)
+                    .drop_column(Groups::HideMemberInfo)
+                    .to_owned(),
+            )
             .await?;
         Ok(())
     }

@@ -54,10 +54,20 @@ enum RosterBlacklist {
 }
 
 fn to_user(from: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from.0, from.1).to(Users::Table, Users::Id).on_delete(ForeignKeyAction::Cascade).to_owned()
+    ForeignKey::create()
+        .from(from.0, from.1)
+        .to(Users::Table, Users::Id)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
 }
 
-async fn index(manager: &SchemaManager<'_>, name: &str, table: impl IntoIden, cols: Vec<impl IntoIden>, unique: bool) -> Result<(), DbErr> {
+async fn index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden,
+    cols: Vec<impl IntoIden>,
+    unique: bool,
+) -> Result<(), DbErr> {
     let mut index = Index::create();
     index.name(name).table(table);
     for c in cols {
@@ -91,12 +101,33 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ux_roster_items_user_roster", RosterItems::Table, vec![RosterItems::UserId, RosterItems::RosterId], true).await?;
+        index(
+            manager,
+            "ux_roster_items_user_roster",
+            RosterItems::Table,
+            vec![RosterItems::UserId, RosterItems::RosterId],
+            true,
+        )
+        .await?;
         // GET /roster/list: a user's friends by row id (keyset)
         let list = vec![RosterItems::UserId, RosterItems::State, RosterItems::Id];
-        index(manager, "ix_roster_items_user_state_id", RosterItems::Table, list, false).await?;
+        index(
+            manager,
+            "ix_roster_items_user_state_id",
+            RosterItems::Table,
+            list,
+            false,
+        )
+        .await?;
         // a deleted user's rows on the other side
-        index(manager, "ix_roster_items_roster", RosterItems::Table, vec![RosterItems::RosterId], false).await?;
+        index(
+            manager,
+            "ix_roster_items_roster",
+            RosterItems::Table,
+            vec![RosterItems::RosterId],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -113,16 +144,39 @@ impl MigrationTrait for Migration {
                     .col(big_integer(RosterApplications::ExpireTime))
                     .col(big_integer(RosterApplications::CreatedAt))
                     .col(big_integer(RosterApplications::UpdatedAt))
-                    .foreign_key(&mut to_user((RosterApplications::Table, RosterApplications::ApplicantId)))
-                    .foreign_key(&mut to_user((RosterApplications::Table, RosterApplications::TargetId)))
+                    .foreign_key(&mut to_user((
+                        RosterApplications::Table,
+                        RosterApplications::ApplicantId,
+                    )))
+                    .foreign_key(&mut to_user((
+                        RosterApplications::Table,
+                        RosterApplications::TargetId,
+                    )))
                     .to_owned(),
             )
             .await?;
-        let pair = vec![RosterApplications::ApplicantId, RosterApplications::TargetId];
-        index(manager, "ux_roster_applications_applicant_target", RosterApplications::Table, pair, true).await?;
+        let pair = vec![
+            RosterApplications::ApplicantId,
+            RosterApplications::TargetId,
+        ];
+        index(
+            manager,
+            "ux_roster_applications_applicant_target",
+            RosterApplications::Table,
+            pair,
+            true,
+        )
+        .await?;
         // GET /roster/apply/list: the applications a user received, by row id (keyset)
         let received = vec![RosterApplications::TargetId, RosterApplications::Id];
-        index(manager, "ix_roster_applications_target_id", RosterApplications::Table, received, false).await?;
+        index(
+            manager,
+            "ix_roster_applications_target_id",
+            RosterApplications::Table,
+            received,
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -132,21 +186,47 @@ impl MigrationTrait for Migration {
                     .col(big_integer(RosterBlacklist::UserId))
                     .col(big_integer(RosterBlacklist::BlockedId))
                     .col(big_integer(RosterBlacklist::CreatedAt))
-                    .foreign_key(&mut to_user((RosterBlacklist::Table, RosterBlacklist::UserId)))
-                    .foreign_key(&mut to_user((RosterBlacklist::Table, RosterBlacklist::BlockedId)))
+                    .foreign_key(&mut to_user((
+                        RosterBlacklist::Table,
+                        RosterBlacklist::UserId,
+                    )))
+                    .foreign_key(&mut to_user((
+                        RosterBlacklist::Table,
+                        RosterBlacklist::BlockedId,
+                    )))
                     .to_owned(),
             )
             .await?;
         let pair = vec![RosterBlacklist::UserId, RosterBlacklist::BlockedId];
-        index(manager, "ux_roster_blacklist_user_blocked", RosterBlacklist::Table, pair, true).await?;
-        index(manager, "ix_roster_blacklist_blocked", RosterBlacklist::Table, vec![RosterBlacklist::BlockedId], false).await?;
+        index(
+            manager,
+            "ux_roster_blacklist_user_blocked",
+            RosterBlacklist::Table,
+            pair,
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "ix_roster_blacklist_blocked",
+            RosterBlacklist::Table,
+            vec![RosterBlacklist::BlockedId],
+            false,
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(RosterBlacklist::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(RosterApplications::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(RosterItems::Table).to_owned()).await?;
+        manager
+            .drop_table(Table::drop().table(RosterBlacklist::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(RosterApplications::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(RosterItems::Table).to_owned())
+            .await?;
         Ok(())
     }
 }

@@ -17,11 +17,17 @@ pub use crate::domain::auth::Caller;
 
 /// Token issued by /token/* (user token) or by `imserver app` (app admin token)
 #[derive(SecurityScheme)]
-#[oai(rename = "access-token", ty = "api_key", key_name = "access-token", key_in = "header")]
+#[oai(
+    rename = "access-token",
+    ty = "api_key",
+    key_name = "access-token",
+    key_in = "header"
+)]
 pub struct AccessToken(ApiKey);
 
 fn state_of(req: &Request) -> poem::Result<&State> {
-    req.data::<State>().ok_or_else(|| ApiError::Internal("application state missing".into()).into())
+    req.data::<State>()
+        .ok_or_else(|| ApiError::Internal("application state missing".into()).into())
 }
 
 fn header<'r>(req: &'r Request, name: &str) -> poem::Result<Option<&'r str>> {
@@ -38,9 +44,13 @@ fn id_header(req: &Request, name: &str) -> poem::Result<Option<i64>> {
     match header(req, name)? {
         None | Some("") => Ok(None),
         Some(v) => match v.parse::<i64>() {
-            Ok(id) if id.abs() > super::spec::MAX_ID => Err(ApiError::bad(format!("header {name} {}", super::spec::ID_BOUND)).into()),
+            Ok(id) if id.abs() > super::spec::MAX_ID => {
+                Err(ApiError::bad(format!("header {name} {}", super::spec::ID_BOUND)).into())
+            }
             Ok(id) => Ok(Some(id)),
-            Err(_) => Err(ApiError::bad(format!("header {name} must be an int64, got '{v}'")).into()),
+            Err(_) => {
+                Err(ApiError::bad(format!("header {name} must be an int64, got '{v}'")).into())
+            }
         },
     }
 }
@@ -60,8 +70,13 @@ impl fmt::Display for ClaimError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ClaimError::NoApp => write!(f, "header app_id is required"),
-            ClaimError::UserAndGroup => write!(f, "set either the user_id or the group_id header, not both"),
-            ClaimError::NoUser => write!(f, "header user_id is required when an app admin token calls this operation"),
+            ClaimError::UserAndGroup => {
+                write!(f, "set either the user_id or the group_id header, not both")
+            }
+            ClaimError::NoUser => write!(
+                f,
+                "header user_id is required when an app admin token calls this operation"
+            ),
             ClaimError::MemberSettingsNeedUser => write!(
                 f,
                 "header user_id is required: per-member settings belong to a user, not to the group_id header"
@@ -75,10 +90,18 @@ impl fmt::Display for ClaimError {
                 "the group_id header limits this admin token to group {g}; call app-wide operations without it"
             ),
             ClaimError::OtherGroup { named, wanted } => {
-                write!(f, "the group_id header names group {named}; it gives no rights on group {wanted}")
+                write!(
+                    f,
+                    "the group_id header names group {named}; it gives no rights on group {wanted}"
+                )
             }
-            ClaimError::UserTokenAsOther => write!(f, "a user token cannot act as another user (user_id header)"),
-            ClaimError::UserTokenOnGroup => write!(f, "the group_id header needs an app admin token"),
+            ClaimError::UserTokenAsOther => write!(
+                f,
+                "a user token cannot act as another user (user_id header)"
+            ),
+            ClaimError::UserTokenOnGroup => {
+                write!(f, "the group_id header needs an app admin token")
+            }
         }
     }
 }
@@ -151,6 +174,8 @@ pub struct AppScope(pub std::sync::Arc<app::Model>);
 impl<'a> FromRequest<'a> for AppScope {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         let state = state_of(req)?;
-        Ok(AppScope(apps::require_app(state, header(req, "app_id")?).await?))
+        Ok(AppScope(
+            apps::require_app(state, header(req, "app_id")?).await?,
+        ))
     }
 }

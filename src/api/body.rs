@@ -27,23 +27,37 @@ pub struct JsonBody<T>(pub T);
 fn all_optional<T: Type + 'static>() -> bool {
     let registry = schemas_of::<T>();
     let root = T::schema_ref();
-    let Some(schema) = resolve(&registry, &root) else { return false };
+    let Some(schema) = resolve(&registry, &root) else {
+        return false;
+    };
     schema.ty == "object" && schema.required.is_empty() && !schema.properties.is_empty()
 }
 
 /// T's registered schemas, built once per body type rather than on every request.
 fn schemas_of<T: Type + 'static>() -> Arc<Registry> {
-    static CACHE: LazyLock<RwLock<HashMap<TypeId, Arc<Registry>>>> = LazyLock::new(Default::default);
+    static CACHE: LazyLock<RwLock<HashMap<TypeId, Arc<Registry>>>> =
+        LazyLock::new(Default::default);
     let key = TypeId::of::<T>();
-    if let Some(found) = CACHE.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
+    if let Some(found) = CACHE
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
         return found.clone();
     }
     let mut registry = Registry::new();
     T::register(&mut registry);
-    CACHE.write().unwrap_or_else(PoisonError::into_inner).entry(key).or_insert_with(|| Arc::new(registry)).clone()
+    CACHE
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(key)
+        .or_insert_with(|| Arc::new(registry))
+        .clone()
 }
 
-impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync + 'static> ApiExtractor<'a> for JsonBody<T> {
+impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync + 'static> ApiExtractor<'a>
+    for JsonBody<T>
+{
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
     type ParamType = ();
     type ParamRawType = ();
@@ -65,14 +79,21 @@ impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync + 'static> ApiExtractor<
         body: &mut RequestBody,
         _opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
-        let bytes = body.take()?.into_bytes_limit(super::MAX_BODY_BYTES).await.map_err(|e| match e {
-            poem::error::ReadBodyError::PayloadTooLarge => {
-                ApiError::bad(format!("the request body exceeds {} bytes", super::MAX_BODY_BYTES))
-            }
-            // The body deadline of `request_body`: its message says so.
-            poem::error::ReadBodyError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => ApiError::bad(e.to_string()),
-            other => ApiError::bad(format!("reading the body: {other}")),
-        })?;
+        let bytes = body
+            .take()?
+            .into_bytes_limit(super::MAX_BODY_BYTES)
+            .await
+            .map_err(|e| match e {
+                poem::error::ReadBodyError::PayloadTooLarge => ApiError::bad(format!(
+                    "the request body exceeds {} bytes",
+                    super::MAX_BODY_BYTES
+                )),
+                // The body deadline of `request_body`: its message says so.
+                poem::error::ReadBodyError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    ApiError::bad(e.to_string())
+                }
+                other => ApiError::bad(format!("reading the body: {other}")),
+            })?;
         let value: Value = if bytes.is_empty() && all_optional::<T>() {
             Value::Object(Default::default())
         } else if bytes.is_empty() {
@@ -80,12 +101,17 @@ impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync + 'static> ApiExtractor<
         } else {
             let is_json = req.content_type().is_some_and(|ct| {
                 let ct = ct.to_ascii_lowercase();
-                ct.starts_with("application/json") || (ct.starts_with("application/") && ct.contains("+json"))
+                ct.starts_with("application/json")
+                    || (ct.starts_with("application/") && ct.contains("+json"))
             });
             if !is_json {
-                return Err(ApiError::bad("the request body must be JSON (content-type: application/json)").into());
+                return Err(ApiError::bad(
+                    "the request body must be JSON (content-type: application/json)",
+                )
+                .into());
             }
-            serde_json::from_slice(&bytes).map_err(|e| ApiError::bad(format!("the body is not valid JSON: {e}")))?
+            serde_json::from_slice(&bytes)
+                .map_err(|e| ApiError::bad(format!("the body is not valid JSON: {e}")))?
         };
         let registry = schemas_of::<T>();
         let mut value = value;
@@ -97,7 +123,11 @@ impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync + 'static> ApiExtractor<
             Ok(v) => Ok(JsonBody(v)),
             // Types, presence and bounds are checked above; what is left are poem-openapi's
             // other validators (patterns), whose messages name the field.
-            Err(err) => Err(ApiError::bad(err.into_message().replace("parse request payload error: ", "")).into()),
+            Err(err) => Err(ApiError::bad(
+                err.into_message()
+                    .replace("parse request payload error: ", ""),
+            )
+            .into()),
         }
     }
 }
@@ -107,14 +137,19 @@ impl<'a, T: ParseFromJSON + ToJSON + Type + Send + Sync + 'static> ApiExtractor<
 fn beyond_ids(path: &str, value: &Value) -> bool {
     let field = path.rsplit('.').next().unwrap_or(path);
     let field = field.split('[').next().unwrap_or(field);
-    let n = value.as_i64().map(i128::from).or_else(|| value.as_u64().map(i128::from));
+    let n = value
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| value.as_u64().map(i128::from));
     super::spec::id_field(field) && n.is_some_and(|n| n.abs() > i128::from(super::spec::MAX_ID))
 }
 
 /// 0 and 1 where the schema says boolean become false and true: the original service's web UI
 /// sends its on/off values as numbers. Any other number stays, and the check refuses it.
 fn numbers_as_booleans(registry: &Registry, schema: &MetaSchemaRef, value: &mut Value) {
-    let Some(s) = resolve(registry, schema) else { return };
+    let Some(s) = resolve(registry, schema) else {
+        return;
+    };
     for part in &s.all_of {
         numbers_as_booleans(registry, part, value);
     }
@@ -126,7 +161,9 @@ fn numbers_as_booleans(registry: &Registry, schema: &MetaSchemaRef, value: &mut 
         }
         Value::Array(items) => {
             if let Some(item) = &s.items {
-                items.iter_mut().for_each(|v| numbers_as_booleans(registry, item, v));
+                items
+                    .iter_mut()
+                    .for_each(|v| numbers_as_booleans(registry, item, v));
             }
         }
         Value::Object(map) => {
@@ -148,23 +185,42 @@ fn resolve<'r>(registry: &'r Registry, schema: &'r MetaSchemaRef) -> Option<&'r 
 }
 
 fn name(path: &str) -> String {
-    if path.is_empty() { "the body".into() } else { format!("field `{path}`") }
+    if path.is_empty() {
+        "the body".into()
+    } else {
+        format!("field `{path}`")
+    }
 }
 
 fn join(path: &str, field: &str) -> String {
-    if path.is_empty() { field.to_owned() } else { format!("{path}.{field}") }
+    if path.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{path}.{field}")
+    }
 }
 
 /// Check `value` against `schema`: JSON types, required fields and U+0000, recursively.
-fn check(registry: &Registry, schema: &MetaSchemaRef, value: &Value, path: &str) -> Result<(), String> {
-    let Some(s) = resolve(registry, schema) else { return Ok(()) };
+fn check(
+    registry: &Registry,
+    schema: &MetaSchemaRef,
+    value: &Value,
+    path: &str,
+) -> Result<(), String> {
+    let Some(s) = resolve(registry, schema) else {
+        return Ok(());
+    };
     for part in &s.all_of {
         check(registry, part, value, path)?;
     }
     if value.is_null() {
         // Absent and null optional fields are handled by the parent; a null where a value
         // is required is refused there, and a top-level null here.
-        return if path.is_empty() && !s.nullable { Err(format!("{} must be a JSON {}", name(path), json_type(s))) } else { Ok(()) };
+        return if path.is_empty() && !s.nullable {
+            Err(format!("{} must be a JSON {}", name(path), json_type(s)))
+        } else {
+            Ok(())
+        };
     }
     if let Some(wrong) = wrong_type(s, value) {
         return Err(format!("{} {wrong}", name(path)));
@@ -176,7 +232,9 @@ fn check(registry: &Registry, schema: &MetaSchemaRef, value: &Value, path: &str)
         return Err(format!("{} {}", name(path), super::spec::ID_BOUND));
     }
     match value {
-        Value::String(text) if text.contains('\0') => Err(format!("{} must not contain U+0000", name(path))),
+        Value::String(text) if text.contains('\0') => {
+            Err(format!("{} must not contain U+0000", name(path)))
+        }
         Value::Array(items) => check_items(registry, s, items, path),
         Value::Object(map) => check_fields(registry, s, map, path),
         _ => Ok(()),
@@ -208,8 +266,15 @@ fn wrong_type(s: &MetaSchema, value: &Value) -> Option<String> {
 }
 
 /// The items of an array, each against the item schema (a null item only where it is nullable).
-fn check_items(registry: &Registry, s: &MetaSchema, items: &[Value], path: &str) -> Result<(), String> {
-    let Some(item_schema) = &s.items else { return Ok(()) };
+fn check_items(
+    registry: &Registry,
+    s: &MetaSchema,
+    items: &[Value],
+    path: &str,
+) -> Result<(), String> {
+    let Some(item_schema) = &s.items else {
+        return Ok(());
+    };
     for (i, item) in items.iter().enumerate() {
         let item_path = format!("{}[{i}]", if path.is_empty() { "body" } else { path });
         if item.is_null() && !resolve(registry, item_schema).is_some_and(|x| x.nullable) {
@@ -222,7 +287,12 @@ fn check_items(registry: &Registry, s: &MetaSchema, items: &[Value], path: &str)
 
 /// The fields of an object: required ones present, each known one (and the additional ones)
 /// against its schema.
-fn check_fields(registry: &Registry, s: &MetaSchema, map: &serde_json::Map<String, Value>, path: &str) -> Result<(), String> {
+fn check_fields(
+    registry: &Registry,
+    s: &MetaSchema,
+    map: &serde_json::Map<String, Value>,
+    path: &str,
+) -> Result<(), String> {
     for field in &s.required {
         if map.get(*field).is_none_or(Value::is_null) {
             return Err(format!("{} is required", name(&join(path, field))));
@@ -256,7 +326,11 @@ fn out_of_bounds(s: &MetaSchema, value: &Value) -> Option<String> {
         }
     }
     fn num(x: f64) -> String {
-        if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { x.to_string() }
+        if x.fract() == 0.0 && x.abs() < 1e15 {
+            format!("{}", x as i64)
+        } else {
+            x.to_string()
+        }
     }
     match value {
         Value::String(text) => {
@@ -272,12 +346,40 @@ fn out_of_bounds(s: &MetaSchema, value: &Value) -> Option<String> {
         }
         Value::Number(n) => {
             let x = n.as_f64()?;
-            let low = s.minimum.is_some_and(|m| if s.exclusive_minimum == Some(true) { x <= m } else { x < m });
-            let high = s.maximum.is_some_and(|m| if s.exclusive_maximum == Some(true) { x >= m } else { x > m });
+            let low = s.minimum.is_some_and(|m| {
+                if s.exclusive_minimum == Some(true) {
+                    x <= m
+                } else {
+                    x < m
+                }
+            });
+            let high = s.maximum.is_some_and(|m| {
+                if s.exclusive_maximum == Some(true) {
+                    x >= m
+                } else {
+                    x > m
+                }
+            });
             (low || high).then(|| match (s.minimum, s.maximum) {
                 (Some(a), Some(b)) => format!("must be between {} and {}", num(a), num(b)),
-                (Some(a), None) => format!("must be {} {}", if s.exclusive_minimum == Some(true) { ">" } else { ">=" }, num(a)),
-                (None, Some(b)) => format!("must be {} {}", if s.exclusive_maximum == Some(true) { "<" } else { "<=" }, num(b)),
+                (Some(a), None) => format!(
+                    "must be {} {}",
+                    if s.exclusive_minimum == Some(true) {
+                        ">"
+                    } else {
+                        ">="
+                    },
+                    num(a)
+                ),
+                (None, Some(b)) => format!(
+                    "must be {} {}",
+                    if s.exclusive_maximum == Some(true) {
+                        "<"
+                    } else {
+                        "<="
+                    },
+                    num(b)
+                ),
                 (None, None) => String::new(),
             })
         }

@@ -28,10 +28,13 @@ pub struct Envelope<T: ParseFromJSON + ToJSON + Send + Sync> {
 
 impl<T: ParseFromJSON + ToJSON + Send + Sync> EnvelopeBody for Envelope<T> {
     fn failure(code: i32, message: String) -> Self {
-        Envelope { code, message: Some(message), data: None }
+        Envelope {
+            code,
+            message: Some(message),
+            data: None,
+        }
     }
 }
-
 
 #[derive(Object)]
 pub struct PageEnvelope<T: ParseFromJSON + ToJSON + Send + Sync> {
@@ -56,7 +59,14 @@ pub struct PageEnvelope<T: ParseFromJSON + ToJSON + Send + Sync> {
 
 impl<T: ParseFromJSON + ToJSON + Send + Sync> EnvelopeBody for PageEnvelope<T> {
     fn failure(code: i32, message: String) -> Self {
-        PageEnvelope { code, message: Some(message), data: None, cursor: None, total: None, version: None }
+        PageEnvelope {
+            code,
+            message: Some(message),
+            data: None,
+            cursor: None,
+            total: None,
+            version: None,
+        }
     }
 }
 
@@ -90,7 +100,11 @@ impl<B: EnvelopeBody> Reply<B> {
 impl<T: ParseFromJSON + ToJSON + Send + Sync> From<ApiResult<T>> for R<T> {
     fn from(result: ApiResult<T>) -> Self {
         match result {
-            Ok(data) => Reply::Ok(Json(Envelope { code: 200, message: None, data: Some(data) })),
+            Ok(data) => Reply::Ok(Json(Envelope {
+                code: 200,
+                message: None,
+                data: Some(data),
+            })),
             Err(err) => Reply::error(err),
         }
     }
@@ -116,7 +130,10 @@ impl<T: ParseFromJSON + ToJSON + Send + Sync> From<ApiResult<Page<T>>> for P<T> 
 /// type as every other answer.
 pub fn envelope(status: poem::http::StatusCode, code: i32, message: String) -> poem::Response {
     let body = Envelope::<bool>::failure(code, message).to_json_string();
-    poem::Response::builder().status(status).content_type("application/json; charset=utf-8").body(body)
+    poem::Response::builder()
+        .status(status)
+        .content_type("application/json; charset=utf-8")
+        .body(body)
 }
 
 /// Every error raised while extracting a request (auth, headers, query, body) lands here.
@@ -160,7 +177,10 @@ fn param_message(name: &str, reason: &str) -> String {
             // `failed to parse "limit": <words>`, and for an optional one poem-openapi appends
             // ` (occurred while parsing "optional_limit")`
             let words = reason.split_once("\": ").map_or(reason, |(_, words)| words);
-            let words = words.split(" (occurred while parsing").next().unwrap_or(words);
+            let words = words
+                .split(" (occurred while parsing")
+                .next()
+                .unwrap_or(words);
             format!("parameter `{name}` {words}")
         }
         _ => format!("parameter `{name}` is not valid: {reason}"),

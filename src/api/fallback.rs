@@ -31,7 +31,10 @@ impl Allowed {
                 }
             }
         }
-        let joined = paths.into_iter().map(|(p, m)| (p, m.into_iter().collect::<Vec<_>>().join(", "))).collect();
+        let joined = paths
+            .into_iter()
+            .map(|(p, m)| (p, m.into_iter().collect::<Vec<_>>().join(", ")))
+            .collect();
         Allowed(Arc::new(joined))
     }
 
@@ -43,10 +46,13 @@ impl Allowed {
 /// The name of the first query parameter whose (percent-decoded) name or value holds U+0000.
 fn nul_query_param(query: &str) -> Option<String> {
     // ("%00" has no letters: no case folding needed, nothing allocated on the common path)
-    query.split('&').find(|pair| pair.contains("%00")).map(|pair| {
-        let raw = pair.split('=').next().unwrap_or_default();
-        percent_decode(raw).replace('\0', "\\u0000")
-    })
+    query
+        .split('&')
+        .find(|pair| pair.contains("%00"))
+        .map(|pair| {
+            let raw = pair.split('=').next().unwrap_or_default();
+            percent_decode(raw).replace('\0', "\\u0000")
+        })
 }
 
 /// The name of the first id parameter whose integer value lies beyond 2^53 - 1 either way.
@@ -64,7 +70,12 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = (bytes[i] == b'%').then(|| s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())).flatten();
+        let hex = (bytes[i] == b'%')
+            .then(|| {
+                s.get(i + 1..i + 3)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            })
+            .flatten();
         match (hex, bytes[i]) {
             (Some(b), _) => {
                 out.push(b);
@@ -84,14 +95,25 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// Around the whole application (inside the request log).
-pub async fn fallbacks<E: Endpoint>(next: E, req: Request, allowed: Allowed) -> poem::Result<Response> {
+pub async fn fallbacks<E: Endpoint>(
+    next: E,
+    req: Request,
+    allowed: Allowed,
+) -> poem::Result<Response> {
     if let Some(param) = req.uri().query().and_then(nul_query_param) {
         let err = ApiError::bad(format!("query parameter `{param}` must not contain U+0000"));
         return Ok(envelope(StatusCode::OK, err.code(), err.to_string()));
     }
     // (on an operation that exists: an unknown route or method keeps its 404 / 405)
-    let routed = allowed.get(req.uri().path()).is_some_and(|methods| methods.split(", ").any(|m| m == req.method().as_str()));
-    if let Some(param) = req.uri().query().filter(|_| routed).and_then(id_out_of_range) {
+    let routed = allowed
+        .get(req.uri().path())
+        .is_some_and(|methods| methods.split(", ").any(|m| m == req.method().as_str()));
+    if let Some(param) = req
+        .uri()
+        .query()
+        .filter(|_| routed)
+        .and_then(id_out_of_range)
+    {
         let err = ApiError::bad(format!("parameter `{param}` {}", super::spec::ID_BOUND));
         return Ok(envelope(StatusCode::OK, err.code(), err.to_string()));
     }
@@ -102,17 +124,28 @@ pub async fn fallbacks<E: Endpoint>(next: E, req: Request, allowed: Allowed) -> 
         Err(e) => e.into_response(),
     };
     Ok(match resp.status() {
-        StatusCode::NOT_FOUND if !is_envelope(&resp) => {
-            envelope(StatusCode::NOT_FOUND, 404, format!("no such route: {method} {path}"))
-        }
+        StatusCode::NOT_FOUND if !is_envelope(&resp) => envelope(
+            StatusCode::NOT_FOUND,
+            404,
+            format!("no such route: {method} {path}"),
+        ),
         StatusCode::METHOD_NOT_ALLOWED => {
             let allow = allowed.get(&path).map(str::to_owned).or_else(|| {
-                resp.headers().get(header::ALLOW).and_then(|v| v.to_str().ok()).map(str::to_owned)
+                resp.headers()
+                    .get(header::ALLOW)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
             });
             let mut reply = envelope(
                 StatusCode::METHOD_NOT_ALLOWED,
                 405,
-                format!("method {method} not allowed on {path}{}", allow.as_deref().map(|a| format!(" (allowed: {a})")).unwrap_or_default()),
+                format!(
+                    "method {method} not allowed on {path}{}",
+                    allow
+                        .as_deref()
+                        .map(|a| format!(" (allowed: {a})"))
+                        .unwrap_or_default()
+                ),
             );
             if let Some(v) = allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
                 reply.headers_mut().insert(header::ALLOW, v);
@@ -124,5 +157,6 @@ pub async fn fallbacks<E: Endpoint>(next: E, req: Request, allowed: Allowed) -> 
 }
 
 fn is_envelope(resp: &Response) -> bool {
-    resp.content_type().is_some_and(|ct| ct.starts_with("application/json"))
+    resp.content_type()
+        .is_some_and(|ct| ct.starts_with("application/json"))
 }

@@ -38,7 +38,12 @@ pub struct GroupAdmin {
 
 impl From<group_member::Model> for GroupAdmin {
     fn from(m: group_member::Model) -> Self {
-        GroupAdmin { user_id: m.user_id, display_name: m.display_name, expired_time: m.mute_expire_time, join_time: m.join_time }
+        GroupAdmin {
+            user_id: m.user_id,
+            display_name: m.display_name,
+            expired_time: m.mute_expire_time,
+            join_time: m.join_time,
+        }
     }
 }
 
@@ -54,7 +59,10 @@ impl GroupAdminsApi {
     /// own: only members become admins (the owner and admins fail).
     #[oai(path = "/group/admin/add", method = "post")]
     async fn add(&self, caller: Caller, body: JsonBody<GroupUsersReq>) -> R<Vec<UserResult>> {
-        group_admins::add(&self.0, &caller, body.0.group_id, &body.0.user_list).await.map(results).into()
+        group_admins::add(&self.0, &caller, body.0.group_id, &body.0.user_list)
+            .await
+            .map(results)
+            .into()
     }
 
     /// Remove group Admin
@@ -63,7 +71,10 @@ impl GroupAdminsApi {
     /// own: only admins are demoted, to plain members.
     #[oai(path = "/group/admin/remove", method = "delete", method = "post")]
     async fn remove(&self, caller: Caller, body: JsonBody<GroupUsersReq>) -> R<Vec<UserResult>> {
-        group_admins::remove(&self.0, &caller, body.0.group_id, &body.0.user_list).await.map(results).into()
+        group_admins::remove(&self.0, &caller, body.0.group_id, &body.0.user_list)
+            .await
+            .map(results)
+            .into()
     }
 
     /// Get the list of group Admins
@@ -71,7 +82,14 @@ impl GroupAdminsApi {
     /// Section 4.3 of the group document. Members of the group (20011 otherwise); the owner is
     /// not listed.
     #[oai(path = "/group/admin_list", method = "get")]
-    async fn admin_list(&self, caller: Caller, #[oai(name = "group_id")] group_id: Query<i64>) -> R<Vec<GroupAdmin>> {
-        group_admins::list(&self.0, &caller, group_id.0).await.map(|v| v.into_iter().map(Into::into).collect()).into()
+    async fn admin_list(
+        &self,
+        caller: Caller,
+        #[oai(name = "group_id")] group_id: Query<i64>,
+    ) -> R<Vec<GroupAdmin>> {
+        group_admins::list(&self.0, &caller, group_id.0)
+            .await
+            .map(|v| v.into_iter().map(Into::into).collect())
+            .into()
     }
 }

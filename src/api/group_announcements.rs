@@ -31,7 +31,14 @@ pub struct Announcement {
 
 impl From<group_announcement::Model> for Announcement {
     fn from(a: group_announcement::Model) -> Self {
-        Announcement { author: a.author, content: a.content, created_at: a.created_at, group_id: a.group_id, id: a.id, title: a.title }
+        Announcement {
+            author: a.author,
+            content: a.content,
+            created_at: a.created_at,
+            group_id: a.group_id,
+            id: a.id,
+            title: a.title,
+        }
     }
 }
 
@@ -64,14 +71,21 @@ impl GroupAnnouncementsApi {
         #[oai(name = "group_id")]
         group_id: Query<i64>,
     ) -> R<Announcement> {
-        group_announcements::get(&self.0, &caller, group_id.0, announcement_id.0).await.map(Into::into).into()
+        group_announcements::get(&self.0, &caller, group_id.0, announcement_id.0)
+            .await
+            .map(Into::into)
+            .into()
     }
 
     /// Delete group announcement
     ///
     /// Section 4.5 of the group document. Owner and admins; 20020 when the group has no such
     /// announcement. Answers the deleted announcement.
-    #[oai(path = "/group/announcement/delete", method = "delete", method = "post")]
+    #[oai(
+        path = "/group/announcement/delete",
+        method = "delete",
+        method = "post"
+    )]
     async fn delete(
         &self,
         caller: Caller,
@@ -82,7 +96,10 @@ impl GroupAnnouncementsApi {
         #[oai(name = "group_id")]
         group_id: Query<i64>,
     ) -> R<Announcement> {
-        group_announcements::delete(&self.0, &caller, group_id.0, announcement_id.0).await.map(Into::into).into()
+        group_announcements::delete(&self.0, &caller, group_id.0, announcement_id.0)
+            .await
+            .map(Into::into)
+            .into()
     }
 
     /// Edit group announcement
@@ -93,7 +110,10 @@ impl GroupAnnouncementsApi {
     #[oai(path = "/group/announcement/edit", method = "post")]
     async fn edit(&self, caller: Caller, body: JsonBody<EditAnnouncementReq>) -> R<Announcement> {
         let b = body.0;
-        group_announcements::publish(&self.0, &caller, b.group_id, b.title, b.content).await.map(Into::into).into()
+        group_announcements::publish(&self.0, &caller, b.group_id, b.title, b.content)
+            .await
+            .map(Into::into)
+            .into()
     }
 
     /// Get the latest group announcement details
@@ -108,7 +128,10 @@ impl GroupAnnouncementsApi {
         #[oai(name = "group_id")]
         group_id: Query<i64>,
     ) -> R<Option<Announcement>> {
-        group_announcements::last(&self.0, &caller, group_id.0).await.map(|a| a.map(Announcement::from)).into()
+        group_announcements::last(&self.0, &caller, group_id.0)
+            .await
+            .map(|a| a.map(Announcement::from))
+            .into()
     }
 
     /// Get group announcements list
@@ -123,6 +146,9 @@ impl GroupAnnouncementsApi {
         #[oai(name = "group_id")]
         group_id: Query<i64>,
     ) -> R<Vec<Announcement>> {
-        group_announcements::list(&self.0, &caller, group_id.0).await.map(|v| v.into_iter().map(Into::into).collect()).into()
+        group_announcements::list(&self.0, &caller, group_id.0)
+            .await
+            .map(|v| v.into_iter().map(Into::into).collect())
+            .into()
     }
 }

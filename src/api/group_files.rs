@@ -66,7 +66,11 @@ pub struct FileResult {
 
 impl From<FileOutcome> for FileResult {
     fn from(o: FileOutcome) -> Self {
-        FileResult { file_id: o.file_id, result: if o.success { "success" } else { "fail" }.into(), reason: o.reason }
+        FileResult {
+            file_id: o.file_id,
+            result: if o.success { "success" } else { "fail" }.into(),
+            reason: o.reason,
+        }
     }
 }
 
@@ -125,7 +129,10 @@ impl GroupFilesApi {
         #[oai(name = "group_id")]
         group_id: Query<i64>,
     ) -> R<SharedFile> {
-        group_files::get(&self.0, &caller, group_id.0, file_id.0).await.map(Into::into).into()
+        group_files::get(&self.0, &caller, group_id.0, file_id.0)
+            .await
+            .map(Into::into)
+            .into()
     }
 
     /// Delete group file
@@ -154,7 +161,10 @@ impl GroupFilesApi {
         #[oai(name = "group_id")]
         group_id: Query<i64>,
     ) -> R<Vec<SharedFile>> {
-        group_files::list(&self.0, &caller, group_id.0).await.map(|v| v.into_iter().map(Into::into).collect()).into()
+        group_files::list(&self.0, &caller, group_id.0)
+            .await
+            .map(|v| v.into_iter().map(Into::into).collect())
+            .into()
     }
 
     /// Update group file name
@@ -164,7 +174,9 @@ impl GroupFilesApi {
     #[oai(path = "/group/file/update_name", method = "put", method = "post")]
     async fn update_name(&self, caller: Caller, body: JsonBody<RenameFileReq>) -> R<bool> {
         let b = body.0;
-        group_files::rename(&self.0, &caller, b.group_id, b.file_id, b.name).await.into()
+        group_files::rename(&self.0, &caller, b.group_id, b.file_id, b.name)
+            .await
+            .into()
     }
 
     /// Upload group file
@@ -175,7 +187,15 @@ impl GroupFilesApi {
     #[oai(path = "/group/file/upload", method = "post")]
     async fn upload(&self, caller: Caller, body: JsonBody<UploadFileReq>) -> R<SharedFile> {
         let b = body.0;
-        let file = NewFile { name: b.name, size: b.size, r#type: b.kind, url: b.url };
-        group_files::upload(&self.0, &caller, b.group_id, file).await.map(Into::into).into()
+        let file = NewFile {
+            name: b.name,
+            size: b.size,
+            r#type: b.kind,
+            url: b.url,
+        };
+        group_files::upload(&self.0, &caller, b.group_id, file)
+            .await
+            .map(Into::into)
+            .into()
     }
 }

@@ -159,7 +159,11 @@ pub struct UserResult {
 
 impl From<UserOutcome> for UserResult {
     fn from(o: UserOutcome) -> Self {
-        UserResult { user_id: o.user_id, result: if o.success { "success" } else { "fail" }.into(), reason: o.reason }
+        UserResult {
+            user_id: o.user_id,
+            result: if o.success { "success" } else { "fail" }.into(),
+            reason: o.reason,
+        }
     }
 }
 
@@ -212,9 +216,25 @@ macro_rules! value_body {
 }
 pub(crate) use value_body;
 
-value_body!(GroupNameValue, String, "Update content: the group name, 1-128 characters", min_length = 1, max_length = 128);
-value_body!(GroupAvatarValue, String, "Update content: the avatar url, at most 1024 characters", max_length = 1024);
-value_body!(GroupTextValue, String, "Update content, at most 2048 characters", max_length = 2048);
+value_body!(
+    GroupNameValue,
+    String,
+    "Update content: the group name, 1-128 characters",
+    min_length = 1,
+    max_length = 128
+);
+value_body!(
+    GroupAvatarValue,
+    String,
+    "Update content: the avatar url, at most 1024 characters",
+    max_length = 1024
+);
+value_body!(
+    GroupTextValue,
+    String,
+    "Update content, at most 2048 characters",
+    max_length = 2048
+);
 
 #[OpenApi(tag = "ApiTags::GroupLifecycle")]
 impl GroupInfoApi {
@@ -235,7 +255,10 @@ impl GroupInfoApi {
             r#type: b.kind,
             user_list: b.user_list.unwrap_or_default(),
         };
-        groups::create(&self.0, &caller, req).await.map(Into::into).into()
+        groups::create(&self.0, &caller, req)
+            .await
+            .map(Into::into)
+            .into()
     }
 
     /// Disband group
@@ -244,7 +267,11 @@ impl GroupInfoApi {
     /// it stays readable by id, leaves every member's group list, and takes no further change
     /// (20001).
     #[oai(path = "/group/destroy", method = "delete", method = "post")]
-    async fn destroy(&self, caller: Caller, #[oai(name = "group_id")] group_id: Query<i64>) -> R<bool> {
+    async fn destroy(
+        &self,
+        caller: Caller,
+        #[oai(name = "group_id")] group_id: Query<i64>,
+    ) -> R<bool> {
         groups::destroy(&self.0, &caller, group_id.0).await.into()
     }
 
@@ -253,8 +280,15 @@ impl GroupInfoApi {
     /// Section 4.24 of the group document. Any caller of the app may read a group, a dissolved
     /// one too; msg_mute_mode and msg_push_mode are the caller's own.
     #[oai(path = "/group/info", method = "get")]
-    async fn info(&self, caller: Caller, #[oai(name = "group_id")] group_id: Query<i64>) -> R<GroupInfo> {
-        groups::info(&self.0, &caller, group_id.0).await.map(Into::into).into()
+    async fn info(
+        &self,
+        caller: Caller,
+        #[oai(name = "group_id")] group_id: Query<i64>,
+    ) -> R<GroupInfo> {
+        groups::info(&self.0, &caller, group_id.0)
+            .await
+            .map(Into::into)
+            .into()
     }
 
     /// Get group information by group id
@@ -276,7 +310,9 @@ impl GroupInfoApi {
     #[oai(path = "/group/info/name", method = "put", method = "post")]
     async fn update_name(&self, caller: Caller, body: JsonBody<GroupNameValue>) -> R<bool> {
         let b = body.0;
-        groups::update_info(&self.0, &caller, b.group_id, InfoChange::Name(b.value)).await.into()
+        groups::update_info(&self.0, &caller, b.group_id, InfoChange::Name(b.value))
+            .await
+            .into()
     }
 
     /// Update group avatar
@@ -286,7 +322,9 @@ impl GroupInfoApi {
     #[oai(path = "/group/info/avatar", method = "put", method = "post")]
     async fn update_avatar(&self, caller: Caller, body: JsonBody<GroupAvatarValue>) -> R<bool> {
         let b = body.0;
-        groups::update_info(&self.0, &caller, b.group_id, InfoChange::Avatar(b.value)).await.into()
+        groups::update_info(&self.0, &caller, b.group_id, InfoChange::Avatar(b.value))
+            .await
+            .into()
     }
 
     /// Update group description
@@ -296,7 +334,14 @@ impl GroupInfoApi {
     #[oai(path = "/group/info/description", method = "put", method = "post")]
     async fn update_description(&self, caller: Caller, body: JsonBody<GroupTextValue>) -> R<bool> {
         let b = body.0;
-        groups::update_info(&self.0, &caller, b.group_id, InfoChange::Description(b.value)).await.into()
+        groups::update_info(
+            &self.0,
+            &caller,
+            b.group_id,
+            InfoChange::Description(b.value),
+        )
+        .await
+        .into()
     }
 
     /// Update extension information
@@ -306,7 +351,9 @@ impl GroupInfoApi {
     #[oai(path = "/group/info/ext", method = "put", method = "post")]
     async fn update_ext(&self, caller: Caller, body: JsonBody<GroupTextValue>) -> R<bool> {
         let b = body.0;
-        groups::update_info(&self.0, &caller, b.group_id, InfoChange::Ext(b.value)).await.into()
+        groups::update_info(&self.0, &caller, b.group_id, InfoChange::Ext(b.value))
+            .await
+            .into()
     }
 
     /// Transfer of group Owner
@@ -315,7 +362,10 @@ impl GroupInfoApi {
     /// (20005); the old owner stays as a plain member.
     #[oai(path = "/group/transfer", method = "put", method = "post")]
     async fn transfer(&self, caller: Caller, body: JsonBody<TransferReq>) -> R<UserResult> {
-        groups::transfer(&self.0, &caller, body.0.group_id, body.0.new_owner).await.map(Into::into).into()
+        groups::transfer(&self.0, &caller, body.0.group_id, body.0.new_owner)
+            .await
+            .map(Into::into)
+            .into()
     }
 
     /// Get the list of groups for the user

@@ -8,9 +8,9 @@ use super::auth::Caller;
 use super::body::JsonBody;
 use super::envelope::{P, R};
 use super::group_info::UserResult;
+use crate::api::paging::{self, Cursor, RequestLimit};
 use crate::domain::group_invites::{self, Application, Applied, Invitation};
 use crate::domain::groups::UserOutcome;
-use crate::api::paging::{self, Cursor, RequestLimit};
 use crate::state::State;
 
 pub struct GroupInvitesApi(pub State);
@@ -105,7 +105,13 @@ pub struct GroupApplication {
 
 impl From<Application> for GroupApplication {
     fn from(a: Application) -> Self {
-        GroupApplication { applicant_id: a.applicant_id, expired_time: a.expire_time, group_id: a.group_id, reason: a.reason, status: a.status }
+        GroupApplication {
+            applicant_id: a.applicant_id,
+            expired_time: a.expire_time,
+            group_id: a.group_id,
+            reason: a.reason,
+            status: a.status,
+        }
     }
 }
 
@@ -125,7 +131,12 @@ pub fn rfc3339(ms: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn results(v: Vec<UserOutcome>) -> Vec<UserResult> {
@@ -146,7 +157,10 @@ impl GroupInvitesApi {
     #[oai(path = "/group/invite", method = "post")]
     async fn invite(&self, caller: Caller, body: JsonBody<InviteReq>) -> R<Vec<UserResult>> {
         let b = body.0;
-        group_invites::invite(&self.0, &caller, b.group_id, &b.user_list, b.reason).await.map(results).into()
+        group_invites::invite(&self.0, &caller, b.group_id, &b.user_list, b.reason)
+            .await
+            .map(results)
+            .into()
     }
 
     /// Process group invitation by user
@@ -160,7 +174,9 @@ impl GroupInvitesApi {
     #[oai(path = "/group/invite/handle", method = "put", method = "post")]
     async fn invite_handle(&self, caller: Caller, body: JsonBody<HandleReq>) -> R<bool> {
         let b = body.0;
-        group_invites::handle_invitation(&self.0, &caller, b.group_id, b.user_id, b.approval).await.into()
+        group_invites::handle_invitation(&self.0, &caller, b.group_id, b.user_id, b.approval)
+            .await
+            .into()
     }
 
     /// Get group invitation list
@@ -184,7 +200,10 @@ impl GroupInvitesApi {
         _version: Query<Option<i64>>,
     ) -> P<GroupInvitation> {
         let page = paging::keyset(cursor.0, limit.0);
-        group_invites::invitation_list(&self.0, &caller, page).await.map(|p| p.map(Into::into)).into()
+        group_invites::invitation_list(&self.0, &caller, page)
+            .await
+            .map(|p| p.map(Into::into))
+            .into()
     }
 
     /// Apply for group membership
@@ -201,8 +220,16 @@ impl GroupInvitesApi {
             let uid = caller.user_id()?;
             let applied = group_invites::apply(&self.0, &caller, b.group_id, b.reason).await?;
             Ok(match applied {
-                Applied::Joined => UserResult { user_id: uid, result: "success".into(), reason: None },
-                Applied::Pending => UserResult { user_id: uid, result: "success".into(), reason: Some("pending approval".into()) },
+                Applied::Joined => UserResult {
+                    user_id: uid,
+                    result: "success".into(),
+                    reason: None,
+                },
+                Applied::Pending => UserResult {
+                    user_id: uid,
+                    result: "success".into(),
+                    reason: Some("pending approval".into()),
+                },
             })
         }
         .await;
@@ -217,7 +244,10 @@ impl GroupInvitesApi {
     #[oai(path = "/group/apply/handle", method = "put", method = "post")]
     async fn apply_handle(&self, caller: Caller, body: JsonBody<HandleReq>) -> R<UserResult> {
         let b = body.0;
-        group_invites::handle_application(&self.0, &caller, b.group_id, b.user_id, b.approval).await.map(Into::into).into()
+        group_invites::handle_application(&self.0, &caller, b.group_id, b.user_id, b.approval)
+            .await
+            .map(Into::into)
+            .into()
     }
 
     /// Get the list of group membership requests
@@ -243,7 +273,10 @@ impl GroupInvitesApi {
         body: JsonBody<ApplicationListReq>,
     ) -> P<GroupApplication> {
         let page = paging::keyset(cursor.0, limit.0);
-        group_invites::application_list(&self.0, &caller, &body.0.group_list, page).await.map(|p| p.map(Into::into)).into()
+        group_invites::application_list(&self.0, &caller, &body.0.group_list, page)
+            .await
+            .map(|p| p.map(Into::into))
+            .into()
     }
 }
 
@@ -252,7 +285,10 @@ mod tests {
     #[test]
     fn rfc3339_formats_utc() {
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::rfc3339(1_800_000_000_123), "2027-01-15T08:00:00.123Z");
+        assert_eq!(
+            super::rfc3339(1_800_000_000_123),
+            "2027-01-15T08:00:00.123Z"
+        );
         assert_eq!(super::rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
     }
 }

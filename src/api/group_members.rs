@@ -8,8 +8,8 @@ use super::body::JsonBody;
 use super::envelope::{P, R};
 use super::group_admins::GroupUsersReq;
 use super::group_info::UserResult;
-use crate::domain::group_members::{self, MemberItem};
 use crate::api::paging::{self, Cursor, MemberLimit};
+use crate::domain::group_members::{self, MemberItem};
 use crate::state::State;
 
 pub struct GroupMembersApi(pub State);
@@ -30,7 +30,12 @@ pub struct GroupMember {
 
 impl From<MemberItem> for GroupMember {
     fn from(m: MemberItem) -> Self {
-        GroupMember { user_id: m.user_id, display_name: m.display_name, join_time: m.join_time, expired_time: m.expired_time }
+        GroupMember {
+            user_id: m.user_id,
+            display_name: m.display_name,
+            join_time: m.join_time,
+            expired_time: m.expired_time,
+        }
     }
 }
 
@@ -65,7 +70,10 @@ impl GroupMembersApi {
         _version: Query<Option<i64>>,
     ) -> P<GroupMember> {
         let page = paging::keyset(cursor.0, limit.0);
-        group_members::list(&self.0, &caller, group_id.0, page).await.map(|p| p.map(Into::into)).into()
+        group_members::list(&self.0, &caller, group_id.0, page)
+            .await
+            .map(|p| p.map(Into::into))
+            .into()
     }
 
     /// Batch retrieval of group member profiles
@@ -75,7 +83,11 @@ impl GroupMembersApi {
     /// its order; ids that are not members are left out. hide_member_info hides the same
     /// details from a plain member as in /group/member_list.
     #[oai(path = "/group/members/display_name", method = "post")]
-    async fn display_names(&self, caller: Caller, body: JsonBody<GroupUsersReq>) -> R<Vec<GroupMember>> {
+    async fn display_names(
+        &self,
+        caller: Caller,
+        body: JsonBody<GroupUsersReq>,
+    ) -> R<Vec<GroupMember>> {
         group_members::profiles(&self.0, &caller, body.0.group_id, &body.0.user_list)
             .await
             .map(|v| v.into_iter().map(Into::into).collect())
@@ -107,6 +119,8 @@ impl GroupMembersApi {
         #[oai(name = "group_id")]
         group_id: Query<i64>,
     ) -> R<bool> {
-        group_members::leave(&self.0, &caller, group_id.0).await.into()
+        group_members::leave(&self.0, &caller, group_id.0)
+            .await
+            .into()
     }
 }

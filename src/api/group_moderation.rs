@@ -9,8 +9,8 @@ use super::body::JsonBody;
 use super::envelope::{P, R};
 use super::group_admins::GroupUsersReq;
 use super::group_info::UserResult;
-use crate::domain::groups::UserOutcome;
 use crate::api::paging::{self, Cursor, ModerationLimit};
+use crate::domain::groups::UserOutcome;
 use crate::domain::{group_blacklist, group_mutes};
 use crate::entity::{group_blacklist as blacklist, group_member};
 use crate::state::State;
@@ -67,7 +67,12 @@ pub struct BannedMember {
 
 impl From<group_member::Model> for BannedMember {
     fn from(m: group_member::Model) -> Self {
-        BannedMember { user_id: m.user_id, display_name: m.display_name, join_time: m.join_time, expired_time: m.mute_expire_time }
+        BannedMember {
+            user_id: m.user_id,
+            display_name: m.display_name,
+            join_time: m.join_time,
+            expired_time: m.mute_expire_time,
+        }
     }
 }
 
@@ -84,7 +89,11 @@ pub struct BlockedUser {
 
 impl From<blacklist::Model> for BlockedUser {
     fn from(b: blacklist::Model) -> Self {
-        BlockedUser { user_id: b.user_id, group_id: b.group_id, created_at: b.created_at.to_string() }
+        BlockedUser {
+            user_id: b.user_id,
+            group_id: b.group_id,
+            created_at: b.created_at.to_string(),
+        }
     }
 }
 
@@ -103,7 +112,10 @@ impl GroupModerationApi {
     #[oai(path = "/group/ban", method = "post")]
     async fn ban(&self, caller: Caller, body: JsonBody<BanReq>) -> R<Vec<UserResult>> {
         let b = body.0;
-        group_mutes::ban(&self.0, &caller, b.group_id, &b.user_list, b.duration).await.map(results).into()
+        group_mutes::ban(&self.0, &caller, b.group_id, &b.user_list, b.duration)
+            .await
+            .map(results)
+            .into()
     }
 
     /// Remove user from ban list
@@ -113,7 +125,10 @@ impl GroupModerationApi {
     #[oai(path = "/group/unban", method = "post")]
     async fn unban(&self, caller: Caller, body: JsonBody<GroupUsersReq>) -> R<Vec<UserResult>> {
         let b = body.0;
-        group_mutes::unban(&self.0, &caller, b.group_id, &b.user_list).await.map(results).into()
+        group_mutes::unban(&self.0, &caller, b.group_id, &b.user_list)
+            .await
+            .map(results)
+            .into()
     }
 
     /// Get a list of banned members
@@ -141,7 +156,10 @@ impl GroupModerationApi {
         _version: Query<Option<i64>>,
     ) -> P<BannedMember> {
         let page = paging::keyset(cursor.0, limit.0);
-        group_mutes::banned_list(&self.0, &caller, group_id.0, page).await.map(|p| p.map(Into::into)).into()
+        group_mutes::banned_list(&self.0, &caller, group_id.0, page)
+            .await
+            .map(|p| p.map(Into::into))
+            .into()
     }
 
     /// Ban all members, only Admins can send messages
@@ -163,7 +181,9 @@ impl GroupModerationApi {
     /// Section 4.49 of the group document. Owner and admins. ban_expire_time becomes 0.
     #[oai(path = "/group/settings/unban_all", method = "post")]
     async fn unban_all(&self, caller: Caller, body: JsonBody<UnbanAllReq>) -> R<bool> {
-        group_mutes::unban_all(&self.0, &caller, body.0.group_id).await.into()
+        group_mutes::unban_all(&self.0, &caller, body.0.group_id)
+            .await
+            .into()
     }
 
     /// Blacklist a user
@@ -176,7 +196,10 @@ impl GroupModerationApi {
     #[oai(path = "/group/block", method = "post")]
     async fn block(&self, caller: Caller, body: JsonBody<GroupUsersReq>) -> R<Vec<UserResult>> {
         let b = body.0;
-        group_blacklist::block(&self.0, &caller, b.group_id, &b.user_list).await.map(results).into()
+        group_blacklist::block(&self.0, &caller, b.group_id, &b.user_list)
+            .await
+            .map(results)
+            .into()
     }
 
     /// Remove user from blacklist
@@ -186,7 +209,10 @@ impl GroupModerationApi {
     #[oai(path = "/group/unblock", method = "delete", method = "post")]
     async fn unblock(&self, caller: Caller, body: JsonBody<GroupUsersReq>) -> R<Vec<UserResult>> {
         let b = body.0;
-        group_blacklist::unblock(&self.0, &caller, b.group_id, &b.user_list).await.map(results).into()
+        group_blacklist::unblock(&self.0, &caller, b.group_id, &b.user_list)
+            .await
+            .map(results)
+            .into()
     }
 
     /// Get backlist
@@ -212,6 +238,9 @@ impl GroupModerationApi {
         _version: Query<Option<i64>>,
     ) -> P<BlockedUser> {
         let page = paging::keyset(cursor.0, limit.0);
-        group_blacklist::blocked_list(&self.0, &caller, group_id.0, page).await.map(|p| p.map(Into::into)).into()
+        group_blacklist::blocked_list(&self.0, &caller, group_id.0, page)
+            .await
+            .map(|p| p.map(Into::into))
+            .into()
     }
 }

@@ -34,7 +34,12 @@ pub struct GroupQrCode {
 
 impl From<QrCode> for GroupQrCode {
     fn from(q: QrCode) -> Self {
-        GroupQrCode { create_at: q.create_at, expire_at: q.expire_at, expired: q.expire_at, qr_info: q.qr_info }
+        GroupQrCode {
+            create_at: q.create_at,
+            expire_at: q.expire_at,
+            expired: q.expire_at,
+            qr_info: q.qr_info,
+        }
     }
 }
 
@@ -113,10 +118,16 @@ impl GroupQrcodeApi {
 
 impl GroupQrcodeApi {
     async fn sign_code(&self, caller: &Caller, group_id: i64) -> R<GroupQrCode> {
-        group_qrcode::sign(&self.0, caller, group_id).await.map(Into::into).into()
+        group_qrcode::sign(&self.0, caller, group_id)
+            .await
+            .map(Into::into)
+            .into()
     }
 
     async fn join(&self, caller: &Caller, qr_info: &str) -> R<QrJoined> {
-        group_qrcode::join(&self.0, caller, qr_info).await.map(|group_id| QrJoined { group_id }).into()
+        group_qrcode::join(&self.0, caller, qr_info)
+            .await
+            .map(|group_id| QrJoined { group_id })
+            .into()
     }
 }

@@ -13,8 +13,17 @@ use crate::state::State;
 
 pub struct GroupSettingsApi(pub State);
 
-value_body!(GroupFlagValue, bool, "Update content: true or false (the numbers 1 and 0 are taken too, as the original web UI sends them)");
-value_body!(DisplayNameValue, String, "Update content: the caller's name in the group, at most 128 characters", max_length = 128);
+value_body!(
+    GroupFlagValue,
+    bool,
+    "Update content: true or false (the numbers 1 and 0 are taken too, as the original web UI sends them)"
+);
+value_body!(
+    DisplayNameValue,
+    String,
+    "Update content: the caller's name in the group, at most 128 characters",
+    max_length = 128
+);
 
 #[derive(Object)]
 pub struct ApplyApprovalReq {
@@ -50,44 +59,99 @@ impl GroupSettingsApi {
     /// app may read it, a dissolved group too; msg_mute_mode, msg_push_mode and not_disturb are
     /// the caller's own.
     #[oai(path = "/group/settings", method = "get")]
-    async fn settings(&self, caller: Caller, #[oai(name = "group_id")] group_id: Query<i64>) -> R<GroupInfo> {
-        groups::info(&self.0, &caller, group_id.0).await.map(Into::into).into()
+    async fn settings(
+        &self,
+        caller: Caller,
+        #[oai(name = "group_id")] group_id: Query<i64>,
+    ) -> R<GroupInfo> {
+        groups::info(&self.0, &caller, group_id.0)
+            .await
+            .map(Into::into)
+            .into()
     }
 
     /// Update group settings - whether to allow member invitations
     ///
     /// Section 4.43 of the group document. Admins and the owner.
-    #[oai(path = "/group/settings/allow_member_invitation", method = "put", method = "post")]
-    async fn allow_member_invitation(&self, caller: Caller, body: JsonBody<GroupFlagValue>) -> R<bool> {
+    #[oai(
+        path = "/group/settings/allow_member_invitation",
+        method = "put",
+        method = "post"
+    )]
+    async fn allow_member_invitation(
+        &self,
+        caller: Caller,
+        body: JsonBody<GroupFlagValue>,
+    ) -> R<bool> {
         let b = body.0;
-        groups::update_setting(&self.0, &caller, b.group_id, SettingChange::MemberInvite(b.value)).await.into()
+        groups::update_setting(
+            &self.0,
+            &caller,
+            b.group_id,
+            SettingChange::MemberInvite(b.value),
+        )
+        .await
+        .into()
     }
 
     /// Update group settings - whether group members can modify group information
     ///
     /// Section 4.44 of the group document. Admins and the owner.
-    #[oai(path = "/group/settings/allow_member_modify", method = "put", method = "post")]
+    #[oai(
+        path = "/group/settings/allow_member_modify",
+        method = "put",
+        method = "post"
+    )]
     async fn allow_member_modify(&self, caller: Caller, body: JsonBody<GroupFlagValue>) -> R<bool> {
         let b = body.0;
-        groups::update_setting(&self.0, &caller, b.group_id, SettingChange::MemberModify(b.value)).await.into()
+        groups::update_setting(
+            &self.0,
+            &caller,
+            b.group_id,
+            SettingChange::MemberModify(b.value),
+        )
+        .await
+        .into()
     }
 
     /// Update group settings - whether to enable “mark after read”
     ///
     /// Section 4.46 of the group document. Admins and the owner.
-    #[oai(path = "/group/settings/enable_read_ack", method = "put", method = "post")]
+    #[oai(
+        path = "/group/settings/enable_read_ack",
+        method = "put",
+        method = "post"
+    )]
     async fn enable_read_ack(&self, caller: Caller, body: JsonBody<GroupFlagValue>) -> R<bool> {
         let b = body.0;
-        groups::update_setting(&self.0, &caller, b.group_id, SettingChange::ReadAck(b.value)).await.into()
+        groups::update_setting(
+            &self.0,
+            &caller,
+            b.group_id,
+            SettingChange::ReadAck(b.value),
+        )
+        .await
+        .into()
     }
 
     /// Update group settings - whether group chat history visible to new members
     ///
     /// Section 4.47 of the group document. Admins and the owner.
-    #[oai(path = "/group/settings/history_visible", method = "put", method = "post")]
+    #[oai(
+        path = "/group/settings/history_visible",
+        method = "put",
+        method = "post"
+    )]
     async fn history_visible(&self, caller: Caller, body: JsonBody<GroupFlagValue>) -> R<bool> {
         let b = body.0;
-        groups::update_setting(&self.0, &caller, b.group_id, SettingChange::HistoryVisible(b.value)).await.into()
+        groups::update_setting(
+            &self.0,
+            &caller,
+            b.group_id,
+            SettingChange::HistoryVisible(b.value),
+        )
+        .await
+        .into()
     }
 
     /// Update group settings - whether to hide member details from plain members
@@ -98,19 +162,45 @@ impl GroupSettingsApi {
     /// (display_name null, join_time and expired_time 0); the owner's and admins' rows and its
     /// own stay in full. The owner, admins and an app admin token acting on the group see
     /// everything. Shown as hide_member_info by /group/info and /group/settings.
-    #[oai(path = "/group/settings/hide_member_info", method = "put", method = "post")]
+    #[oai(
+        path = "/group/settings/hide_member_info",
+        method = "put",
+        method = "post"
+    )]
     async fn hide_member_info(&self, caller: Caller, body: JsonBody<GroupFlagValue>) -> R<bool> {
         let b = body.0;
-        groups::update_setting(&self.0, &caller, b.group_id, SettingChange::HideMemberInfo(b.value)).await.into()
+        groups::update_setting(
+            &self.0,
+            &caller,
+            b.group_id,
+            SettingChange::HideMemberInfo(b.value),
+        )
+        .await
+        .into()
     }
 
     /// Update group settings - whether group membership request needs Admin approval
     ///
     /// Section 4.48 of the group document. Admins and the owner.
-    #[oai(path = "/group/settings/require_admin_approval", method = "put", method = "post")]
-    async fn require_admin_approval(&self, caller: Caller, body: JsonBody<ApplyApprovalReq>) -> R<bool> {
+    #[oai(
+        path = "/group/settings/require_admin_approval",
+        method = "put",
+        method = "post"
+    )]
+    async fn require_admin_approval(
+        &self,
+        caller: Caller,
+        body: JsonBody<ApplyApprovalReq>,
+    ) -> R<bool> {
         let b = body.0;
-        groups::update_setting(&self.0, &caller, b.group_id, SettingChange::ApplyApproval(b.apply_approval)).await.into()
+        groups::update_setting(
+            &self.0,
+            &caller,
+            b.group_id,
+            SettingChange::ApplyApproval(b.apply_approval),
+        )
+        .await
+        .into()
     }
 
     /// Update group profile
@@ -120,10 +210,15 @@ impl GroupSettingsApi {
     #[oai(path = "/group/display_name", method = "put", method = "post")]
     async fn display_name(&self, caller: Caller, body: JsonBody<DisplayNameValue>) -> R<bool> {
         let b = body.0;
-        groups::update_own_member(&self.0, &caller, b.group_id, MemberChange::DisplayName(b.value))
-            .await
-            .map(|_| true)
-            .into()
+        groups::update_own_member(
+            &self.0,
+            &caller,
+            b.group_id,
+            MemberChange::DisplayName(b.value),
+        )
+        .await
+        .map(|_| true)
+        .into()
     }
 
     /// Set group message blocking mode
@@ -134,10 +229,15 @@ impl GroupSettingsApi {
     #[oai(path = "/group/msg/mute_mode", method = "put", method = "post")]
     async fn mute_mode(&self, caller: Caller, body: JsonBody<MuteModeReq>) -> R<GroupInfo> {
         let b = body.0;
-        groups::update_own_member(&self.0, &caller, b.group_id, MemberChange::MuteMode(b.msg_mute_mode))
-            .await
-            .map(Into::into)
-            .into()
+        groups::update_own_member(
+            &self.0,
+            &caller,
+            b.group_id,
+            MemberChange::MuteMode(b.msg_mute_mode),
+        )
+        .await
+        .map(Into::into)
+        .into()
     }
 
     /// Set group message pushing mode
@@ -148,10 +248,15 @@ impl GroupSettingsApi {
     #[oai(path = "/group/msg/push_mode", method = "put", method = "post")]
     async fn push_mode(&self, caller: Caller, body: JsonBody<PushModeReq>) -> R<GroupInfo> {
         let b = body.0;
-        groups::update_own_member(&self.0, &caller, b.group_id, MemberChange::PushMode(b.msg_push_mode))
-            .await
-            .map(Into::into)
-            .into()
+        groups::update_own_member(
+            &self.0,
+            &caller,
+            b.group_id,
+            MemberChange::PushMode(b.msg_push_mode),
+        )
+        .await
+        .map(Into::into)
+        .into()
     }
 
     /// Set do-not-disturb for a group
@@ -162,9 +267,14 @@ impl GroupSettingsApi {
     #[oai(path = "/group/msg/not_disturb", method = "put", method = "post")]
     async fn not_disturb(&self, caller: Caller, body: JsonBody<GroupFlagValue>) -> R<bool> {
         let b = body.0;
-        groups::update_own_member(&self.0, &caller, b.group_id, MemberChange::NotDisturb(b.value))
-            .await
-            .map(|_| true)
-            .into()
+        groups::update_own_member(
+            &self.0,
+            &caller,
+            b.group_id,
+            MemberChange::NotDisturb(b.value),
+        )
+        .await
+        .map(|_| true)
+        .into()
     }
 }

@@ -36,7 +36,9 @@ impl<T: Type> Type for QueryOr<T> {
         self.0.as_ref().and_then(T::as_raw_value)
     }
 
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
         match &self.0 {
             Some(v) => v.raw_element_iter(),
             None => Box::new(std::iter::empty()),
@@ -46,20 +48,30 @@ impl<T: Type> Type for QueryOr<T> {
 
 impl<T: ParseFromParameter> ParseFromParameter for QueryOr<T> {
     fn parse_from_parameter(value: &str) -> ParseResult<Self> {
-        T::parse_from_parameter(value).map(|v| QueryOr(Some(v))).map_err(ParseError::propagate)
+        T::parse_from_parameter(value)
+            .map(|v| QueryOr(Some(v)))
+            .map_err(ParseError::propagate)
     }
 
-    fn parse_from_parameters<I: IntoIterator<Item = A>, A: AsRef<str>>(iter: I) -> ParseResult<Self> {
+    fn parse_from_parameters<I: IntoIterator<Item = A>, A: AsRef<str>>(
+        iter: I,
+    ) -> ParseResult<Self> {
         let mut iter = iter.into_iter().peekable();
         if iter.peek().is_none() {
             return Ok(QueryOr(None));
         }
-        T::parse_from_parameters(iter).map(|v| QueryOr(Some(v))).map_err(ParseError::propagate)
+        T::parse_from_parameters(iter)
+            .map(|v| QueryOr(Some(v)))
+            .map_err(ParseError::propagate)
     }
 }
 
 /// The one value of `name` from the query or the body: either; both only when equal.
-pub fn either<T: PartialEq + std::fmt::Debug>(name: &str, query: Option<T>, body: Option<T>) -> ApiResult<Option<T>> {
+pub fn either<T: PartialEq + std::fmt::Debug>(
+    name: &str,
+    query: Option<T>,
+    body: Option<T>,
+) -> ApiResult<Option<T>> {
     match (query, body) {
         (Some(q), Some(b)) if q != b => Err(ApiError::bad(format!(
             "parameter `{name}` is {q:?} in the query and {b:?} in the body: give one, or the same in both"
@@ -70,9 +82,16 @@ pub fn either<T: PartialEq + std::fmt::Debug>(name: &str, query: Option<T>, body
 }
 
 /// [`either`] for a value the operation needs.
-pub fn required<T: PartialEq + std::fmt::Debug>(name: &str, query: Option<T>, body: Option<T>) -> ApiResult<T> {
-    either(name, query, body)?
-        .ok_or_else(|| ApiError::bad(format!("parameter `{name}` is required (in the query, or as a field of a JSON body)")))
+pub fn required<T: PartialEq + std::fmt::Debug>(
+    name: &str,
+    query: Option<T>,
+    body: Option<T>,
+) -> ApiResult<T> {
+    either(name, query, body)?.ok_or_else(|| {
+        ApiError::bad(format!(
+            "parameter `{name}` is required (in the query, or as a field of a JSON body)"
+        ))
+    })
 }
 
 /// `{"value": true}`: an on/off value in a JSON body instead of the query.

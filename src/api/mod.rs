@@ -193,7 +193,10 @@ pub fn service(state: &State) -> OpenApiService<Apis, ()> {
         .description(description())
         // Relative: the spec is served by the server it describes, wherever it listens.
         .server(ServerObject::new("/").description("The server that serves this document"))
-        .license(LicenseObject::new(env!("CARGO_PKG_LICENSE")).url("https://opensource.org/licenses/MIT"))
+        .license(
+            LicenseObject::new(env!("CARGO_PKG_LICENSE"))
+                .url("https://opensource.org/licenses/MIT"),
+        )
         .contact(ContactObject::new().name("imserver maintainers"))
 }
 
@@ -240,9 +243,22 @@ pub fn app(state: State) -> impl Endpoint {
     let body_timeout = state.settings.body_timeout;
     Route::new()
         .nest("/", service)
-        .at("/openapi.json", get(make_sync(move |_| json.clone())).with(poem::middleware::SetHeader::new().overriding("content-type", "application/json")))
-        .at("/openapi.yaml", get(make_sync(move |_| yaml.clone())).with(poem::middleware::SetHeader::new().overriding("content-type", "application/yaml")))
-        .nest("/swagger", Route::new().at("/", get(make_sync(move |_| Html(ui.clone())))))
+        .at(
+            "/openapi.json",
+            get(make_sync(move |_| json.clone())).with(
+                poem::middleware::SetHeader::new().overriding("content-type", "application/json"),
+            ),
+        )
+        .at(
+            "/openapi.yaml",
+            get(make_sync(move |_| yaml.clone())).with(
+                poem::middleware::SetHeader::new().overriding("content-type", "application/yaml"),
+            ),
+        )
+        .nest(
+            "/swagger",
+            Route::new().at("/", get(make_sync(move |_| Html(ui.clone())))),
+        )
         .around(redirect_root)
         .around(move |next, req| fallback::fallbacks(next, req, allowed.clone()))
         .with(AddData::new(state))
@@ -267,5 +283,9 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 fn panic_reply(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("request handler panicked");
     let err = crate::error::ApiError::Internal("panic".into());
-    envelope::envelope(poem::http::StatusCode::INTERNAL_SERVER_ERROR, err.code(), err.to_string())
+    envelope::envelope(
+        poem::http::StatusCode::INTERNAL_SERVER_ERROR,
+        err.code(),
+        err.to_string(),
+    )
 }

@@ -22,13 +22,25 @@ pub struct PageNumber(pub u64);
 pub struct Cursor(pub Option<i64>);
 
 /// The keyset page a request asks for.
-pub fn keyset<const DEFAULT: u64>(cursor: Option<Cursor>, limit: Option<Limit<DEFAULT>>) -> PageRequest {
-    PageRequest { after: cursor.and_then(|c| c.0), limit: limit.map_or(DEFAULT, |l| l.0) }
+pub fn keyset<const DEFAULT: u64>(
+    cursor: Option<Cursor>,
+    limit: Option<Limit<DEFAULT>>,
+) -> PageRequest {
+    PageRequest {
+        after: cursor.and_then(|c| c.0),
+        limit: limit.map_or(DEFAULT, |l| l.0),
+    }
 }
 
 /// The numbered page a request asks for.
-pub fn numbered<const DEFAULT: u64>(number: Option<PageNumber>, size: Option<Limit<DEFAULT>>) -> NumberedPage {
-    NumberedPage { number: number.map_or(1, |n| n.0), size: size.map_or(DEFAULT, |l| l.0) }
+pub fn numbered<const DEFAULT: u64>(
+    number: Option<PageNumber>,
+    size: Option<Limit<DEFAULT>>,
+) -> NumberedPage {
+    NumberedPage {
+        number: number.map_or(1, |n| n.0),
+        size: size.map_or(DEFAULT, |l| l.0),
+    }
 }
 
 /// An int32 parameter schema with bounds and a default.
@@ -50,7 +62,10 @@ fn bounded(value: &str, low: u64, high: u64) -> Result<u64, String> {
         }
     };
     let n: i64 = value.trim().parse().map_err(|_| words())?;
-    u64::try_from(n).ok().filter(|n| (low..=high).contains(n)).ok_or_else(words)
+    u64::try_from(n)
+        .ok()
+        .filter(|n| (low..=high).contains(n))
+        .ok_or_else(words)
 }
 
 /// The names [`envelope`](super::envelope) recognises: their parse errors are already in words.
@@ -93,13 +108,17 @@ parameter_type!([] Cursor, "cursor", {
 
 impl<const DEFAULT: u64> ParseFromParameter for Limit<DEFAULT> {
     fn parse_from_parameter(value: &str) -> ParseResult<Self> {
-        bounded(value, 1, MAX_LIMIT).map(Limit).map_err(ParseError::custom)
+        bounded(value, 1, MAX_LIMIT)
+            .map(Limit)
+            .map_err(ParseError::custom)
     }
 }
 
 impl ParseFromParameter for PageNumber {
     fn parse_from_parameter(value: &str) -> ParseResult<Self> {
-        bounded(value, 1, i32::MAX as u64).map(PageNumber).map_err(ParseError::custom)
+        bounded(value, 1, i32::MAX as u64)
+            .map(PageNumber)
+            .map_err(ParseError::custom)
     }
 }
 

@@ -32,27 +32,44 @@ fn has_body(req: &Request) -> bool {
             .is_some_and(|v| v.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok()) != Some(0))
 }
 
-pub async fn guard<E: Endpoint>(next: E, mut req: Request, timeout: Duration) -> poem::Result<Response> {
+pub async fn guard<E: Endpoint>(
+    next: E,
+    mut req: Request,
+    timeout: Duration,
+) -> poem::Result<Response> {
     if !has_body(&req) {
-        return Ok(next.call(req).await.map(IntoResponse::into_response).unwrap_or_else(|e| e.into_response()));
+        return Ok(next
+            .call(req)
+            .await
+            .map(IntoResponse::into_response)
+            .unwrap_or_else(|e| e.into_response()));
     }
     let deadline = Instant::now() + timeout;
     let expects_continue = req.headers().contains_key(header::EXPECT);
-    let announced = req.header(header::CONTENT_LENGTH).and_then(|v| v.trim().parse::<u64>().ok());
+    let announced = req
+        .header(header::CONTENT_LENGTH)
+        .and_then(|v| v.trim().parse::<u64>().ok());
     // The handler reads the body through `Deadlined`; what it leaves stays in `rest`.
-    let rest: Arc<Mutex<Option<Reader>>> = Arc::new(Mutex::new(Some(Box::new(req.take_body().into_async_read()))));
+    let rest: Arc<Mutex<Option<Reader>>> = Arc::new(Mutex::new(Some(Box::new(
+        req.take_body().into_async_read(),
+    ))));
     req.set_body(Body::from_async_read(Deadlined {
         rest: rest.clone(),
         deadline: Box::pin(tokio::time::sleep_until(deadline)),
         timeout,
     }));
-    let mut resp = next.call(req).await.map(IntoResponse::into_response).unwrap_or_else(|e| e.into_response());
+    let mut resp = next
+        .call(req)
+        .await
+        .map(IntoResponse::into_response)
+        .unwrap_or_else(|e| e.into_response());
     let unread = rest.lock().unwrap_or_else(PoisonError::into_inner).take();
     if let Some(mut unread) = unread {
         // Draining would first send `100 Continue` for a body the client has held back.
         let drainable = !expects_continue && announced.is_none_or(|n| n <= DRAIN_LIMIT);
         if !drainable || !drain(&mut unread, deadline).await {
-            resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
     }
     Ok(resp)
@@ -78,20 +95,31 @@ struct Deadlined {
 }
 
 impl AsyncRead for Deadlined {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         let mut rest = this.rest.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(reader) = rest.as_mut() else { return Poll::Ready(Ok(())) };
+        let Some(reader) = rest.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
         let before = buf.filled().len();
         match Pin::new(reader).poll_read(cx, buf) {
             Poll::Ready(Ok(())) if buf.filled().len() == before => {
                 *rest = None;
                 Poll::Ready(Ok(()))
             }
-            Poll::Pending if this.deadline.as_mut().poll(cx).is_ready() => Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!("the request body did not arrive within {} s", this.timeout.as_secs_f64()),
-            ))),
+            Poll::Pending if this.deadline.as_mut().poll(cx).is_ready() => {
+                Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "the request body did not arrive within {} s",
+                        this.timeout.as_secs_f64()
+                    ),
+                )))
+            }
             other => other,
         }
     }

@@ -108,7 +108,12 @@ pub struct RosterApplicationView {
 
 impl From<Application> for RosterApplicationView {
     fn from(a: Application) -> Self {
-        RosterApplicationView { expired_time: a.expire_time, reason: a.reason, status: a.status, user_id: a.applicant_id }
+        RosterApplicationView {
+            expired_time: a.expire_time,
+            reason: a.reason,
+            status: a.status,
+            user_id: a.applicant_id,
+        }
     }
 }
 
@@ -183,8 +188,16 @@ impl RosterApi {
     #[oai(path = "/roster/apply", method = "post")]
     async fn apply(&self, caller: Caller, body: JsonBody<RosterApplyReq>) -> R<bool> {
         let b = body.0;
-        let item = ApplyItem { user_id: b.user_id, alias: b.alias, reason: b.reason, auth_answer: b.auth_answer };
-        roster_apply::apply(&self.0, &caller, item).await.map(|_| true).into()
+        let item = ApplyItem {
+            user_id: b.user_id,
+            alias: b.alias,
+            reason: b.reason,
+            auth_answer: b.auth_answer,
+        };
+        roster_apply::apply(&self.0, &caller, item)
+            .await
+            .map(|_| true)
+            .into()
     }
 
     /// Add friends in batch
@@ -196,16 +209,35 @@ impl RosterApi {
     /// message of /roster/apply's error as reason (also: repeated in the list); the good items
     /// are written in one transaction.
     #[oai(path = "/roster/apply/batch", method = "post")]
-    async fn apply_batch(&self, caller: Caller, body: JsonBody<Vec<RosterApplication>>) -> R<RosterApplyBatchResult> {
-        let items = body.0.into_iter().map(|i| ApplyItem { user_id: i.user_id, alias: i.alias, reason: i.reason, auth_answer: None }).collect();
+    async fn apply_batch(
+        &self,
+        caller: Caller,
+        body: JsonBody<Vec<RosterApplication>>,
+    ) -> R<RosterApplyBatchResult> {
+        let items = body
+            .0
+            .into_iter()
+            .map(|i| ApplyItem {
+                user_id: i.user_id,
+                alias: i.alias,
+                reason: i.reason,
+                auth_answer: None,
+            })
+            .collect();
         roster_apply::apply_batch(&self.0, &caller, items)
             .await
             .map(|outcomes| {
-                let mut result = RosterApplyBatchResult { fails: vec![], success: vec![] };
+                let mut result = RosterApplyBatchResult {
+                    fails: vec![],
+                    success: vec![],
+                };
                 for (user_id, outcome) in outcomes {
                     match outcome {
                         Ok(_) => result.success.push(user_id),
-                        Err(e) => result.fails.push(RosterApplyFail { reason: e.to_string(), user_id }),
+                        Err(e) => result.fails.push(RosterApplyFail {
+                            reason: e.to_string(),
+                            user_id,
+                        }),
                     }
                 }
                 result
@@ -231,7 +263,10 @@ impl RosterApi {
         limit: Query<Option<RequestLimit>>,
     ) -> P<RosterApplicationView> {
         let page = paging::keyset(cursor.0, limit.0);
-        roster_apply::received(&self.0, &caller, page).await.map(|p| p.map(Into::into)).into()
+        roster_apply::received(&self.0, &caller, page)
+            .await
+            .map(|p| p.map(Into::into))
+            .into()
     }
 
     /// Agree to add friend
@@ -248,7 +283,9 @@ impl RosterApi {
         #[oai(name = "user_id")]
         applicant: Query<i64>,
     ) -> R<bool> {
-        roster_apply::accept(&self.0, &caller, applicant.0).await.into()
+        roster_apply::accept(&self.0, &caller, applicant.0)
+            .await
+            .into()
     }
 
     /// Reject friend request
@@ -259,7 +296,9 @@ impl RosterApi {
     #[oai(path = "/roster/decline", method = "put", method = "post")]
     async fn decline(&self, caller: Caller, body: JsonBody<RosterDeclineReq>) -> R<bool> {
         let b = body.0;
-        roster_apply::decline(&self.0, &caller, b.user_id, b.reason).await.into()
+        roster_apply::decline(&self.0, &caller, b.user_id, b.reason)
+            .await
+            .into()
     }
 
     /// Delete friend
@@ -288,8 +327,14 @@ impl RosterApi {
     #[oai(path = "/roster/ext", method = "put", method = "post")]
     async fn ext(&self, caller: Caller, body: JsonBody<RosterExtReq>) -> R<bool> {
         let b = body.0;
-        let change = ExtChange { alias: b.alias, ext: b.ext, mute_notification: b.mute_notification };
-        roster::update_ext(&self.0, &caller, b.user_id, change).await.into()
+        let change = ExtChange {
+            alias: b.alias,
+            ext: b.ext,
+            mute_notification: b.mute_notification,
+        };
+        roster::update_ext(&self.0, &caller, b.user_id, change)
+            .await
+            .into()
     }
 
     /// List of friends
@@ -320,8 +365,15 @@ impl RosterApi {
     /// app are left out. Strangers show their public fields only (description null, no alias,
     /// ext or mute); nobody's answer, mobile, email or private information is shown.
     #[oai(path = "/roster/list", method = "post")]
-    async fn details(&self, caller: Caller, body: JsonBody<RosterListReq>) -> R<Vec<RosterItemDto>> {
-        roster::details(&self.0, &caller, &body.0.list).await.map(|v| v.into_iter().map(Into::into).collect()).into()
+    async fn details(
+        &self,
+        caller: Caller,
+        body: JsonBody<RosterListReq>,
+    ) -> R<Vec<RosterItemDto>> {
+        roster::details(&self.0, &caller, &body.0.list)
+            .await
+            .map(|v| v.into_iter().map(Into::into).collect())
+            .into()
     }
 
     /// Search for users by ID
@@ -336,7 +388,10 @@ impl RosterApi {
         #[oai(name = "user_id")]
         wanted: Query<i64>,
     ) -> R<RosterItemDto> {
-        roster::find(&self.0, &caller, Lookup::Id(wanted.0)).await.map(Into::into).into()
+        roster::find(&self.0, &caller, Lookup::Id(wanted.0))
+            .await
+            .map(Into::into)
+            .into()
     }
 
     /// Search for user by mobile number
@@ -350,7 +405,10 @@ impl RosterApi {
         /// Mobile number
         mobile: Query<String>,
     ) -> R<RosterItemDto> {
-        roster::find(&self.0, &caller, Lookup::Mobile(mobile.0)).await.map(Into::into).into()
+        roster::find(&self.0, &caller, Lookup::Mobile(mobile.0))
+            .await
+            .map(Into::into)
+            .into()
     }
 
     /// Search for user by username
@@ -365,7 +423,10 @@ impl RosterApi {
         /// Username
         username: Query<String>,
     ) -> R<RosterItemDto> {
-        roster::find(&self.0, &caller, Lookup::Username(username.0)).await.map(Into::into).into()
+        roster::find(&self.0, &caller, Lookup::Username(username.0))
+            .await
+            .map(Into::into)
+            .into()
     }
 
     /// Whether to allow messaging
@@ -386,7 +447,9 @@ impl RosterApi {
         #[oai(name = "user_id")]
         sender: Query<i64>,
     ) -> R<bool> {
-        roster::may_message(&self.0, &caller, sender.0, roster_id.0).await.into()
+        roster::may_message(&self.0, &caller, sender.0, roster_id.0)
+            .await
+            .into()
     }
 
     /// Add to blacklist
@@ -404,7 +467,9 @@ impl RosterApi {
         #[oai(name = "user_id")]
         target: Query<i64>,
     ) -> R<bool> {
-        roster_blacklist::block(&self.0, &caller, target.0).await.into()
+        roster_blacklist::block(&self.0, &caller, target.0)
+            .await
+            .into()
     }
 
     /// Remove from blacklist
@@ -419,7 +484,9 @@ impl RosterApi {
         #[oai(name = "user_id")]
         target: Query<i64>,
     ) -> R<bool> {
-        roster_blacklist::unblock(&self.0, &caller, target.0).await.into()
+        roster_blacklist::unblock(&self.0, &caller, target.0)
+            .await
+            .into()
     }
 
     /// List of blacklists
@@ -428,6 +495,8 @@ impl RosterApi {
     /// (at most 1000, the size limit of a blacklist).
     #[oai(path = "/roster/blocked_list", method = "get")]
     async fn blocked_list(&self, caller: Caller) -> R<Vec<i64>> {
-        roster_blacklist::blocked_list(&self.0, &caller).await.into()
+        roster_blacklist::blocked_list(&self.0, &caller)
+            .await
+            .into()
     }
 }

@@ -35,7 +35,9 @@ use std::sync::{Mutex, OnceLock};
 
 use poem::http::Method;
 use poem_openapi::OpenApi;
-use poem_openapi::registry::{MetaApi, MetaOperation, MetaPath, MetaSchema, MetaSchemaRef, MetaSecurityScheme, Registry};
+use poem_openapi::registry::{
+    MetaApi, MetaOperation, MetaPath, MetaSchema, MetaSchemaRef, MetaSecurityScheme, Registry,
+};
 use serde_json::Value;
 
 use crate::error::ERROR_CODES;
@@ -112,7 +114,11 @@ pub const OPERATION_NAMES: &[(&str, Option<Method>, &str)] = &[
     ("/user/push/tag/all", None, "unbindAllPushTags"),
     ("/user/conversation/pin", None, "pinConversation"),
     ("/user/conversation/unpin", None, "unpinConversation"),
-    ("/user/conversation/pin_list", None, "listPinnedConversations"),
+    (
+        "/user/conversation/pin_list",
+        None,
+        "listPinnedConversations",
+    ),
     ("/group/create", None, "createGroup"),
     ("/group/destroy", None, "destroyGroup"),
     ("/group/info", None, "getGroupInfo"),
@@ -125,12 +131,28 @@ pub const OPERATION_NAMES: &[(&str, Option<Method>, &str)] = &[
     ("/group/user_joined", None, "listJoinedGroups"),
     ("/group/public_list", None, "listPublicGroups"),
     ("/group/settings", None, "getGroupSettings"),
-    ("/group/settings/allow_member_invitation", None, "setMemberInvite"),
-    ("/group/settings/allow_member_modify", None, "setMemberModify"),
+    (
+        "/group/settings/allow_member_invitation",
+        None,
+        "setMemberInvite",
+    ),
+    (
+        "/group/settings/allow_member_modify",
+        None,
+        "setMemberModify",
+    ),
     ("/group/settings/enable_read_ack", None, "setReadAck"),
     ("/group/settings/history_visible", None, "setHistoryVisible"),
-    ("/group/settings/hide_member_info", None, "setHideMemberInfo"),
-    ("/group/settings/require_admin_approval", None, "setApplyApproval"),
+    (
+        "/group/settings/hide_member_info",
+        None,
+        "setHideMemberInfo",
+    ),
+    (
+        "/group/settings/require_admin_approval",
+        None,
+        "setApplyApproval",
+    ),
     ("/group/display_name", None, "setDisplayName"),
     ("/group/msg/mute_mode", None, "setGroupMuteMode"),
     ("/group/msg/push_mode", None, "setGroupPushMode"),
@@ -200,8 +222,12 @@ pub fn operation_name(method: &Method, path: &str) -> Option<&'static str> {
 /// The metadata holds `&'static str`: each distinct id is allocated once per process.
 fn intern(s: String) -> &'static str {
     static IDS: OnceLock<Mutex<HashMap<String, &'static str>>> = OnceLock::new();
-    let mut ids = IDS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    ids.entry(s.clone()).or_insert_with(|| Box::leak(s.into_boxed_str()))
+    let mut ids = IDS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    ids.entry(s.clone())
+        .or_insert_with(|| Box::leak(s.into_boxed_str()))
 }
 
 /// Names every operation of `path`; the POST twin of a PUT or DELETE handler becomes its
@@ -217,12 +243,20 @@ fn name_operations(path: &mut MetaPath) {
     for op in path.operations.iter_mut() {
         // an operation missing from the table keeps a name from method and path (a test fails)
         let name = operation_name(&op.method, &path.path);
-        let fallback = || intern(format!("{}_{}", op.method.as_str().to_ascii_lowercase(), path.path.trim_matches('/').replace('/', "_")));
+        let fallback = || {
+            intern(format!(
+                "{}_{}",
+                op.method.as_str().to_ascii_lowercase(),
+                path.path.trim_matches('/').replace('/', "_")
+            ))
+        };
         let name = name.unwrap_or_else(fallback);
         if op.method == Method::POST && twinned.contains(&name) {
             op.operation_id = Some(intern(format!("{name}Post")));
             op.deprecated = true;
-            let alias = format!("The same operation as `{name}`, reached by POST (kept for clients that use it).");
+            let alias = format!(
+                "The same operation as `{name}`, reached by POST (kept for clients that use it)."
+            );
             op.description = Some(intern(match op.description {
                 Some(d) => format!("{alias}\n\n{d}"),
                 None => alias,
@@ -239,7 +273,12 @@ fn security_of(op: &MetaOperation) -> Vec<HashMap<&'static str, Vec<&'static str
     if op.tags.contains(&"System") {
         return vec![];
     }
-    let all = |names: &[&'static str]| names.iter().map(|n| (*n, vec![])).collect::<HashMap<_, _>>();
+    let all = |names: &[&'static str]| {
+        names
+            .iter()
+            .map(|n| (*n, vec![]))
+            .collect::<HashMap<_, _>>()
+    };
     let with_token = vec![
         all(&[APP_ID, ACCESS_TOKEN]),
         all(&[APP_ID, ACCESS_TOKEN, ACT_AS_USER]),
@@ -260,7 +299,9 @@ fn security_of(op: &MetaOperation) -> Vec<HashMap<&'static str, Vec<&'static str
 fn type_responses(op: &mut MetaOperation) {
     for response in op.responses.responses.iter_mut() {
         for media in response.content.iter_mut() {
-            let MetaSchemaRef::Reference(name) = &media.schema else { continue };
+            let MetaSchemaRef::Reference(name) = &media.schema else {
+                continue;
+            };
             if !is_envelope(name) {
                 continue;
             }
@@ -301,21 +342,37 @@ fn type_envelopes(registry: &mut Registry) {
         schema.required = schema.properties.iter().map(|(field, _)| *field).collect();
     }
     let mut code = MetaSchema::new_with_format("integer", "int32");
-    code.enum_items = ERROR_CODES.iter().filter(|r| r.code != 200).map(|r| r.code.into()).collect();
+    code.enum_items = ERROR_CODES
+        .iter()
+        .filter(|r| r.code != 200)
+        .map(|r| r.code.into())
+        .collect();
     code.description = Some(error_table());
     registry.schemas.insert(ERROR_CODE.to_owned(), code);
     let mut envelope = MetaSchema::new("object");
-    envelope.description = Some("A refused request or a fault: `code` says which, `message` says why in words (`data` is null).");
-    envelope.properties = vec![("code", MetaSchemaRef::Reference(ERROR_CODE.to_owned())), ("message", MetaSchemaRef::Inline(Box::new(MetaSchema::new("string"))))];
+    envelope.description = Some(
+        "A refused request or a fault: `code` says which, `message` says why in words (`data` is null).",
+    );
+    envelope.properties = vec![
+        ("code", MetaSchemaRef::Reference(ERROR_CODE.to_owned())),
+        (
+            "message",
+            MetaSchemaRef::Inline(Box::new(MetaSchema::new("string"))),
+        ),
+    ];
     envelope.required = vec!["code", "message"];
     registry.schemas.insert(ERROR_ENVELOPE.to_owned(), envelope);
 }
 
 /// A property that the envelope type may leave null but a success never does.
 fn not_null(prop: &mut MetaSchemaRef) {
-    let MetaSchemaRef::Inline(schema) = prop else { return };
+    let MetaSchemaRef::Inline(schema) = prop else {
+        return;
+    };
     match schema.all_of.as_slice() {
-        [MetaSchemaRef::Reference(r)] if schema.ty.is_empty() => *prop = MetaSchemaRef::Reference(r.clone()),
+        [MetaSchemaRef::Reference(r)] if schema.ty.is_empty() => {
+            *prop = MetaSchemaRef::Reference(r.clone())
+        }
         _ => schema.nullable = false,
     }
 }
@@ -360,7 +417,13 @@ impl<T: OpenApi> OpenApi for SpecConventions<T> {
 
     fn register(registry: &mut Registry) {
         T::register(registry);
-        registry.create_security_scheme(APP_ID, header_scheme("app_id", "The app's id: on every call but the System probes"));
+        registry.create_security_scheme(
+            APP_ID,
+            header_scheme(
+                "app_id",
+                "The app's id: on every call but the System probes",
+            ),
+        );
         registry.create_security_scheme(
             ACT_AS_USER,
             header_scheme(
@@ -384,9 +447,13 @@ impl<T: OpenApi> OpenApi for SpecConventions<T> {
         }
         for schema in registry.schemas.values_mut() {
             for (_, prop) in schema.properties.iter_mut() {
-                let MetaSchemaRef::Inline(prop) = prop else { continue };
-                if prop.nullable && matches!(prop.all_of.first(), Some(MetaSchemaRef::Reference(_))) {
-                    prop.all_of.retain(|s| matches!(s, MetaSchemaRef::Reference(_)));
+                let MetaSchemaRef::Inline(prop) = prop else {
+                    continue;
+                };
+                if prop.nullable && matches!(prop.all_of.first(), Some(MetaSchemaRef::Reference(_)))
+                {
+                    prop.all_of
+                        .retain(|s| matches!(s, MetaSchemaRef::Reference(_)));
                 }
             }
         }
@@ -394,7 +461,10 @@ impl<T: OpenApi> OpenApi for SpecConventions<T> {
         type_envelopes(registry);
     }
 
-    fn add_routes(self, route_table: &mut HashMap<String, HashMap<Method, poem::endpoint::BoxEndpoint<'static>>>) {
+    fn add_routes(
+        self,
+        route_table: &mut HashMap<String, HashMap<Method, poem::endpoint::BoxEndpoint<'static>>>,
+    ) {
         self.0.add_routes(route_table)
     }
 }
@@ -403,24 +473,50 @@ impl<T: OpenApi> OpenApi for SpecConventions<T> {
 pub fn finish(document: &str, tag_order: &[&str]) -> Value {
     let mut doc: Value = serde_json::from_str(document).expect("poem-openapi emits JSON");
     if let Some(tags) = doc.get_mut("tags").and_then(Value::as_array_mut) {
-        let place = |t: &Value| tag_order.iter().position(|n| t["name"] == *n).unwrap_or(usize::MAX);
+        let place = |t: &Value| {
+            tag_order
+                .iter()
+                .position(|n| t["name"] == *n)
+                .unwrap_or(usize::MAX)
+        };
         tags.sort_by_key(place);
     }
-    let names: Vec<Value> = ERROR_CODES.iter().filter(|r| r.code != 200).map(|r| r.name.into()).collect();
+    let names: Vec<Value> = ERROR_CODES
+        .iter()
+        .filter(|r| r.code != 200)
+        .map(|r| r.name.into())
+        .collect();
     if let Some(code) = doc.pointer_mut(&format!("/components/schemas/{ERROR_CODE}")) {
         code["x-enum-varnames"] = Value::Array(names);
     }
-    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
         for (name, schema) in schemas.iter_mut() {
-            for (field, prop) in schema.get_mut("properties").and_then(Value::as_object_mut).into_iter().flatten() {
+            for (field, prop) in schema
+                .get_mut("properties")
+                .and_then(Value::as_object_mut)
+                .into_iter()
+                .flatten()
+            {
                 describe_value(name, field, prop);
             }
         }
     }
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
-            for op in item.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
-                for param in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+            for op in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|o| o.values_mut())
+            {
+                for param in op
+                    .get_mut("parameters")
+                    .and_then(Value::as_array_mut)
+                    .into_iter()
+                    .flatten()
+                {
                     let name = param["name"].as_str().unwrap_or_default().to_owned();
                     if let Some(schema) = param.get_mut("schema") {
                         describe_value(path, &name, schema);
@@ -449,33 +545,113 @@ pub const ID_BOUND: &str = "must be at most 9007199254740991 (ids stay below 2^5
 
 /// The fixed value sets: where (a schema, or a path for query parameters; `*` anywhere), which
 /// field, its values and their names in generated clients.
-type ValueSet = (&'static [&'static str], &'static str, &'static [i64], &'static [&'static str]);
+type ValueSet = (
+    &'static [&'static str],
+    &'static str,
+    &'static [i64],
+    &'static [&'static str],
+);
 const VALUE_SETS: &[ValueSet] = &[
-    (&["*"], "platform", &[0, 1, 2, 3, 4, 5, 6], &["Unknown", "Ios", "Android", "Windows", "Mac", "Linux", "Web"]),
-    (&["*"], "apply_approval", &[0, 1, 2], &["AcceptAll", "NeedsApproval", "RejectAll"]),
-    (&["*"], "auth_mode", &[0, 1, 2, 3], &["Anyone", "NeedsConsent", "NeedsAnswer", "Nobody"]),
-    (&["/user/authmode"], "value", &[0, 1, 2, 3], &["Anyone", "NeedsConsent", "NeedsAnswer", "Nobody"]),
-    (&["*"], "msg_mute_mode", &[0, 1, 2], &["NotBlocked", "NoNotifications", "NoMessages"]),
+    (
+        &["*"],
+        "platform",
+        &[0, 1, 2, 3, 4, 5, 6],
+        &[
+            "Unknown", "Ios", "Android", "Windows", "Mac", "Linux", "Web",
+        ],
+    ),
+    (
+        &["*"],
+        "apply_approval",
+        &[0, 1, 2],
+        &["AcceptAll", "NeedsApproval", "RejectAll"],
+    ),
+    (
+        &["*"],
+        "auth_mode",
+        &[0, 1, 2, 3],
+        &["Anyone", "NeedsConsent", "NeedsAnswer", "Nobody"],
+    ),
+    (
+        &["/user/authmode"],
+        "value",
+        &[0, 1, 2, 3],
+        &["Anyone", "NeedsConsent", "NeedsAnswer", "Nobody"],
+    ),
+    (
+        &["*"],
+        "msg_mute_mode",
+        &[0, 1, 2],
+        &["NotBlocked", "NoNotifications", "NoMessages"],
+    ),
     // responses only: a bad msg_push_mode in a request is the documented 20003, not a schema error
-    (&["GroupBrief", "GroupInfo"], "msg_push_mode", &[0, 1, 2, 3, 4], &["All", "NoPush", "AdminsAndMentions", "AdminsOnly", "MentionsOnly"]),
-    (&["CreateGroupReq", "GroupBrief", "GroupInfo"], "type", &[0, 2], &["PrivateGroup", "Chatroom"]),
-    (&["GroupBrief", "GroupInfo"], "status", &[0, 1], &["Normal", "Dissolved"]),
-    (&["GroupApplication", "GroupInvitation"], "status", &[0, 1, 2], &["Pending", "Agreed", "Rejected"]),
-    (&["UserListItem"], "status", &[0, 1], &["Normal", "Disabled"]),
-    (&["RosterApplicationView"], "status", &[0, 1, 2], &["Pending", "Accepted", "Declined"]),
-    (&["RosterItemDto"], "relation", &[0, 1, 2, 3], &["Friend", "DeletedFriend", "Stranger", "Blacklisted"]),
+    (
+        &["GroupBrief", "GroupInfo"],
+        "msg_push_mode",
+        &[0, 1, 2, 3, 4],
+        &[
+            "All",
+            "NoPush",
+            "AdminsAndMentions",
+            "AdminsOnly",
+            "MentionsOnly",
+        ],
+    ),
+    (
+        &["CreateGroupReq", "GroupBrief", "GroupInfo"],
+        "type",
+        &[0, 2],
+        &["PrivateGroup", "Chatroom"],
+    ),
+    (
+        &["GroupBrief", "GroupInfo"],
+        "status",
+        &[0, 1],
+        &["Normal", "Dissolved"],
+    ),
+    (
+        &["GroupApplication", "GroupInvitation"],
+        "status",
+        &[0, 1, 2],
+        &["Pending", "Agreed", "Rejected"],
+    ),
+    (
+        &["UserListItem"],
+        "status",
+        &[0, 1],
+        &["Normal", "Disabled"],
+    ),
+    (
+        &["RosterApplicationView"],
+        "status",
+        &[0, 1, 2],
+        &["Pending", "Accepted", "Declined"],
+    ),
+    (
+        &["RosterItemDto"],
+        "relation",
+        &[0, 1, 2, 3],
+        &["Friend", "DeletedFriend", "Stranger", "Blacklisted"],
+    ),
 ];
 
 /// The fixed string sets: where, which field, the values.
 const STRING_SETS: &[(&[&str], &str, &[&str])] = &[
-    (&["UserResult", "FileResult"], "result", &["success", "fail"]),
+    (
+        &["UserResult", "FileResult"],
+        "result",
+        &["success", "fail"],
+    ),
     (&["Health"], "status", &["up", "ready"]),
 ];
 
 /// `enum` (with `x-enum-varnames`) on the fields of a fixed value set, and `maximum` on ids.
 fn describe_value(place: &str, field: &str, schema: &mut Value) {
     let here = |places: &[&str]| places.iter().any(|p| *p == "*" || *p == place);
-    if let Some((_, _, values, names)) = VALUE_SETS.iter().find(|(w, f, _, _)| *f == field && here(w)) {
+    if let Some((_, _, values, names)) = VALUE_SETS
+        .iter()
+        .find(|(w, f, _, _)| *f == field && here(w))
+    {
         if schema["type"] == "integer" {
             schema["enum"] = values.iter().map(|v| Value::from(*v)).collect();
             schema["x-enum-varnames"] = names.iter().map(|n| Value::from(*n)).collect();

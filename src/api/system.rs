@@ -22,7 +22,10 @@ impl SystemApi {
     /// Answers as long as the process serves HTTP; touches nothing else.
     #[oai(path = "/health", method = "get")]
     async fn health(&self) -> R<Health> {
-        Ok(Health { status: "up".into() }).into()
+        Ok(Health {
+            status: "up".into(),
+        })
+        .into()
     }
 
     /// Database is reachable
@@ -31,6 +34,11 @@ impl SystemApi {
     #[oai(path = "/ready", method = "get")]
     async fn ready(&self) -> R<Health> {
         let result = self.0.db.execute_unprepared("SELECT 1").await;
-        result.map(|_| Health { status: "ready".into() }).map_err(ApiError::from).into()
+        result
+            .map(|_| Health {
+                status: "ready".into(),
+            })
+            .map_err(ApiError::from)
+            .into()
     }
 }

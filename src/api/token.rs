@@ -1,14 +1,14 @@
 //! Token issuance: POST /token/user, /token/id, /token/login. Each login is a device session.
-use poem::web::headers::{HeaderMapExt, UserAgent};
-use poem::Request;
 use super::body::JsonBody;
+use poem::Request;
+use poem::web::headers::{HeaderMapExt, UserAgent};
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::auth::AppScope;
 use super::envelope::{R, Reply};
-use crate::error::ApiError;
 use crate::domain::sessions::{self, LoginBy, LoginRequest, TokenGrant};
+use crate::error::ApiError;
 use crate::state::State;
 
 pub struct TokenApi(pub State);
@@ -96,11 +96,19 @@ impl From<TokenGrant> for TokenInfo {
 }
 
 fn user_agent(req: &Request) -> Option<String> {
-    req.headers().typed_get::<UserAgent>().map(|ua| ua.to_string())
+    req.headers()
+        .typed_get::<UserAgent>()
+        .map(|ua| ua.to_string())
 }
 
 impl TokenApi {
-    async fn issue(&self, app: AppScope, req: &Request, by: LoginBy, f: LoginFields) -> R<TokenInfo> {
+    async fn issue(
+        &self,
+        app: AppScope,
+        req: &Request,
+        by: LoginBy,
+        f: LoginFields,
+    ) -> R<TokenInfo> {
         let login = LoginRequest {
             by,
             password: f.password,
@@ -108,7 +116,10 @@ impl TokenApi {
             platform: f.platform,
             user_agent: user_agent(req),
         };
-        sessions::login(&self.0, &app.0.app_id, login).await.map(TokenInfo::from).into()
+        sessions::login(&self.0, &app.0.app_id, login)
+            .await
+            .map(TokenInfo::from)
+            .into()
     }
 }
 
@@ -123,13 +134,26 @@ impl TokenApi {
     /// service's eight fields; public_key, store_token and access_key_secret are null and
     /// encrypt_type 0 (no encrypted connection, no file store).
     #[oai(path = "/token/user", method = "post")]
-    async fn by_username(&self, app: AppScope, req: &Request, body: JsonBody<TokenByNameReq>) -> R<TokenInfo> {
+    async fn by_username(
+        &self,
+        app: AppScope,
+        req: &Request,
+        body: JsonBody<TokenByNameReq>,
+    ) -> R<TokenInfo> {
         let b = body.0;
         let by = match (b.name, b.mobile) {
             (Some(name), None) => LoginBy::Username(name),
             (None, Some(mobile)) => LoginBy::Mobile(mobile),
-            (None, None) => return Reply::error(ApiError::bad("field `name` is required (or `mobile` in its place)")),
-            (Some(_), Some(_)) => return Reply::error(ApiError::bad("give field `name` or field `mobile`, not both")),
+            (None, None) => {
+                return Reply::error(ApiError::bad(
+                    "field `name` is required (or `mobile` in its place)",
+                ));
+            }
+            (Some(_), Some(_)) => {
+                return Reply::error(ApiError::bad(
+                    "give field `name` or field `mobile`, not both",
+                ));
+            }
         };
         self.issue(app, req, by, b.login).await
     }
@@ -138,9 +162,15 @@ impl TokenApi {
     ///
     /// Token interface. No access-token needed. Same as /token/user, naming the user by its ID.
     #[oai(path = "/token/id", method = "post")]
-    async fn by_user_id(&self, app: AppScope, req: &Request, body: JsonBody<TokenByIdReq>) -> R<TokenInfo> {
+    async fn by_user_id(
+        &self,
+        app: AppScope,
+        req: &Request,
+        body: JsonBody<TokenByIdReq>,
+    ) -> R<TokenInfo> {
         let b = body.0;
-        self.issue(app, req, LoginBy::UserId(b.user_id), b.login).await
+        self.issue(app, req, LoginBy::UserId(b.user_id), b.login)
+            .await
     }
 
     /// Get a user token by username or mobile
@@ -148,8 +178,14 @@ impl TokenApi {
     /// Token interface. No access-token needed. login_name is matched against usernames and
     /// mobile numbers of the app.
     #[oai(path = "/token/login", method = "post")]
-    async fn by_login_name(&self, app: AppScope, req: &Request, body: JsonBody<TokenByLoginReq>) -> R<TokenInfo> {
+    async fn by_login_name(
+        &self,
+        app: AppScope,
+        req: &Request,
+        body: JsonBody<TokenByLoginReq>,
+    ) -> R<TokenInfo> {
         let b = body.0;
-        self.issue(app, req, LoginBy::LoginName(b.login_name), b.login).await
+        self.issue(app, req, LoginBy::LoginName(b.login_name), b.login)
+            .await
     }
 }

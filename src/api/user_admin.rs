@@ -88,7 +88,11 @@ pub struct BatchItemResult {
 
 impl From<ItemResult> for BatchItemResult {
     fn from(r: ItemResult) -> Self {
-        BatchItemResult { reason: r.reason, success: r.success, user_id: r.user_id }
+        BatchItemResult {
+            reason: r.reason,
+            success: r.success,
+            user_id: r.user_id,
+        }
     }
 }
 
@@ -106,7 +110,9 @@ impl UserAdminApi {
     /// changes then).
     #[oai(path = "/user/disable", method = "put")]
     async fn disable(&self, caller: Caller, body: JsonBody<UserIdList>) -> R<bool> {
-        users::set_status(&self.0, &caller, body.0.list, true).await.into()
+        users::set_status(&self.0, &caller, body.0.list, true)
+            .await
+            .into()
     }
 
     /// Unbanned user
@@ -116,7 +122,9 @@ impl UserAdminApi {
     /// Every ID must be a user of the app (10000 naming the others; nothing changes then).
     #[oai(path = "/user/enable", method = "put")]
     async fn enable(&self, caller: Caller, body: JsonBody<UserIdList>) -> R<bool> {
-        users::set_status(&self.0, &caller, body.0.list, false).await.into()
+        users::set_status(&self.0, &caller, body.0.list, false)
+            .await
+            .into()
     }
 
     /// List all users under the APP
@@ -135,7 +143,13 @@ impl UserAdminApi {
     ) -> P<UserListItem> {
         users::list_users(&self.0, &caller, paging::numbered(page_num.0, page_size.0))
             .await
-            .map(|p| p.map(|u| UserListItem { status: u.status, user_id: u.id, username: u.username }))
+            .map(|p| {
+                p.map(|u| UserListItem {
+                    status: u.status,
+                    user_id: u.id,
+                    username: u.username,
+                })
+            })
             .into()
     }
 
@@ -148,7 +162,9 @@ impl UserAdminApi {
     /// names the user with the user_id header and needs no password (the body may be left out).
     #[oai(path = "/user/delete", method = "delete", method = "post")]
     async fn delete(&self, caller: Caller, body: JsonBody<DeleteUserReq>) -> R<bool> {
-        users::delete_user(&self.0, &caller, body.0.password).await.into()
+        users::delete_user(&self.0, &caller, body.0.password)
+            .await
+            .into()
     }
 
     /// Set avatar in batch
@@ -157,14 +173,25 @@ impl UserAdminApi {
     /// items; each succeeds or fails on its own (unknown user, repeated user_id, empty or too
     /// long avatar) and the good ones are written in one transaction.
     #[oai(path = "/user/avatar/batch", method = "put", method = "post")]
-    async fn avatar_batch(&self, caller: Caller, body: JsonBody<AvatarBatchReq>) -> R<Vec<BatchItemResult>> {
+    async fn avatar_batch(
+        &self,
+        caller: Caller,
+        body: JsonBody<AvatarBatchReq>,
+    ) -> R<Vec<BatchItemResult>> {
         let items = body
             .0
             .list
             .into_iter()
-            .map(|i| ProfileItem { user_id: Some(i.user_id), avatar: Some(i.avatar), patch: ProfilePatch::default() })
+            .map(|i| ProfileItem {
+                user_id: Some(i.user_id),
+                avatar: Some(i.avatar),
+                patch: ProfilePatch::default(),
+            })
             .collect();
-        users::update_profiles_batch(&self.0, &caller, items).await.map(results).into()
+        users::update_profiles_batch(&self.0, &caller, items)
+            .await
+            .map(results)
+            .into()
     }
 
     /// Update user information in batch
@@ -174,7 +201,11 @@ impl UserAdminApi {
     /// unknown user_id, repeated user_id, a field too long) and the good ones are written in
     /// one transaction.
     #[oai(path = "/user/profile/batch", method = "put", method = "post")]
-    async fn profile_batch(&self, caller: Caller, body: JsonBody<ProfileBatchReq>) -> R<Vec<BatchItemResult>> {
+    async fn profile_batch(
+        &self,
+        caller: Caller,
+        body: JsonBody<ProfileBatchReq>,
+    ) -> R<Vec<BatchItemResult>> {
         let items = body
             .0
             .list
@@ -190,6 +221,9 @@ impl UserAdminApi {
                 },
             })
             .collect();
-        users::update_profiles_batch(&self.0, &caller, items).await.map(results).into()
+        users::update_profiles_batch(&self.0, &caller, items)
+            .await
+            .map(results)
+            .into()
     }
 }

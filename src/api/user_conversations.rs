@@ -35,7 +35,9 @@ impl UserConversationsApi {
     /// Pinning a pinned conversation answers true and keeps its place in pin_list.
     #[oai(path = "/user/conversation/pin", method = "put", method = "post")]
     async fn pin(&self, caller: Caller, body: JsonBody<ConversationReq>) -> R<bool> {
-        conversations::pin(&self.0, &caller, body.0.conversation_id).await.into()
+        conversations::pin(&self.0, &caller, body.0.conversation_id)
+            .await
+            .into()
     }
 
     /// Unpin a conversation
@@ -45,7 +47,9 @@ impl UserConversationsApi {
     /// whether or not the id still names a user or a group.
     #[oai(path = "/user/conversation/unpin", method = "put", method = "post")]
     async fn unpin(&self, caller: Caller, body: JsonBody<ConversationReq>) -> R<bool> {
-        conversations::unpin(&self.0, &caller, body.0.conversation_id).await.into()
+        conversations::unpin(&self.0, &caller, body.0.conversation_id)
+            .await
+            .into()
     }
 
     /// Get the pinned conversations
@@ -55,6 +59,9 @@ impl UserConversationsApi {
     /// deleted or its group dissolved; deleting the acting user removes its pins.
     #[oai(path = "/user/conversation/pin_list", method = "get")]
     async fn pin_list(&self, caller: Caller) -> R<PinList> {
-        conversations::pin_list(&self.0, &caller).await.map(|conversation_ids| PinList { conversation_ids }).into()
+        conversations::pin_list(&self.0, &caller)
+            .await
+            .map(|conversation_ids| PinList { conversation_ids })
+            .into()
     }
 }

@@ -8,8 +8,8 @@ use super::auth::Caller;
 use super::body::JsonBody;
 use super::envelope::{P, R, Reply};
 use super::lenient;
-use crate::domain::paging::Page;
 use crate::domain::devices;
+use crate::domain::paging::Page;
 use crate::entity::device;
 use crate::state::State;
 
@@ -92,7 +92,12 @@ impl UserDevicesApi {
             .await
             .map(|v| {
                 let total = v.len() as i64;
-                Page { items: v.into_iter().map(Into::into).collect(), cursor: None, total: Some(total), version: None }
+                Page {
+                    items: v.into_iter().map(Into::into).collect(),
+                    cursor: None,
+                    total: Some(total),
+                    version: None,
+                }
             })
             .into()
     }
@@ -141,7 +146,15 @@ impl UserDevicesApi {
     #[oai(path = "/user/token/bind", method = "put", method = "post")]
     async fn token_bind(&self, caller: Caller, body: JsonBody<BindTokenReq>) -> R<bool> {
         let b = body.0;
-        devices::bind_token(&self.0, &caller, b.device_sn, b.device_token, b.notifier_name).await.into()
+        devices::bind_token(
+            &self.0,
+            &caller,
+            b.device_sn,
+            b.device_token,
+            b.notifier_name,
+        )
+        .await
+        .into()
     }
 
     /// Unbind token
@@ -157,7 +170,10 @@ impl UserDevicesApi {
         device_sn: Query<i32>,
     ) -> R<UnbindResult> {
         let sn = device_sn.0;
-        devices::unbind_token(&self.0, &caller, sn).await.map(|_| UnbindResult { device_sn: sn }).into()
+        devices::unbind_token(&self.0, &caller, sn)
+            .await
+            .map(|_| UnbindResult { device_sn: sn })
+            .into()
     }
 
     /// Query user online status
@@ -166,6 +182,9 @@ impl UserDevicesApi {
     /// is live (token valid) and made a request within the last 5 minutes.
     #[oai(path = "/user/online_status", method = "get")]
     async fn online_status(&self, caller: Caller) -> R<OnlineStatus> {
-        devices::online(&self.0, &caller).await.map(|online| OnlineStatus { online }).into()
+        devices::online(&self.0, &caller)
+            .await
+            .map(|online| OnlineStatus { online })
+            .into()
     }
 }

@@ -118,7 +118,10 @@ impl UserProfileApi {
     /// names the user with the user_id header), private_info included.
     #[oai(path = "/user/profile", method = "get")]
     async fn profile(&self, caller: Caller) -> R<Profile> {
-        users::own_profile(&self.0, &caller).await.map(Profile::from).into()
+        users::own_profile(&self.0, &caller)
+            .await
+            .map(Profile::from)
+            .into()
     }
 
     /// Update user information
@@ -128,7 +131,9 @@ impl UserProfileApi {
     /// are. Errors: 10002 a field too long (it is named).
     #[oai(path = "/user/profile", method = "put", method = "post")]
     async fn update_profile(&self, caller: Caller, body: JsonBody<ProfileUpdate>) -> R<bool> {
-        users::update_profile(&self.0, &caller, body.0.into()).await.into()
+        users::update_profile(&self.0, &caller, body.0.into())
+            .await
+            .into()
     }
 
     /// Set avatar
@@ -137,7 +142,9 @@ impl UserProfileApi {
     /// characters).
     #[oai(path = "/user/avatar", method = "put", method = "post")]
     async fn avatar(&self, caller: Caller, body: JsonBody<AvatarReq>) -> R<bool> {
-        users::set_avatar(&self.0, &caller, body.0.avatar).await.into()
+        users::set_avatar(&self.0, &caller, body.0.avatar)
+            .await
+            .into()
     }
 
     /// Set nickname
@@ -152,7 +159,9 @@ impl UserProfileApi {
         #[oai(validator(max_length = 64))]
         nick_name: Query<String>,
     ) -> R<bool> {
-        users::set_nick_name(&self.0, &caller, nick_name.0).await.into()
+        users::set_nick_name(&self.0, &caller, nick_name.0)
+            .await
+            .into()
     }
 
     /// Set mobile number
@@ -184,7 +193,9 @@ impl UserProfileApi {
         #[oai(validator(min_length = 3, max_length = 64))]
         username: Query<String>,
     ) -> R<bool> {
-        users::set_username(&self.0, &caller, username.0).await.into()
+        users::set_username(&self.0, &caller, username.0)
+            .await
+            .into()
     }
 
     /// Set private extension information
@@ -193,7 +204,9 @@ impl UserProfileApi {
     /// characters), stored as the acting user's private_info.
     #[oai(path = "/user/private", method = "put", method = "post")]
     async fn private_info(&self, caller: Caller, body: JsonBody<String>) -> R<bool> {
-        users::set_private_info(&self.0, &caller, body.0).await.into()
+        users::set_private_info(&self.0, &caller, body.0)
+            .await
+            .into()
     }
 
     /// Set public extension information
@@ -202,7 +215,9 @@ impl UserProfileApi {
     /// characters), stored as the acting user's public_info.
     #[oai(path = "/user/public", method = "put", method = "post")]
     async fn public_info(&self, caller: Caller, body: JsonBody<String>) -> R<bool> {
-        users::set_public_info(&self.0, &caller, body.0).await.into()
+        users::set_public_info(&self.0, &caller, body.0)
+            .await
+            .into()
     }
 
     /// Modify password
@@ -214,7 +229,9 @@ impl UserProfileApi {
     #[oai(path = "/user/change_password", method = "post")]
     async fn change_password(&self, caller: Caller, body: JsonBody<ChangePasswordReq>) -> R<bool> {
         let b = body.0;
-        users::change_password(&self.0, &caller, b.old_password, b.new_password).await.into()
+        users::change_password(&self.0, &caller, b.old_password, b.new_password)
+            .await
+            .into()
     }
 
     /// Administrator change password
@@ -223,7 +240,13 @@ impl UserProfileApi {
     /// password of the user named by the user_id header, without the old one. All of that
     /// user's sessions end.
     #[oai(path = "/user/change_password_admin", method = "post")]
-    async fn change_password_admin(&self, caller: Caller, body: JsonBody<AdminPasswordReq>) -> R<bool> {
-        users::change_password_admin(&self.0, &caller, body.0.password).await.into()
+    async fn change_password_admin(
+        &self,
+        caller: Caller,
+        body: JsonBody<AdminPasswordReq>,
+    ) -> R<bool> {
+        users::change_password_admin(&self.0, &caller, body.0.password)
+            .await
+            .into()
     }
 }

@@ -45,7 +45,9 @@ impl UserPushApi {
     #[oai(path = "/user/push/alias", method = "post")]
     async fn alias(&self, caller: Caller, body: JsonBody<AliasReq>) -> R<bool> {
         let b = body.0;
-        push::bind_alias(&self.0, &caller, b.alias, b.push_token).await.into()
+        push::bind_alias(&self.0, &caller, b.alias, b.push_token)
+            .await
+            .into()
     }
 
     /// Set badge
@@ -81,7 +83,9 @@ impl UserPushApi {
     /// does not have are ignored.
     #[oai(path = "/user/push/tag", method = "delete")]
     async fn unbind_tags(&self, caller: Caller, body: JsonBody<TagsReq>) -> R<bool> {
-        push::remove_tags(&self.0, &caller, body.0.tags).await.into()
+        push::remove_tags(&self.0, &caller, body.0.tags)
+            .await
+            .into()
     }
 
     /// Delete all tags

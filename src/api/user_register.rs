@@ -11,7 +11,6 @@ use crate::state::State;
 
 pub struct UserRegisterApi(pub State);
 
-
 #[derive(Object)]
 pub struct RegisterReq {
     /// Username: letters of any script, digits and underscore, not all digits, 3-64 characters, unique in the app
@@ -53,7 +52,12 @@ pub struct RegisterBatchResult {
 
 impl From<BatchResult> for RegisterBatchResult {
     fn from(r: BatchResult) -> Self {
-        RegisterBatchResult { user_id: r.user_id, username: r.username, success: r.success, reason: r.reason }
+        RegisterBatchResult {
+            user_id: r.user_id,
+            username: r.username,
+            success: r.success,
+            reason: r.reason,
+        }
     }
 }
 
@@ -86,9 +90,17 @@ impl UserRegisterApi {
     /// one may be sent, and is not checked). Answers the new user's settings, whose user_id is the new user's ID.
     /// Errors: 10004 username taken, 10002 bad username or password.
     #[oai(path = "/user/register/v2", method = "post")]
-    async fn register(&self, _token: TokenAccepted, app: AppScope, body: JsonBody<RegisterReq>) -> R<UserSettings> {
+    async fn register(
+        &self,
+        _token: TokenAccepted,
+        app: AppScope,
+        body: JsonBody<RegisterReq>,
+    ) -> R<UserSettings> {
         let b = body.0;
-        users::register(&self.0, &app.0.app_id, &b.username, b.password).await.map(UserSettings::from).into()
+        users::register(&self.0, &app.0.app_id, &b.username, b.password)
+            .await
+            .map(UserSettings::from)
+            .into()
     }
 
     /// Register user in batch
@@ -97,8 +109,20 @@ impl UserRegisterApi {
     /// users; each item succeeds or fails on its own (bad format, duplicate in the list, name
     /// taken), and the good items are written in one transaction.
     #[oai(path = "/user/register/batch", method = "post")]
-    async fn register_batch(&self, caller: Caller, body: JsonBody<RegisterBatchReq>) -> R<Vec<RegisterBatchResult>> {
-        let items = body.0.list.into_iter().map(|i| BatchItem { username: i.username, password: i.password }).collect();
+    async fn register_batch(
+        &self,
+        caller: Caller,
+        body: JsonBody<RegisterBatchReq>,
+    ) -> R<Vec<RegisterBatchResult>> {
+        let items = body
+            .0
+            .list
+            .into_iter()
+            .map(|i| BatchItem {
+                username: i.username,
+                password: i.password,
+            })
+            .collect();
         users::register_batch(&self.0, &caller, items)
             .await
             .map(|v| v.into_iter().map(RegisterBatchResult::from).collect())
@@ -112,7 +136,12 @@ impl UserRegisterApi {
     /// with it reuses its device_sn and push token). When the app has a registration secret,
     /// `sign` must be the hex HMAC-SHA256 of the username under it (10010 otherwise).
     #[oai(path = "/user/register/push", method = "post")]
-    async fn register_push(&self, _token: TokenAccepted, app: AppScope, body: JsonBody<RegisterPushReq>) -> R<UserSettings> {
+    async fn register_push(
+        &self,
+        _token: TokenAccepted,
+        app: AppScope,
+        body: JsonBody<RegisterPushReq>,
+    ) -> R<UserSettings> {
         let b = body.0;
         let req = PushRegistration {
             username: b.username,
@@ -122,7 +151,9 @@ impl UserRegisterApi {
             device_guid: b.device_guid,
             sign: b.sign,
         };
-        users::register_push(&self.0, &app.0, req).await.map(UserSettings::from).into()
+        users::register_push(&self.0, &app.0, req)
+            .await
+            .map(UserSettings::from)
+            .into()
     }
 }
-

@@ -9,9 +9,9 @@ use super::auth::Caller;
 use super::body::JsonBody;
 use super::envelope::{R, Reply};
 use super::lenient::{self, QueryOr, SwitchBody};
-use crate::error::ApiError;
 use crate::domain::user_settings::{self, SettingsPatch};
 use crate::entity::user_setting;
+use crate::error::ApiError;
 use crate::state::State;
 
 pub struct UserSettingsApi(pub State);
@@ -188,7 +188,10 @@ impl UserSettingsApi {
     /// names the user with the user_id header).
     #[oai(path = "/user/settings", method = "get")]
     async fn get_settings(&self, caller: Caller) -> R<UserSettings> {
-        user_settings::get_settings(&self.0, &caller).await.map(Into::into).into()
+        user_settings::get_settings(&self.0, &caller)
+            .await
+            .map(Into::into)
+            .into()
     }
 
     /// Modify user settings
@@ -201,7 +204,9 @@ impl UserSettingsApi {
     async fn update_settings(&self, caller: Caller, body: JsonBody<UserSettingsUpdate>) -> R<bool> {
         let b = body.0;
         let (user_id, id) = (b.user_id, b.id);
-        user_settings::update_settings(&self.0, &caller, Some(user_id), id, b.into()).await.into()
+        user_settings::update_settings(&self.0, &caller, Some(user_id), id, b.into())
+            .await
+            .into()
     }
 
     /// Set how to validate when adding friend
@@ -216,7 +221,10 @@ impl UserSettingsApi {
         #[oai(validator(minimum(value = "0"), maximum(value = "3")))]
         value: Query<i32>,
     ) -> R<bool> {
-        let patch = SettingsPatch { auth_mode: Some(value.0), ..Default::default() };
+        let patch = SettingsPatch {
+            auth_mode: Some(value.0),
+            ..Default::default()
+        };
         user_settings::set(&self.0, &caller, patch).await.into()
     }
 
@@ -234,7 +242,11 @@ impl UserSettingsApi {
         value: Query<QueryOr<bool>>,
         body: JsonBody<SwitchBody>,
     ) -> R<bool> {
-        self.switch(&caller, value.0, body.0, |on| SettingsPatch { auto_download: Some(on), ..Default::default() }).await
+        self.switch(&caller, value.0, body.0, |on| SettingsPatch {
+            auto_download: Some(on),
+            ..Default::default()
+        })
+        .await
     }
 
     /// Set whether to turn off push
@@ -251,7 +263,11 @@ impl UserSettingsApi {
         value: Query<QueryOr<bool>>,
         body: JsonBody<SwitchBody>,
     ) -> R<bool> {
-        self.switch(&caller, value.0, body.0, |on| SettingsPatch { no_push: Some(on), ..Default::default() }).await
+        self.switch(&caller, value.0, body.0, |on| SettingsPatch {
+            no_push: Some(on),
+            ..Default::default()
+        })
+        .await
     }
 
     /// Set whether to turn off push details
@@ -268,7 +284,11 @@ impl UserSettingsApi {
         value: Query<QueryOr<bool>>,
         body: JsonBody<SwitchBody>,
     ) -> R<bool> {
-        self.switch(&caller, value.0, body.0, |on| SettingsPatch { no_push_detail: Some(on), ..Default::default() }).await
+        self.switch(&caller, value.0, body.0, |on| SettingsPatch {
+            no_push_detail: Some(on),
+            ..Default::default()
+        })
+        .await
     }
 
     /// Set push no-disturb time
@@ -293,15 +313,27 @@ impl UserSettingsApi {
         body: JsonBody<PushLimitBody>,
     ) -> R<bool> {
         let hours = (|| {
-            let end = lenient::required("no_push_end_hour", no_push_end_hour.0.0, body.0.no_push_end_hour)?;
-            let start = lenient::required("no_push_start_hour", no_push_start_hour.0.0, body.0.no_push_start_hour)?;
+            let end = lenient::required(
+                "no_push_end_hour",
+                no_push_end_hour.0.0,
+                body.0.no_push_end_hour,
+            )?;
+            let start = lenient::required(
+                "no_push_start_hour",
+                no_push_start_hour.0.0,
+                body.0.no_push_start_hour,
+            )?;
             Ok::<_, ApiError>((start, end))
         })();
         let (start, end) = match hours {
             Ok(hours) => hours,
             Err(e) => return Reply::error(e),
         };
-        let patch = SettingsPatch { no_push_start_hour: Some(start), no_push_end_hour: Some(end), ..Default::default() };
+        let patch = SettingsPatch {
+            no_push_start_hour: Some(start),
+            no_push_end_hour: Some(end),
+            ..Default::default()
+        };
         user_settings::set(&self.0, &caller, patch).await.into()
     }
 
@@ -325,7 +357,10 @@ impl UserSettingsApi {
             Ok(v) => v,
             Err(e) => return Reply::error(e),
         };
-        let patch = SettingsPatch { push_nick_name: Some(Some(value)), ..Default::default() };
+        let patch = SettingsPatch {
+            push_nick_name: Some(Some(value)),
+            ..Default::default()
+        };
         user_settings::set(&self.0, &caller, patch).await.into()
     }
 
@@ -343,7 +378,11 @@ impl UserSettingsApi {
         value: Query<QueryOr<bool>>,
         body: JsonBody<SwitchBody>,
     ) -> R<bool> {
-        self.switch(&caller, value.0, body.0, |on| SettingsPatch { no_sounds: Some(on), ..Default::default() }).await
+        self.switch(&caller, value.0, body.0, |on| SettingsPatch {
+            no_sounds: Some(on),
+            ..Default::default()
+        })
+        .await
     }
 
     /// Set whether to vibrate alert for new message
@@ -360,13 +399,23 @@ impl UserSettingsApi {
         value: Query<QueryOr<bool>>,
         body: JsonBody<SwitchBody>,
     ) -> R<bool> {
-        self.switch(&caller, value.0, body.0, |on| SettingsPatch { vibratory: Some(on), ..Default::default() }).await
+        self.switch(&caller, value.0, body.0, |on| SettingsPatch {
+            vibratory: Some(on),
+            ..Default::default()
+        })
+        .await
     }
 }
 
 impl UserSettingsApi {
     /// An on/off setting from the query or the JSON body.
-    async fn switch(&self, caller: &Caller, query: QueryOr<bool>, body: SwitchBody, patch: fn(bool) -> SettingsPatch) -> R<bool> {
+    async fn switch(
+        &self,
+        caller: &Caller,
+        query: QueryOr<bool>,
+        body: SwitchBody,
+        patch: fn(bool) -> SettingsPatch,
+    ) -> R<bool> {
         match lenient::required("value", query.0, body.value) {
             Ok(on) => user_settings::set(&self.0, caller, patch(on)).await.into(),
             Err(e) => Reply::error(e),

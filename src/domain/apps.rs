@@ -37,7 +37,11 @@ pub async fn require_app(state: &AppState, app_id: Option<&str>) -> ApiResult<Ar
     Ok(Arc::new(app))
 }
 
-pub async fn create_app(state: &AppState, name: &str, register_secret: Option<String>) -> ApiResult<NewApp> {
+pub async fn create_app(
+    state: &AppState,
+    name: &str,
+    register_secret: Option<String>,
+) -> ApiResult<NewApp> {
     let n = name.trim().chars().count();
     if n == 0 || n > 128 || name.contains('\0') {
         return Err(ApiError::bad("the app name must be 1 to 128 characters"));
@@ -45,7 +49,9 @@ pub async fn create_app(state: &AppState, name: &str, register_secret: Option<St
     if register_secret.as_deref().is_some_and(|s| s.is_empty()) {
         return Err(ApiError::bad("the registration secret must not be empty"));
     }
-    tx::transaction!(state, |txn| { insert_app(state, txn, name, register_secret.clone()).await })
+    tx::transaction!(state, |txn| {
+        insert_app(state, txn, name, register_secret.clone()).await
+    })
 }
 
 async fn insert_app<C: sea_orm::ConnectionTrait>(
@@ -64,7 +70,10 @@ async fn insert_app<C: sea_orm::ConnectionTrait>(
     .insert(db)
     .await?;
     let admin_token = insert_admin_token(state, db, &app_id).await?;
-    Ok(NewApp { app_id, admin_token })
+    Ok(NewApp {
+        app_id,
+        admin_token,
+    })
 }
 
 /// Issue another admin token for an existing app.
@@ -79,7 +88,10 @@ pub async fn revoke_admin_token(state: &AppState, token: &str) -> ApiResult<bool
     let change = Change::AdminToken(sha256_hex(token));
     let revoked = tx::transaction!(state, |txn| {
         let res = admin_token::Entity::update_many()
-            .col_expr(admin_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(state.now_ms()))
+            .col_expr(
+                admin_token::Column::RevokedAt,
+                sea_orm::sea_query::Expr::value(state.now_ms()),
+            )
             .filter(admin_token::Column::TokenHash.eq(sha256_hex(token)))
             .filter(admin_token::Column::RevokedAt.is_null())
             .exec(txn)
@@ -91,7 +103,11 @@ pub async fn revoke_admin_token(state: &AppState, token: &str) -> ApiResult<bool
     revoked
 }
 
-async fn insert_admin_token<C: sea_orm::ConnectionTrait>(state: &AppState, db: &C, app_id: &str) -> ApiResult<String> {
+async fn insert_admin_token<C: sea_orm::ConnectionTrait>(
+    state: &AppState,
+    db: &C,
+    app_id: &str,
+) -> ApiResult<String> {
     let token = new_token(ADMIN_TOKEN_PREFIX);
     admin_token::ActiveModel {
         app_id: Set(app_id.to_owned()),
@@ -113,7 +129,11 @@ pub async fn bootstrap(state: &AppState) -> ApiResult<Option<NewApp>> {
             key: Set("bootstrapped".into()),
             value: Set(state.now_ms().to_string()),
         })
-        .on_conflict(OnConflict::column(server_meta::Column::Key).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(server_meta::Column::Key)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(txn)
         .await?;
         let has_apps = app::Entity::find().one(txn).await?.is_some();

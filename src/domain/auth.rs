@@ -117,7 +117,12 @@ pub async fn authenticate(state: &AppState, token: &str, claims: Claims) -> ApiR
 }
 
 /// An app admin token, acting as the app, as a user or as a group's owner.
-async fn admin_caller(state: &AppState, app_id: String, digest: &str, claims: Claims) -> ApiResult<Caller> {
+async fn admin_caller(
+    state: &AppState,
+    app_id: String,
+    digest: &str,
+    claims: Claims,
+) -> ApiResult<Caller> {
     let token_app = match state.identity.admin_token(digest) {
         Some(a) => a,
         None => {
@@ -129,12 +134,20 @@ async fn admin_caller(state: &AppState, app_id: String, digest: &str, claims: Cl
                 .await?
                 .filter(|t| ct_eq(&t.token_hash, digest))
                 .ok_or(ApiError::InvalidToken("invalid access-token"))?;
-            state.identity.store(generation, Fill::AdminToken { digest: digest.to_owned(), app_id: row.app_id.clone() });
+            state.identity.store(
+                generation,
+                Fill::AdminToken {
+                    digest: digest.to_owned(),
+                    app_id: row.app_id.clone(),
+                },
+            );
             row.app_id
         }
     };
     if token_app != app_id {
-        return Err(ApiError::InvalidToken("access-token belongs to another app"));
+        return Err(ApiError::InvalidToken(
+            "access-token belongs to another app",
+        ));
     }
     if claims.act_as_user.is_some() && claims.act_on_group.is_some() {
         return Err(ApiError::Claim(ClaimError::UserAndGroup));
@@ -143,29 +156,46 @@ async fn admin_caller(state: &AppState, app_id: String, digest: &str, claims: Cl
         Some(uid) => Some(user_of(state, &app_id, uid).await?),
         None => None,
     };
-    Ok(Caller { app_id, kind: TokenKind::Admin, as_user: claims.act_as_user, as_group: claims.act_on_group, user })
+    Ok(Caller {
+        app_id,
+        kind: TokenKind::Admin,
+        as_user: claims.act_as_user,
+        as_group: claims.act_on_group,
+        user,
+    })
 }
 
 /// A user token: its live session, and the user behind it (enabled, of this app).
-async fn user_caller(state: &AppState, app_id: String, digest: &str, claims: Claims) -> ApiResult<Caller> {
+async fn user_caller(
+    state: &AppState,
+    app_id: String,
+    digest: &str,
+    claims: Claims,
+) -> ApiResult<Caller> {
     // (A cached session is found by its digest in a hash map: knowing how long a lookup of a
     // digest took reveals nothing that helps to find a token with that digest.)
     let (session, owner) = match state.identity.session(digest) {
         Some(session) => {
-            let owner = user_of(state, &app_id, session.user_id).await.map_err(|_| ApiError::InvalidToken("invalid access-token"))?;
+            let owner = user_of(state, &app_id, session.user_id)
+                .await
+                .map_err(|_| ApiError::InvalidToken("invalid access-token"))?;
             (session, owner)
         }
         None => load_session(state, digest).await?,
     };
     if owner.app_id != app_id {
-        return Err(ApiError::InvalidToken("access-token belongs to another app"));
+        return Err(ApiError::InvalidToken(
+            "access-token belongs to another app",
+        ));
     }
     let now = state.now_ms();
     if session.expires_at <= now {
         return Err(ApiError::TokenExpired);
     }
     if owner.status != 0 {
-        return Err(ApiError::InvalidToken("the user of this access-token is disabled"));
+        return Err(ApiError::InvalidToken(
+            "the user of this access-token is disabled",
+        ));
     }
     if claims.act_as_user.is_some_and(|u| u != owner.id) {
         return Err(ApiError::Claim(ClaimError::UserTokenAsOther));
@@ -176,7 +206,10 @@ async fn user_caller(state: &AppState, app_id: String, digest: &str, claims: Cla
     state.presence.seen(session.device_id, now);
     Ok(Caller {
         app_id,
-        kind: TokenKind::User { user_id: owner.id, device_sn: session.device_sn },
+        kind: TokenKind::User {
+            user_id: owner.id,
+            device_sn: session.device_sn,
+        },
         as_user: Some(owner.id),
         as_group: None,
         user: Some(owner),
@@ -184,7 +217,10 @@ async fn user_caller(state: &AppState, app_id: String, digest: &str, claims: Cla
 }
 
 /// The session of a token digest and its user, from the database (one statement), then cached.
-async fn load_session(state: &AppState, digest: &str) -> ApiResult<(Arc<Session>, Arc<user::Model>)> {
+async fn load_session(
+    state: &AppState,
+    digest: &str,
+) -> ApiResult<(Arc<Session>, Arc<user::Model>)> {
     let generation = state.identity.generation();
     let (device, owner) = device::Entity::find()
         .filter(device::Column::TokenHash.eq(digest))
@@ -193,11 +229,26 @@ async fn load_session(state: &AppState, digest: &str) -> ApiResult<(Arc<Session>
         .await?
         .ok_or(ApiError::InvalidToken("invalid access-token"))?;
     let owner = owner.ok_or(ApiError::InvalidToken("invalid access-token"))?;
-    if !device.token_hash.as_deref().is_some_and(|h| ct_eq(h, digest)) {
+    if !device
+        .token_hash
+        .as_deref()
+        .is_some_and(|h| ct_eq(h, digest))
+    {
         return Err(ApiError::InvalidToken("invalid access-token"));
     }
-    let session = Session { device_id: device.id, user_id: owner.id, device_sn: device.device_sn, expires_at: device.token_expires_at };
-    state.identity.store(generation, Fill::Session { digest: digest.to_owned(), session: session.clone() });
+    let session = Session {
+        device_id: device.id,
+        user_id: owner.id,
+        device_sn: device.device_sn,
+        expires_at: device.token_expires_at,
+    };
+    state.identity.store(
+        generation,
+        Fill::Session {
+            digest: digest.to_owned(),
+            session: session.clone(),
+        },
+    );
     state.identity.store(generation, Fill::User(owner.clone()));
     Ok((Arc::new(session), Arc::new(owner)))
 }

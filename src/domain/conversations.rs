@@ -4,7 +4,10 @@
 //! too). Users and groups are numbered separately, so one id may name both: the pin is the id
 //! and stands for either.
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 
 use super::auth::Caller;
 use super::tx;
@@ -29,11 +32,18 @@ async fn pins_of<C: ConnectionTrait>(db: &C, user_id: i64) -> ApiResult<Vec<i64>
 
 /// Whether `id` is a user or a group of the app.
 async fn names_conversation<C: ConnectionTrait>(db: &C, app_id: &str, id: i64) -> ApiResult<bool> {
-    let users = user::Entity::find_by_id(id).filter(user::Column::AppId.eq(app_id)).count(db).await?;
+    let users = user::Entity::find_by_id(id)
+        .filter(user::Column::AppId.eq(app_id))
+        .count(db)
+        .await?;
     if users > 0 {
         return Ok(true);
     }
-    Ok(group::Entity::find_by_id(id).filter(group::Column::AppId.eq(app_id)).count(db).await? > 0)
+    Ok(group::Entity::find_by_id(id)
+        .filter(group::Column::AppId.eq(app_id))
+        .count(db)
+        .await?
+        > 0)
 }
 
 /// Pin a conversation of the acting user. Pinning a pinned conversation answers true and keeps
@@ -50,7 +60,9 @@ pub async fn pin(state: &AppState, caller: &Caller, conversation_id: i64) -> Api
             return Ok(true);
         }
         if pinned.len() >= MAX_PINS {
-            return Err(ApiError::bad(format!("at most {MAX_PINS} conversations may be pinned: unpin one first")));
+            return Err(ApiError::bad(format!(
+                "at most {MAX_PINS} conversations may be pinned: unpin one first"
+            )));
         }
         if !names_conversation(txn, &caller.app_id, conversation_id).await? {
             return Err(ApiError::bad(format!(
@@ -65,9 +77,12 @@ pub async fn pin(state: &AppState, caller: &Caller, conversation_id: i64) -> Api
         };
         conversation_pin::Entity::insert(row)
             .on_conflict(
-                OnConflict::columns([conversation_pin::Column::UserId, conversation_pin::Column::ConversationId])
-                    .do_nothing()
-                    .to_owned(),
+                OnConflict::columns([
+                    conversation_pin::Column::UserId,
+                    conversation_pin::Column::ConversationId,
+                ])
+                .do_nothing()
+                .to_owned(),
             )
             .exec_without_returning(txn)
             .await?;

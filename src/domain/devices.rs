@@ -5,8 +5,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::auth::Caller;
 use super::identity::Change;
-use super::tx;
 use super::sessions::end_sessions;
+use super::tx;
 use crate::entity::device;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -34,7 +34,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> ApiResult<Vec<device::Mo
 /// Delete one device of the acting user (its session ends with it).
 pub async fn remove(state: &AppState, caller: &Caller, device_sn: i32) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
-    tx::transaction!(state, evicts &Change::user(user_id), |txn| {
+    tx::transaction!(state, evicts & Change::user(user_id), |txn| {
         let done = device::Entity::delete_many()
             .filter(device::Column::UserId.eq(user_id))
             .filter(device::Column::DeviceSn.eq(device_sn))
@@ -51,7 +51,7 @@ pub async fn remove(state: &AppState, caller: &Caller, device_sn: i32) -> ApiRes
 /// session included). The devices and their push bindings stay.
 pub async fn kick(state: &AppState, caller: &Caller, device_sn: Option<i32>) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
-    tx::transaction!(state, evicts &Change::user(user_id), |txn| {
+    tx::transaction!(state, evicts & Change::user(user_id), |txn| {
         match device_sn {
             None => {
                 end_sessions(txn, vec![user_id], None).await?;
@@ -64,7 +64,10 @@ pub async fn kick(state: &AppState, caller: &Caller, device_sn: Option<i32>) -> 
                     .await?
                     .ok_or_else(|| no_device(sn))?;
                 device::Entity::update_many()
-                    .col_expr(device::Column::TokenHash, Expr::value(Option::<String>::None))
+                    .col_expr(
+                        device::Column::TokenHash,
+                        Expr::value(Option::<String>::None),
+                    )
                     .filter(device::Column::Id.eq(found.id))
                     .exec(txn)
                     .await?;
@@ -85,7 +88,14 @@ pub async fn bind_token(
     let user_id = caller.user_id()?;
     super::text::check_chars("device_token", &device_token, 1, MAX_DEVICE_TOKEN_LEN)?;
     super::text::check_chars("notifier_name", &notifier_name, 1, MAX_NOTIFIER_NAME_LEN)?;
-    set_push_binding(state, user_id, device_sn, Some(device_token), Some(notifier_name)).await
+    set_push_binding(
+        state,
+        user_id,
+        device_sn,
+        Some(device_token),
+        Some(notifier_name),
+    )
+    .await
 }
 
 /// Remove the push token of a device of the acting user.
@@ -126,7 +136,10 @@ pub async fn online(state: &AppState, caller: &Caller) -> ApiResult<bool> {
         .all(&state.db)
         .await?;
     Ok(live.iter().any(|d| {
-        let seen = state.presence.pending(d.id).map_or(d.last_seen_at, |p| p.max(d.last_seen_at));
+        let seen = state
+            .presence
+            .pending(d.id)
+            .map_or(d.last_seen_at, |p| p.max(d.last_seen_at));
         seen > now - ONLINE_WINDOW_MS
     }))
 }

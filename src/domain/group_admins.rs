@@ -2,13 +2,13 @@
 //! queries whatever the length of the list.
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::auth::Caller;
-use super::tx;
 use super::group_roles::{Need, Role, acting_member, memberships, reading_member};
 use super::groups::{MAX_ID_LIST, UserOutcome, unique_ids};
+use super::tx;
 use crate::entity::group_member;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -21,9 +21,17 @@ enum Change {
 
 /// Make members admins (4.1) or admins members (4.2): the owner only. Each user succeeds or
 /// fails on its own: only members become admins, only admins are demoted.
-async fn change_roles(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64], change: Change) -> ApiResult<Vec<UserOutcome>> {
+async fn change_roles(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    user_list: &[i64],
+    change: Change,
+) -> ApiResult<Vec<UserOutcome>> {
     if user_list.len() > MAX_ID_LIST {
-        return Err(ApiError::bad(format!("user_list may hold at most {MAX_ID_LIST} ids")));
+        return Err(ApiError::bad(format!(
+            "user_list may hold at most {MAX_ID_LIST} ids"
+        )));
     }
     let ids = unique_ids(user_list);
     tx::transaction!(state, |txn| {
@@ -40,8 +48,12 @@ async fn change_roles(state: &AppState, caller: &Caller, group_id: i64, user_lis
             let outcome = match (roles.get(&uid), change) {
                 (None, _) => UserOutcome::fail(uid, ApiError::NotMember(uid).to_string()),
                 (Some(Role::Owner), _) => UserOutcome::fail(uid, "the user is the group owner"),
-                (Some(Role::Admin), Change::Promote) => UserOutcome::fail(uid, "the user is already an admin"),
-                (Some(Role::Member), Change::Demote) => UserOutcome::fail(uid, "the user is not an admin"),
+                (Some(Role::Admin), Change::Promote) => {
+                    UserOutcome::fail(uid, "the user is already an admin")
+                }
+                (Some(Role::Member), Change::Demote) => {
+                    UserOutcome::fail(uid, "the user is not an admin")
+                }
                 (Some(_), _) => {
                     changed.push(uid);
                     UserOutcome::ok(uid)
@@ -50,7 +62,11 @@ async fn change_roles(state: &AppState, caller: &Caller, group_id: i64, user_lis
             outcomes.push(outcome);
         }
         if !changed.is_empty() {
-            let role = if change == Change::Promote { Role::Admin } else { Role::Member };
+            let role = if change == Change::Promote {
+                Role::Admin
+            } else {
+                Role::Member
+            };
             group_member::Entity::update_many()
                 .col_expr(group_member::Column::Role, Expr::value(role.db()))
                 .filter(group_member::Column::GroupId.eq(group_id))
@@ -62,17 +78,31 @@ async fn change_roles(state: &AppState, caller: &Caller, group_id: i64, user_lis
     })
 }
 
-pub async fn add(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<UserOutcome>> {
+pub async fn add(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    user_list: &[i64],
+) -> ApiResult<Vec<UserOutcome>> {
     change_roles(state, caller, group_id, user_list, Change::Promote).await
 }
 
-pub async fn remove(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<UserOutcome>> {
+pub async fn remove(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    user_list: &[i64],
+) -> ApiResult<Vec<UserOutcome>> {
     change_roles(state, caller, group_id, user_list, Change::Demote).await
 }
 
 /// The admins of a group (4.3; the owner is not listed), for its members: one query past
 /// the member check (which the identity cache answers when warm).
-pub async fn list(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<Vec<group_member::Model>> {
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+) -> ApiResult<Vec<group_member::Model>> {
     let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     Ok(group_member::Entity::find()
@@ -83,4 +113,3 @@ pub async fn list(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult
         .all(&state.db)
         .await?)
 }
-

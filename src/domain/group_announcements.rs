@@ -3,8 +3,8 @@
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::auth::Caller;
-use super::tx;
 use super::group_roles::{Need, Role, acting_member, reading_member};
+use super::tx;
 use crate::entity::group_announcement;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -20,7 +20,13 @@ fn check_len(field: &str, value: &str, max: usize) -> ApiResult<()> {
 }
 
 /// Publish a new announcement (4.6): owner and admins.
-pub async fn publish(state: &AppState, caller: &Caller, group_id: i64, title: String, content: String) -> ApiResult<group_announcement::Model> {
+pub async fn publish(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    title: String,
+    content: String,
+) -> ApiResult<group_announcement::Model> {
     check_len("title", &title, TITLE_MAX)?;
     check_len("content", &content, CONTENT_MAX)?;
     tx::transaction!(state, |txn| {
@@ -40,7 +46,11 @@ pub async fn publish(state: &AppState, caller: &Caller, group_id: i64, title: St
     })
 }
 
-async fn find<C: sea_orm::ConnectionTrait>(db: &C, group_id: i64, announcement_id: i64) -> ApiResult<group_announcement::Model> {
+async fn find<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    group_id: i64,
+    announcement_id: i64,
+) -> ApiResult<group_announcement::Model> {
     group_announcement::Entity::find_by_id(announcement_id)
         .filter(group_announcement::Column::GroupId.eq(group_id))
         .one(db)
@@ -49,14 +59,23 @@ async fn find<C: sea_orm::ConnectionTrait>(db: &C, group_id: i64, announcement_i
 }
 
 /// One announcement of the group (4.4), for members; 20020 when absent.
-pub async fn get(state: &AppState, caller: &Caller, group_id: i64, announcement_id: i64) -> ApiResult<group_announcement::Model> {
+pub async fn get(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    announcement_id: i64,
+) -> ApiResult<group_announcement::Model> {
     let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     find(&state.db, group_id, announcement_id).await
 }
 
 /// The latest announcement of the group (4.7), for members; None when it has none.
-pub async fn last(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<Option<group_announcement::Model>> {
+pub async fn last(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+) -> ApiResult<Option<group_announcement::Model>> {
     let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     Ok(group_announcement::Entity::find()
@@ -67,7 +86,11 @@ pub async fn last(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult
 }
 
 /// Every announcement of the group (4.8), newest first, for members.
-pub async fn list(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<Vec<group_announcement::Model>> {
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+) -> ApiResult<Vec<group_announcement::Model>> {
     let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     Ok(group_announcement::Entity::find()
@@ -78,12 +101,19 @@ pub async fn list(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult
 }
 
 /// Delete an announcement (4.5): owner and admins; answers the deleted announcement.
-pub async fn delete(state: &AppState, caller: &Caller, group_id: i64, announcement_id: i64) -> ApiResult<group_announcement::Model> {
+pub async fn delete(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    announcement_id: i64,
+) -> ApiResult<group_announcement::Model> {
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;
         acting.require(Role::Admin)?;
         let row = find(txn, group_id, announcement_id).await?;
-        group_announcement::Entity::delete_by_id(row.id).exec(txn).await?;
+        group_announcement::Entity::delete_by_id(row.id)
+            .exec(txn)
+            .await?;
         Ok(row)
     })
 }

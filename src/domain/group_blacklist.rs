@@ -7,19 +7,23 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use super::auth::Caller;
-use super::id_lists::among;
-use super::tx::{self, Alive};
 use super::group_members::remove_members;
 use super::group_roles::{Need, Role, acting_member, memberships, reading_member};
 use super::groups::{UserOutcome, check_list, unique_ids};
+use super::id_lists::among;
 use super::paging::{Page, PageRequest};
+use super::tx::{self, Alive};
 use crate::entity::group_blacklist;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// The users of `user_ids` on the blacklist of a group, in one query. Flows that add members
 /// (applications, invitations, QR codes) refuse these with 20018 (`ApiError::Blacklisted`).
-pub async fn blocked_among<C: ConnectionTrait>(db: &C, group_id: i64, user_ids: &[i64]) -> ApiResult<HashSet<i64>> {
+pub async fn blocked_among<C: ConnectionTrait>(
+    db: &C,
+    group_id: i64,
+    user_ids: &[i64],
+) -> ApiResult<HashSet<i64>> {
     if user_ids.is_empty() {
         return Ok(HashSet::new());
     }
@@ -35,20 +39,27 @@ pub async fn blocked_among<C: ConnectionTrait>(db: &C, group_id: i64, user_ids: 
         .collect())
 }
 
-
 /// Blacklist users (4.14): owner and admins. Each user succeeds or fails on its own: unknown
 /// users (not of the app), users already blacklisted, and members the caller may not act on
 /// (admins act on plain members only) fail. Blocked members leave the group. Six statements
 /// at most whatever the length of the list.
-pub async fn block(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<UserOutcome>> {
+pub async fn block(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    user_list: &[i64],
+) -> ApiResult<Vec<UserOutcome>> {
     check_list("user_list", user_list)?;
     let ids = unique_ids(user_list);
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;
         acting.require(Role::Admin)?;
-        let roles: HashMap<i64, Role> =
-            memberships(txn, group_id, ids.clone()).await?.into_iter().map(|m| (m.user_id, Role::from_db(m.role))).collect();
+        let roles: HashMap<i64, Role> = memberships(txn, group_id, ids.clone())
+            .await?
+            .into_iter()
+            .map(|m| (m.user_id, Role::from_db(m.role)))
+            .collect();
         // the same lookup (and lock, after the group's) as every flow that names users
         let known = tx::lock_users(txn, &caller.app_id, &ids, Alive::Exists).await?;
         let already = blocked_among(txn, group_id, &ids).await?;
@@ -57,7 +68,10 @@ pub async fn block(state: &AppState, caller: &Caller, group_id: i64, user_list: 
         let mut leaving = Vec::new();
         for &uid in &ids {
             if !known.contains(&uid) {
-                outcomes.push(UserOutcome::fail(uid, ApiError::UserNotFound(uid.to_string()).to_string()));
+                outcomes.push(UserOutcome::fail(
+                    uid,
+                    ApiError::UserNotFound(uid.to_string()).to_string(),
+                ));
                 continue;
             }
             if already.contains(&uid) {
@@ -83,7 +97,14 @@ pub async fn block(state: &AppState, caller: &Caller, group_id: i64, user_list: 
             });
             group_blacklist::Entity::insert_many(rows).exec(txn).await?;
             remove_members(txn, group_id, &leaving, now).await?;
-            super::group_invites::close_pending(txn, Some(group_id), &blocked, super::group_invites::REJECTED, now).await?;
+            super::group_invites::close_pending(
+                txn,
+                Some(group_id),
+                &blocked,
+                super::group_invites::REJECTED,
+                now,
+            )
+            .await?;
         }
         Ok(outcomes)
     })
@@ -91,7 +112,12 @@ pub async fn block(state: &AppState, caller: &Caller, group_id: i64, user_list: 
 
 /// Take users off the blacklist (4.52): owner and admins. Users not on it fail; the entry
 /// only is removed (the user does not rejoin).
-pub async fn unblock(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<UserOutcome>> {
+pub async fn unblock(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    user_list: &[i64],
+) -> ApiResult<Vec<UserOutcome>> {
     check_list("user_list", user_list)?;
     let ids = unique_ids(user_list);
     tx::transaction!(state, |txn| {
@@ -121,9 +147,16 @@ pub async fn unblock(state: &AppState, caller: &Caller, group_id: i64, user_list
 
 /// The blacklist of a group (4.15), oldest entry first, for its members: the count and the
 /// page past the member check (which the identity cache answers when warm).
-pub async fn blocked_list(state: &AppState, caller: &Caller, group_id: i64, page: PageRequest) -> ApiResult<Page<group_blacklist::Model>> {
+pub async fn blocked_list(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    page: PageRequest,
+) -> ApiResult<Page<group_blacklist::Model>> {
     let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
-    let listed = group_blacklist::Entity::find().filter(group_blacklist::Column::GroupId.eq(group_id));
-    page.counted(&state.db, listed, group_blacklist::Column::Id, |b| b.id).await
+    let listed =
+        group_blacklist::Entity::find().filter(group_blacklist::Column::GroupId.eq(group_id));
+    page.counted(&state.db, listed, group_blacklist::Column::Id, |b| b.id)
+        .await
 }

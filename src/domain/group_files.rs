@@ -6,8 +6,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use validator::ValidateUrl;
 
 use super::auth::Caller;
-use super::tx;
 use super::group_roles::{Acting, Need, Role, acting_member, reading_member};
+use super::tx;
 use crate::entity::group_file;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -30,7 +30,9 @@ pub struct NewFile {
 /// Text may not hold U+0000 (PostgreSQL text cannot store it): 10002 naming the field.
 pub fn no_nul(field: &str, value: &str) -> ApiResult<()> {
     if value.contains('\0') {
-        return Err(ApiError::bad(format!("{field} may not contain the character U+0000")));
+        return Err(ApiError::bad(format!(
+            "{field} may not contain the character U+0000"
+        )));
     }
     Ok(())
 }
@@ -45,20 +47,29 @@ pub fn check_url(url: &str) -> ApiResult<()> {
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
     let http = lower.starts_with("http://") || lower.starts_with("https://");
     if url.chars().count() > URL_MAX || !http || url.contains('\0') || !url.validate_url() {
-        return Err(ApiError::bad(format!("url must be an http(s) URL of at most {URL_MAX} characters")));
+        return Err(ApiError::bad(format!(
+            "url must be an http(s) URL of at most {URL_MAX} characters"
+        )));
     }
     Ok(())
 }
 
 /// Record a shared file (4.23): members of the group.
-pub async fn upload(state: &AppState, caller: &Caller, group_id: i64, file: NewFile) -> ApiResult<group_file::Model> {
+pub async fn upload(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    file: NewFile,
+) -> ApiResult<group_file::Model> {
     check_name(&file.name)?;
     if file.size < 0 {
         return Err(ApiError::bad("size must be >= 0"));
     }
     if let Some(t) = &file.r#type {
         if t.chars().count() > TYPE_MAX {
-            return Err(ApiError::bad(format!("type may have at most {TYPE_MAX} characters")));
+            return Err(ApiError::bad(format!(
+                "type may have at most {TYPE_MAX} characters"
+            )));
         }
         no_nul("type", t)?;
     }
@@ -85,7 +96,12 @@ pub async fn upload(state: &AppState, caller: &Caller, group_id: i64, file: NewF
 }
 
 /// One shared file (4.19), for members; 20022 when absent.
-pub async fn get(state: &AppState, caller: &Caller, group_id: i64, file_id: i64) -> ApiResult<group_file::Model> {
+pub async fn get(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    file_id: i64,
+) -> ApiResult<group_file::Model> {
     let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     group_file::Entity::find_by_id(file_id)
@@ -96,7 +112,11 @@ pub async fn get(state: &AppState, caller: &Caller, group_id: i64, file_id: i64)
 }
 
 /// Every shared file of the group (4.21), newest first, for members.
-pub async fn list(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<Vec<group_file::Model>> {
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+) -> ApiResult<Vec<group_file::Model>> {
     let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     Ok(group_file::Entity::find()
@@ -112,7 +132,13 @@ fn may_change(acting: &Acting, file: &group_file::Model) -> bool {
 }
 
 /// Rename a shared file (4.22): its uploader, admins and the owner (20023 otherwise).
-pub async fn rename(state: &AppState, caller: &Caller, group_id: i64, file_id: i64, name: String) -> ApiResult<bool> {
+pub async fn rename(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    file_id: i64,
+    name: String,
+) -> ApiResult<bool> {
     check_name(&name)?;
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;
@@ -142,9 +168,16 @@ pub struct FileOutcome {
 
 /// Delete shared files (4.20): members of the group; each file succeeds or fails on its own
 /// (absent: 20022's message; not the caller's and the caller not an admin: 20023's).
-pub async fn delete(state: &AppState, caller: &Caller, group_id: i64, file_list: &[i64]) -> ApiResult<Vec<FileOutcome>> {
+pub async fn delete(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    file_list: &[i64],
+) -> ApiResult<Vec<FileOutcome>> {
     if file_list.len() > MAX_FILE_LIST {
-        return Err(ApiError::bad(format!("file_list may hold at most {MAX_FILE_LIST} ids")));
+        return Err(ApiError::bad(format!(
+            "file_list may hold at most {MAX_FILE_LIST} ids"
+        )));
     }
     let ids = super::groups::unique_ids(file_list);
     tx::transaction!(state, |txn| {
@@ -167,13 +200,19 @@ pub async fn delete(state: &AppState, caller: &Caller, group_id: i64, file_list:
         for &id in &ids {
             let (success, reason) = match files.get(&id) {
                 None => (false, Some(ApiError::FileNotFound(id).to_string())),
-                Some(f) if !may_change(&acting, f) => (false, Some(ApiError::FileNoPermission(id).to_string())),
+                Some(f) if !may_change(&acting, f) => {
+                    (false, Some(ApiError::FileNoPermission(id).to_string()))
+                }
                 Some(_) => {
                     gone.push(id);
                     (true, None)
                 }
             };
-            outcomes.push(FileOutcome { file_id: id, success, reason });
+            outcomes.push(FileOutcome {
+                file_id: id,
+                success,
+                reason,
+            });
         }
         if !gone.is_empty() {
             group_file::Entity::delete_many()

@@ -10,13 +10,13 @@ use sea_orm::{
 };
 
 use super::auth::Caller;
-use super::id_lists::{among, insert_each};
 use super::group_blacklist::blocked_among;
 use super::group_members::add_members;
 use super::group_roles::{Acting, Need, Role, acting_member, load_group, memberships};
-use super::tx::{self, Alive};
 use super::groups::{MAX_ID_LIST, TYPE_CHATROOM, UserOutcome, unique_ids};
+use super::id_lists::{among, insert_each};
 use super::paging::{Page, PageRequest};
+use super::tx::{self, Alive};
 use crate::entity::{group, group_application, group_invitation, group_member, user_setting};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -48,7 +48,13 @@ fn listed(status: impl ColumnTrait, expire: impl ColumnTrait, now: i64) -> Condi
 /// every group: the users are being deleted), as `status` (AGREED when they joined by whatever
 /// path, REJECTED when they were blacklisted or deleted), so that none stays pending for a user
 /// it no longer applies to. Two statements, whatever the count.
-pub async fn close_pending<C: ConnectionTrait>(db: &C, group_id: Option<i64>, user_ids: &[i64], status: i32, now: i64) -> ApiResult<()> {
+pub async fn close_pending<C: ConnectionTrait>(
+    db: &C,
+    group_id: Option<i64>,
+    user_ids: &[i64],
+    status: i32,
+    now: i64,
+) -> ApiResult<()> {
     if user_ids.is_empty() {
         return Ok(());
     }
@@ -86,7 +92,9 @@ pub async fn invite(
     reason: Option<String>,
 ) -> ApiResult<Vec<UserOutcome>> {
     if user_list.len() > MAX_ID_LIST {
-        return Err(ApiError::bad(format!("user_list may hold at most {MAX_ID_LIST} ids")));
+        return Err(ApiError::bad(format!(
+            "user_list may hold at most {MAX_ID_LIST} ids"
+        )));
     }
     check_reason(&reason)?;
     let ids = unique_ids(user_list);
@@ -99,11 +107,21 @@ pub async fn invite(
 }
 
 /// The per-user decisions and writes of `invite`, in the caller's transaction.
-async fn invite_among(txn: &DatabaseTransaction, acting: &Acting, ids: &[i64], reason: &Option<String>, now: i64) -> ApiResult<Vec<UserOutcome>> {
+async fn invite_among(
+    txn: &DatabaseTransaction,
+    acting: &Acting,
+    ids: &[i64],
+    reason: &Option<String>,
+    now: i64,
+) -> ApiResult<Vec<UserOutcome>> {
     let group_id = acting.group.id;
     // an admin token acting by group_id invites in the owner's name
     let inviter = acting.user_id.unwrap_or(acting.group.owner_id);
-    let members: HashSet<i64> = memberships(txn, group_id, ids.to_vec()).await?.into_iter().map(|m| m.user_id).collect();
+    let members: HashSet<i64> = memberships(txn, group_id, ids.to_vec())
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
     let known = tx::lock_users(txn, &acting.group.app_id, ids, Alive::Exists).await?;
     let blocked = blocked_among(txn, group_id, ids).await?;
     let confirm = confirming(txn, &known).await?;
@@ -184,33 +202,66 @@ async fn record_invitations(
         group_invitation::Column::UpdatedAt,
     ])
     .to_owned();
-    insert_each(txn, invitation, group_invitation::Column::InviteeId, pending, renew).await?;
+    insert_each(
+        txn,
+        invitation,
+        group_invitation::Column::InviteeId,
+        pending,
+        renew,
+    )
+    .await?;
     Ok(())
 }
 
 /// The rank a member needs to invite: any member when member_invite is on, else admin. An
 /// invitation or a QR code is only as good as its inviter's right to invite when it is used.
 pub fn invite_rank(group: &group::Model) -> Role {
-    if group.member_invite { Role::Member } else { Role::Admin }
+    if group.member_invite {
+        Role::Member
+    } else {
+        Role::Admin
+    }
 }
 
 /// Whether `inviter` may still invite to the locked `group` (a member of `invite_rank`).
-pub async fn may_still_invite<C: ConnectionTrait>(db: &C, group: &group::Model, inviter: i64) -> ApiResult<bool> {
-    Ok(still_inviting(db, group, vec![inviter]).await?.contains(&inviter))
+pub async fn may_still_invite<C: ConnectionTrait>(
+    db: &C,
+    group: &group::Model,
+    inviter: i64,
+) -> ApiResult<bool> {
+    Ok(still_inviting(db, group, vec![inviter])
+        .await?
+        .contains(&inviter))
 }
 
 /// The users among `inviters` who may still invite to the locked `group` (one query).
-async fn still_inviting<C: ConnectionTrait>(db: &C, group: &group::Model, inviters: Vec<i64>) -> ApiResult<HashSet<i64>> {
+async fn still_inviting<C: ConnectionTrait>(
+    db: &C,
+    group: &group::Model,
+    inviters: Vec<i64>,
+) -> ApiResult<HashSet<i64>> {
     let rank = invite_rank(group);
     let members = memberships(db, group.id, inviters).await?;
-    Ok(members.into_iter().filter(|m| Role::from_db(m.role) >= rank).map(|m| m.user_id).collect())
+    Ok(members
+        .into_iter()
+        .filter(|m| Role::from_db(m.role) >= rank)
+        .map(|m| m.user_id)
+        .collect())
 }
 
 /// Join `uid` into the locked live `group` for an accepted invitation, an approved or open
 /// application or a QR code: the user locked and enabled (10000), blacklist (20018) and
 /// capacity (20010) checked; answers false when it already was a member.
-pub async fn join_one<C: ConnectionTrait>(db: &C, group: &group::Model, uid: i64, now: i64) -> ApiResult<bool> {
-    if tx::lock_users(db, &group.app_id, &[uid], Alive::Enabled).await?.is_empty() {
+pub async fn join_one<C: ConnectionTrait>(
+    db: &C,
+    group: &group::Model,
+    uid: i64,
+    now: i64,
+) -> ApiResult<bool> {
+    if tx::lock_users(db, &group.app_id, &[uid], Alive::Enabled)
+        .await?
+        .is_empty()
+    {
         return Err(ApiError::UserNotFound(uid.to_string()));
     }
     if blocked_among(db, group.id, &[uid]).await?.contains(&uid) {
@@ -228,20 +279,29 @@ pub async fn join_one<C: ConnectionTrait>(db: &C, group: &group::Model, uid: i64
 /// `inviter` = the caller itself (the original web UI's form) means the caller's pending
 /// invitations of the group: accepting takes the newest whose inviter may still invite (20015
 /// when none may), rejecting closes all of them.
-pub async fn handle_invitation(state: &AppState, caller: &Caller, group_id: i64, inviter: i64, approval: bool) -> ApiResult<bool> {
+pub async fn handle_invitation(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    inviter: i64,
+    approval: bool,
+) -> ApiResult<bool> {
     let uid = caller.user_id()?;
     let named = (inviter != uid).then_some(inviter);
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
         let group = load_group(txn, &caller.app_id, group_id, Need::Live).await?;
         let pending = pending_invitations(txn, group_id, uid, named, now).await?;
-        let Some(newest) = pending.first() else { return Err(ApiError::InvitationHandled) };
+        let Some(newest) = pending.first() else {
+            return Err(ApiError::InvitationHandled);
+        };
         let ids: Vec<i64> = pending.iter().map(|i| i.id).collect();
         if !approval {
             set_invitation_status(txn, &ids, REJECTED, now).await?;
             return Ok(Ok(true));
         }
-        let allowed = still_inviting(txn, &group, pending.iter().map(|i| i.inviter_id).collect()).await?;
+        let allowed =
+            still_inviting(txn, &group, pending.iter().map(|i| i.inviter_id).collect()).await?;
         let refused = match pending.iter().find(|i| allowed.contains(&i.inviter_id)) {
             None => ApiError::InvitationVoid(newest.inviter_id),
             Some(chosen) => match join_one(txn, &group, uid, now).await {
@@ -275,11 +335,20 @@ async fn pending_invitations(
     if let Some(inviter) = inviter {
         query = query.filter(group_invitation::Column::InviterId.eq(inviter));
     }
-    Ok(query.order_by_desc(group_invitation::Column::UpdatedAt).order_by_desc(group_invitation::Column::Id).all(txn).await?)
+    Ok(query
+        .order_by_desc(group_invitation::Column::UpdatedAt)
+        .order_by_desc(group_invitation::Column::Id)
+        .all(txn)
+        .await?)
 }
 
 /// Close the invitations `ids` with `status` (one statement).
-async fn set_invitation_status(txn: &DatabaseTransaction, ids: &[i64], status: i32, now: i64) -> ApiResult<()> {
+async fn set_invitation_status(
+    txn: &DatabaseTransaction,
+    ids: &[i64],
+    status: i32,
+    now: i64,
+) -> ApiResult<()> {
     group_invitation::Entity::update_many()
         .col_expr(group_invitation::Column::Status, Expr::value(status))
         .col_expr(group_invitation::Column::UpdatedAt, Expr::value(now))
@@ -294,13 +363,22 @@ pub type Invitation = group_invitation::Model;
 
 /// The caller's invitations (4.30): pending ones until they expire, and handled ones, in
 /// the order they were first made (row id), keyset paged.
-pub async fn invitation_list(state: &AppState, caller: &Caller, page: PageRequest) -> ApiResult<Page<Invitation>> {
+pub async fn invitation_list(
+    state: &AppState,
+    caller: &Caller,
+    page: PageRequest,
+) -> ApiResult<Page<Invitation>> {
     let uid = caller.user_id()?;
     let now = state.now_ms();
     let mine = group_invitation::Entity::find()
         .filter(group_invitation::Column::InviteeId.eq(uid))
-        .filter(listed(group_invitation::Column::Status, group_invitation::Column::ExpireTime, now));
-    page.counted(&state.db, mine, group_invitation::Column::Id, |r| r.id).await
+        .filter(listed(
+            group_invitation::Column::Status,
+            group_invitation::Column::ExpireTime,
+            now,
+        ));
+    page.counted(&state.db, mine, group_invitation::Column::Id, |r| r.id)
+        .await
 }
 
 /// How an application ended at once.
@@ -315,7 +393,12 @@ pub enum Applied {
 /// the caller at once (capacity 20010); apply_approval 1 records a pending application for
 /// the owner and admins; apply_approval 2 refuses with 10010. A member gets 20017, a
 /// blacklisted user 20018.
-pub async fn apply(state: &AppState, caller: &Caller, group_id: i64, reason: Option<String>) -> ApiResult<Applied> {
+pub async fn apply(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    reason: Option<String>,
+) -> ApiResult<Applied> {
     check_reason(&reason)?;
     let uid = caller.user_id()?;
     let now = state.now_ms();
@@ -331,9 +414,14 @@ pub async fn apply(state: &AppState, caller: &Caller, group_id: i64, reason: Opt
             };
         }
         if group.apply_approval == APPROVAL_CLOSED {
-            return Err(ApiError::denied("the group accepts no membership applications (apply_approval 2)"));
+            return Err(ApiError::denied(
+                "the group accepts no membership applications (apply_approval 2)",
+            ));
         }
-        if tx::lock_users(txn, &caller.app_id, &[uid], Alive::Enabled).await?.is_empty() {
+        if tx::lock_users(txn, &caller.app_id, &[uid], Alive::Enabled)
+            .await?
+            .is_empty()
+        {
             return Err(ApiError::UserNotFound(uid.to_string()));
         }
         if blocked_among(txn, group_id, &[uid]).await?.contains(&uid) {
@@ -352,14 +440,17 @@ pub async fn apply(state: &AppState, caller: &Caller, group_id: i64, reason: Opt
         // applying again renews the application
         group_application::Entity::insert(row)
             .on_conflict(
-                OnConflict::columns([group_application::Column::GroupId, group_application::Column::ApplicantId])
-                    .update_columns([
-                        group_application::Column::Reason,
-                        group_application::Column::Status,
-                        group_application::Column::ExpireTime,
-                        group_application::Column::UpdatedAt,
-                    ])
-                    .to_owned(),
+                OnConflict::columns([
+                    group_application::Column::GroupId,
+                    group_application::Column::ApplicantId,
+                ])
+                .update_columns([
+                    group_application::Column::Reason,
+                    group_application::Column::Status,
+                    group_application::Column::ExpireTime,
+                    group_application::Column::UpdatedAt,
+                ])
+                .to_owned(),
             )
             .exec_without_returning(txn)
             .await?;
@@ -372,12 +463,20 @@ pub async fn apply(state: &AppState, caller: &Caller, group_id: i64, reason: Opt
 /// applicant that was deleted or disabled meanwhile: 10000, and its application is closed.
 /// Handled, expired or absent: 20014. An applicant that joined meanwhile by another way is a
 /// success.
-pub async fn handle_application(state: &AppState, caller: &Caller, group_id: i64, applicant: i64, approval: bool) -> ApiResult<UserOutcome> {
+pub async fn handle_application(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    applicant: i64,
+    approval: bool,
+) -> ApiResult<UserOutcome> {
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;
         acting.require(Role::Admin)?;
-        let gone = tx::lock_users(txn, &caller.app_id, &[applicant], Alive::Enabled).await?.is_empty();
+        let gone = tx::lock_users(txn, &caller.app_id, &[applicant], Alive::Enabled)
+            .await?
+            .is_empty();
         if gone {
             close_pending(txn, Some(group_id), &[applicant], REJECTED, now).await?;
             return Ok(Err(ApiError::UserNotFound(applicant.to_string())));
@@ -407,9 +506,16 @@ pub type Application = group_application::Model;
 /// The applications to the groups of `group_list` where the caller is owner or admin (4.9;
 /// other groups contribute nothing): pending ones until they expire, and handled ones, in
 /// the order they were first made (row id), keyset paged.
-pub async fn application_list(state: &AppState, caller: &Caller, group_list: &[i64], page: PageRequest) -> ApiResult<Page<Application>> {
+pub async fn application_list(
+    state: &AppState,
+    caller: &Caller,
+    group_list: &[i64],
+    page: PageRequest,
+) -> ApiResult<Page<Application>> {
     if group_list.len() > MAX_ID_LIST {
-        return Err(ApiError::bad(format!("group_list may hold at most {MAX_ID_LIST} ids")));
+        return Err(ApiError::bad(format!(
+            "group_list may hold at most {MAX_ID_LIST} ids"
+        )));
     }
     let ids = unique_ids(group_list);
     let now = state.now_ms();
@@ -450,6 +556,13 @@ pub async fn application_list(state: &AppState, caller: &Caller, group_list: &[i
     }
     let of_groups = group_application::Entity::find()
         .filter(group_application::Column::GroupId.is_in(managed))
-        .filter(listed(group_application::Column::Status, group_application::Column::ExpireTime, now));
-    page.counted(&state.db, of_groups, group_application::Column::Id, |r| r.id).await
+        .filter(listed(
+            group_application::Column::Status,
+            group_application::Column::ExpireTime,
+            now,
+        ));
+    page.counted(&state.db, of_groups, group_application::Column::Id, |r| {
+        r.id
+    })
+    .await
 }

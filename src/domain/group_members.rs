@@ -6,23 +6,29 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use super::auth::Caller;
 use super::group_roles::{Acting, Need, Role, acting_member, memberships, reading_member};
+use super::groups::{UserOutcome, check_list, unique_ids};
 use super::id_lists::{among, insert_each};
 use super::identity::Fill;
-use super::tx;
-use super::groups::{UserOutcome, check_list, unique_ids};
 use super::paging::{Page, PageRequest};
+use super::tx;
 use crate::entity::{group, group_member, user};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Remove `user_ids` (never the owner) from a group in two statements, whatever their number;
 /// answers how many memberships ended. Call inside the request's transaction.
-pub async fn remove_members<C: ConnectionTrait>(db: &C, group_id: i64, user_ids: &[i64], now_ms: i64) -> ApiResult<u64> {
+pub async fn remove_members<C: ConnectionTrait>(
+    db: &C,
+    group_id: i64,
+    user_ids: &[i64],
+    now_ms: i64,
+) -> ApiResult<u64> {
     if user_ids.is_empty() {
         return Ok(0);
     }
@@ -35,7 +41,10 @@ pub async fn remove_members<C: ConnectionTrait>(db: &C, group_id: i64, user_ids:
         .rows_affected;
     if removed > 0 {
         group::Entity::update_many()
-            .col_expr(group::Column::Count, Expr::col(group::Column::Count).sub(removed as i64))
+            .col_expr(
+                group::Column::Count,
+                Expr::col(group::Column::Count).sub(removed as i64),
+            )
             .col_expr(group::Column::UpdatedAt, Expr::value(now_ms))
             .filter(group::Column::Id.eq(group_id))
             .exec(db)
@@ -66,13 +75,20 @@ pub async fn groups_of<C: ConnectionTrait>(db: &C, user_id: i64) -> ApiResult<Ve
 /// joining user (`tx::lock_users`) after its group, so once both locks are held nothing can
 /// change the user's memberships: a join that committed between the first read and the user
 /// lock shows up in the second read, and the attempt starts again (`ApiError::Contended`).
-pub async fn remove_user_everywhere<C: ConnectionTrait>(db: &C, app_id: &str, user_id: i64, now_ms: i64) -> ApiResult<user::Model> {
+pub async fn remove_user_everywhere<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    user_id: i64,
+    now_ms: i64,
+) -> ApiResult<user::Model> {
     let before = groups_of(db, user_id).await?;
     tx::lock_groups(db, &before).await?;
     let account = tx::lock_user_for_update(db, app_id, user_id).await?;
     let groups = groups_of(db, user_id).await?;
     if groups.iter().any(|g| before.binary_search(g).is_err()) {
-        return Err(ApiError::Contended("the user joined a group during its deletion"));
+        return Err(ApiError::Contended(
+            "the user joined a group during its deletion",
+        ));
     }
     let owned_live: Vec<String> = group::Entity::find()
         .select_only()
@@ -90,7 +106,10 @@ pub async fn remove_user_everywhere<C: ConnectionTrait>(db: &C, app_id: &str, us
         return Err(ApiError::OwnsLiveGroups(owned_live.join(", ")));
     }
     if !groups.is_empty() {
-        group_member::Entity::delete_many().filter(group_member::Column::UserId.eq(user_id)).exec(db).await?;
+        group_member::Entity::delete_many()
+            .filter(group_member::Column::UserId.eq(user_id))
+            .exec(db)
+            .await?;
         group::Entity::update_many()
             .col_expr(group::Column::Count, Expr::col(group::Column::Count).sub(1))
             .col_expr(group::Column::UpdatedAt, Expr::value(now_ms))
@@ -98,12 +117,24 @@ pub async fn remove_user_everywhere<C: ConnectionTrait>(db: &C, app_id: &str, us
             .exec(db)
             .await?;
     }
-    super::group_invites::close_pending(db, None, &[user_id], super::group_invites::REJECTED, now_ms).await?;
+    super::group_invites::close_pending(
+        db,
+        None,
+        &[user_id],
+        super::group_invites::REJECTED,
+        now_ms,
+    )
+    .await?;
     Ok(account)
 }
 
 /// A new membership row with the defaults of a fresh member.
-pub fn new_member(group_id: i64, user_id: i64, role: Role, now_ms: i64) -> group_member::ActiveModel {
+pub fn new_member(
+    group_id: i64,
+    user_id: i64,
+    role: Role,
+    now_ms: i64,
+) -> group_member::ActiveModel {
     group_member::ActiveModel {
         group_id: Set(group_id),
         user_id: Set(user_id),
@@ -124,7 +155,12 @@ pub fn new_member(group_id: i64, user_id: i64, role: Role, now_ms: i64) -> group
 /// (`count + n <= capacity`): when it does not fit, 20010 is answered and the caller's
 /// transaction, dropped uncommitted, takes the inserted rows back. Call inside the request's
 /// transaction; the caller checks blacklist and existence of the users.
-pub async fn add_members<C: ConnectionTrait>(db: &C, group: &group::Model, user_ids: &[i64], now_ms: i64) -> ApiResult<u64> {
+pub async fn add_members<C: ConnectionTrait>(
+    db: &C,
+    group: &group::Model,
+    user_ids: &[i64],
+    now_ms: i64,
+) -> ApiResult<u64> {
     let ids = unique_ids(user_ids);
     if ids.is_empty() {
         return Ok(0);
@@ -135,7 +171,9 @@ pub async fn add_members<C: ConnectionTrait>(db: &C, group: &group::Model, user_
         new_member(group.id, 0, Role::Member, now_ms),
         group_member::Column::UserId,
         &ids,
-        OnConflict::columns([group_member::Column::GroupId, group_member::Column::UserId]).do_nothing().to_owned(),
+        OnConflict::columns([group_member::Column::GroupId, group_member::Column::UserId])
+            .do_nothing()
+            .to_owned(),
     )
     .await?;
     if added == 0 {
@@ -146,14 +184,25 @@ pub async fn add_members<C: ConnectionTrait>(db: &C, group: &group::Model, user_
         .col_expr(group::Column::Count, Expr::col(group::Column::Count).add(n))
         .col_expr(group::Column::UpdatedAt, Expr::value(now_ms))
         .filter(group::Column::Id.eq(group.id))
-        .filter(Expr::col(group::Column::Count).add(n).lte(Expr::col(group::Column::Capacity)))
+        .filter(
+            Expr::col(group::Column::Count)
+                .add(n)
+                .lte(Expr::col(group::Column::Capacity)),
+        )
         .exec(db)
         .await?
         .rows_affected;
     if fitted == 0 {
         return Err(ApiError::GroupFull(group.capacity));
     }
-    super::group_invites::close_pending(db, Some(group.id), &ids, super::group_invites::AGREED, now_ms).await?;
+    super::group_invites::close_pending(
+        db,
+        Some(group.id),
+        &ids,
+        super::group_invites::AGREED,
+        now_ms,
+    )
+    .await?;
     Ok(added)
 }
 
@@ -171,7 +220,12 @@ impl MemberItem {
     /// Member `m` as `acting` may see it (see [`shows_details`]).
     fn of(acting: &Acting, m: group_member::Model, now_ms: i64) -> Self {
         if !shows_details(acting, &m) {
-            return MemberItem { user_id: m.user_id, display_name: None, join_time: 0, expired_time: 0 };
+            return MemberItem {
+                user_id: m.user_id,
+                display_name: None,
+                join_time: 0,
+                expired_time: 0,
+            };
         }
         let t = m.mute_expire_time;
         MemberItem {
@@ -199,7 +253,12 @@ pub fn shows_details(acting: &Acting, m: &group_member::Model) -> bool {
 /// The members of a group (4.35), a page at a time in join order (row id), for its members and
 /// an admin token acting on the group; a dissolved group too. Details as `shows_details`
 /// allows. At most one query (the page) past the check, none when the page is cached.
-pub async fn list(state: &AppState, caller: &Caller, group_id: i64, page: PageRequest) -> ApiResult<Page<MemberItem>> {
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    page: PageRequest,
+) -> ApiResult<Page<MemberItem>> {
     let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     let now = state.now_ms();
@@ -210,34 +269,61 @@ pub async fn list(state: &AppState, caller: &Caller, group_id: i64, page: PageRe
         Some(rows) => Vec::clone(&rows),
         None => {
             let generation = state.identity.generation();
-            let members = group_member::Entity::find().filter(group_member::Column::GroupId.eq(group_id));
-            let rows = page.rows(&state.db, members, group_member::Column::Id).await?;
-            let fill = Fill::Page { group_id, after: page.after, fetch: page.fetch(), rows: rows.clone() };
+            let members =
+                group_member::Entity::find().filter(group_member::Column::GroupId.eq(group_id));
+            let rows = page
+                .rows(&state.db, members, group_member::Column::Id)
+                .await?;
+            let fill = Fill::Page {
+                group_id,
+                after: page.after,
+                fetch: page.fetch(),
+                rows: rows.clone(),
+            };
             state.identity.store(generation, fill);
             rows
         }
     };
-    Ok(page.finish(rows, |m| m.id, Some(total)).map(|m| MemberItem::of(&acting, m, now)))
+    Ok(page
+        .finish(rows, |m| m.id, Some(total))
+        .map(|m| MemberItem::of(&acting, m, now)))
 }
 
 /// The members among `user_list` (4.36), in its order; ids that are not members are left
 /// out. For members of the group (and an admin token acting on the group); details as
 /// `shows_details` allows.
-pub async fn profiles(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<MemberItem>> {
+pub async fn profiles(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    user_list: &[i64],
+) -> ApiResult<Vec<MemberItem>> {
     check_list("user_list", user_list)?;
     let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     let ids = unique_ids(user_list);
     let now = state.now_ms();
     let mut found: HashMap<i64, group_member::Model> =
-        memberships(&state.db, group_id, ids.clone()).await?.into_iter().map(|m| (m.user_id, m)).collect();
-    Ok(ids.into_iter().filter_map(|u| found.remove(&u)).map(|m| MemberItem::of(&acting, m, now)).collect())
+        memberships(&state.db, group_id, ids.clone())
+            .await?
+            .into_iter()
+            .map(|m| (m.user_id, m))
+            .collect();
+    Ok(ids
+        .into_iter()
+        .filter_map(|u| found.remove(&u))
+        .map(|m| MemberItem::of(&acting, m, now))
+        .collect())
 }
-
 
 /// Kick members out (4.33): the owner kicks anyone but itself, admins plain members only.
 /// Each user succeeds or fails on its own; one transaction, a constant number of statements.
-pub async fn kick(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<UserOutcome>> {
+pub async fn kick(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    user_list: &[i64],
+) -> ApiResult<Vec<UserOutcome>> {
     check_list("user_list", user_list)?;
     let ids = unique_ids(user_list);
     tx::transaction!(state, |txn| {
@@ -248,10 +334,18 @@ pub async fn kick(state: &AppState, caller: &Caller, group_id: i64, user_list: &
 }
 
 /// The per-user decisions and the removal of `kick`, in the caller's transaction.
-async fn kick_among(txn: &DatabaseTransaction, acting: &Acting, ids: &[i64], now: i64) -> ApiResult<Vec<UserOutcome>> {
+async fn kick_among(
+    txn: &DatabaseTransaction,
+    acting: &Acting,
+    ids: &[i64],
+    now: i64,
+) -> ApiResult<Vec<UserOutcome>> {
     let group_id = acting.group.id;
-    let roles: HashMap<i64, Role> =
-        memberships(txn, group_id, ids.to_vec()).await?.into_iter().map(|m| (m.user_id, Role::from_db(m.role))).collect();
+    let roles: HashMap<i64, Role> = memberships(txn, group_id, ids.to_vec())
+        .await?
+        .into_iter()
+        .map(|m| (m.user_id, Role::from_db(m.role)))
+        .collect();
     let mut outcomes = Vec::with_capacity(ids.len());
     let mut leaving = Vec::new();
     for &uid in ids {

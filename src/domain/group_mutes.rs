@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
-use super::group_members::shows_details;
 use super::auth::Caller;
-use super::tx;
+use super::group_members::shows_details;
 use super::group_roles::{Need, Role, acting_member, memberships, reading_member};
 use super::groups::{UserOutcome, check_list, unique_ids};
 use super::paging::{Page, PageRequest};
+use super::tx;
 use crate::entity::{group, group_member};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -29,10 +29,15 @@ fn check_duration(duration: i64, permanent_allowed: bool) -> ApiResult<()> {
     if (1..=MAX_MUTE_MINUTES).contains(&duration) || (permanent_allowed && duration == PERMANENT) {
         return Ok(());
     }
-    let also = if permanent_allowed { " or -1 (until unban_all)" } else { "" };
-    Err(ApiError::bad(format!("duration must be 1-{MAX_MUTE_MINUTES} minutes{also}, got {duration}")))
+    let also = if permanent_allowed {
+        " or -1 (until unban_all)"
+    } else {
+        ""
+    };
+    Err(ApiError::bad(format!(
+        "duration must be 1-{MAX_MUTE_MINUTES} minutes{also}, got {duration}"
+    )))
 }
-
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Change {
@@ -43,15 +48,24 @@ enum Change {
 
 /// Mute (4.12) or unmute (4.51) members: owner and admins; admins act on plain members only.
 /// Each user succeeds or fails on its own; a constant number of queries.
-async fn change_mutes(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64], change: Change) -> ApiResult<Vec<UserOutcome>> {
+async fn change_mutes(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    user_list: &[i64],
+    change: Change,
+) -> ApiResult<Vec<UserOutcome>> {
     check_list("user_list", user_list)?;
     let ids = unique_ids(user_list);
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;
         acting.require(Role::Admin)?;
-        let targets: HashMap<i64, group_member::Model> =
-            memberships(txn, group_id, ids.clone()).await?.into_iter().map(|m| (m.user_id, m)).collect();
+        let targets: HashMap<i64, group_member::Model> = memberships(txn, group_id, ids.clone())
+            .await?
+            .into_iter()
+            .map(|m| (m.user_id, m))
+            .collect();
         let mut outcomes = Vec::with_capacity(ids.len());
         let mut changed = Vec::new();
         for &uid in &ids {
@@ -59,7 +73,11 @@ async fn change_mutes(state: &AppState, caller: &Caller, group_id: i64, user_lis
                 outcomes.push(UserOutcome::fail(uid, ApiError::NotMember(uid).to_string()));
                 continue;
             };
-            let verb = if change == Change::Unmute { "unmute" } else { "mute" };
+            let verb = if change == Change::Unmute {
+                "unmute"
+            } else {
+                "mute"
+            };
             if let Err(reason) = acting.check_target(uid, Role::from_db(m.role), verb) {
                 outcomes.push(UserOutcome::fail(uid, reason));
                 continue;
@@ -88,37 +106,74 @@ async fn change_mutes(state: &AppState, caller: &Caller, group_id: i64, user_lis
 }
 
 /// Mute members for `duration` minutes (4.12); a new mute replaces a running one.
-pub async fn ban(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64], duration: i64) -> ApiResult<Vec<UserOutcome>> {
+pub async fn ban(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    user_list: &[i64],
+    duration: i64,
+) -> ApiResult<Vec<UserOutcome>> {
     check_duration(duration, false)?;
     let until = state.now_ms() + duration * MINUTE_MS;
     change_mutes(state, caller, group_id, user_list, Change::Mute(until)).await
 }
 
 /// End the mutes of members (4.51); a member that is not muted fails.
-pub async fn unban(state: &AppState, caller: &Caller, group_id: i64, user_list: &[i64]) -> ApiResult<Vec<UserOutcome>> {
+pub async fn unban(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    user_list: &[i64],
+) -> ApiResult<Vec<UserOutcome>> {
     change_mutes(state, caller, group_id, user_list, Change::Unmute).await
 }
 
 /// The members muted now (4.13), by membership row, for members of the group: the
 /// count and the page past the member check (which the identity cache answers when warm).
-pub async fn banned_list(state: &AppState, caller: &Caller, group_id: i64, page: PageRequest) -> ApiResult<Page<group_member::Model>> {
+pub async fn banned_list(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    page: PageRequest,
+) -> ApiResult<Page<group_member::Model>> {
     let acting = reading_member(state, caller, group_id).await?;
     acting.require(Role::Member)?;
     let muted = group_member::Entity::find()
         .filter(group_member::Column::GroupId.eq(group_id))
         .filter(group_member::Column::MuteExpireTime.gt(state.now_ms()));
-    let page = page.counted(&state.db, muted, group_member::Column::Id, |m| m.id).await?;
+    let page = page
+        .counted(&state.db, muted, group_member::Column::Id, |m| m.id)
+        .await?;
     // hide_member_info: a plain member sees when another plain member's mute ends, not who
     // they are beyond their id
-    Ok(page.map(|m| if shows_details(&acting, &m) { m } else { group_member::Model { display_name: None, join_time: 0, ..m } }))
+    Ok(page.map(|m| {
+        if shows_details(&acting, &m) {
+            m
+        } else {
+            group_member::Model {
+                display_name: None,
+                join_time: 0,
+                ..m
+            }
+        }
+    }))
 }
 
 /// Mute the whole group but its owner and admins (4.45) for `duration` minutes, or until
 /// unban_all with -1; answers the stored groups.ban_expire_time (seconds, or -1).
-pub async fn ban_all(state: &AppState, caller: &Caller, group_id: i64, duration: i64) -> ApiResult<i64> {
+pub async fn ban_all(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    duration: i64,
+) -> ApiResult<i64> {
     check_duration(duration, true)?;
     let now = state.now_ms();
-    let until = if duration == PERMANENT { PERMANENT } else { now / 1000 + duration * 60 };
+    let until = if duration == PERMANENT {
+        PERMANENT
+    } else {
+        now / 1000 + duration * 60
+    };
     set_group_ban(state, caller, group_id, until).await?;
     Ok(until)
 }
@@ -129,7 +184,12 @@ pub async fn unban_all(state: &AppState, caller: &Caller, group_id: i64) -> ApiR
     Ok(true)
 }
 
-async fn set_group_ban(state: &AppState, caller: &Caller, group_id: i64, until: i64) -> ApiResult<()> {
+async fn set_group_ban(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    until: i64,
+) -> ApiResult<()> {
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;
         acting.require(Role::Admin)?;

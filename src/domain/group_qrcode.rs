@@ -30,9 +30,16 @@ pub struct QrCode {
 /// start creates it: INSERT ... ON CONFLICT DO NOTHING), so all instances agree on it. Run at
 /// start-up (`state::connect`), so that signing, a GET, writes nothing.
 pub async fn ensure_secret<C: ConnectionTrait>(db: &C) -> Result<(), sea_orm::DbErr> {
-    let row = server_meta::ActiveModel { key: Set(SECRET_KEY.to_owned()), value: Set(new_token("")) };
+    let row = server_meta::ActiveModel {
+        key: Set(SECRET_KEY.to_owned()),
+        value: Set(new_token("")),
+    };
     server_meta::Entity::insert(row)
-        .on_conflict(OnConflict::column(server_meta::Column::Key).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(server_meta::Column::Key)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(db)
         .await?;
     Ok(())
@@ -43,8 +50,12 @@ async fn secret(state: &AppState) -> ApiResult<String> {
     let secret = state
         .qr_secret
         .get_or_try_init(|| async {
-            let row = server_meta::Entity::find_by_id(SECRET_KEY.to_owned()).one(&state.db).await?;
-            row.map(|r| r.value).ok_or_else(|| ApiError::Internal("the QR secret is missing: start the server once".into()))
+            let row = server_meta::Entity::find_by_id(SECRET_KEY.to_owned())
+                .one(&state.db)
+                .await?;
+            row.map(|r| r.value).ok_or_else(|| {
+                ApiError::Internal("the QR secret is missing: start the server once".into())
+            })
         })
         .await?;
     Ok(secret.clone())
@@ -66,8 +77,18 @@ pub async fn sign(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult
     let inviter = acting.user_id.unwrap_or(acting.group.owner_id);
     let create_at = state.now_ms();
     let expire_at = create_at + QR_TTL_MS;
-    let sig = signature(&secret(state).await?, &caller.app_id, group_id, inviter, expire_at);
-    Ok(QrCode { qr_info: format!("{PREFIX}.{group_id}.{inviter}.{expire_at}.{sig}"), create_at, expire_at })
+    let sig = signature(
+        &secret(state).await?,
+        &caller.app_id,
+        group_id,
+        inviter,
+        expire_at,
+    );
+    Ok(QrCode {
+        qr_info: format!("{PREFIX}.{group_id}.{inviter}.{expire_at}.{sig}"),
+        create_at,
+        expire_at,
+    })
 }
 
 /// The (group_id, inviter, expire_at) of a well-formed code, else None.
@@ -93,7 +114,13 @@ pub async fn join(state: &AppState, caller: &Caller, qr_info: &str) -> ApiResult
     let uid = caller.user_id()?;
     let (group_id, inviter, expire_at, sig) = parse(qr_info).ok_or(ApiError::QrInvalid)?;
     tx::transaction!(state, |txn| {
-        let expected = signature(&secret(state).await?, &caller.app_id, group_id, inviter, expire_at);
+        let expected = signature(
+            &secret(state).await?,
+            &caller.app_id,
+            group_id,
+            inviter,
+            expire_at,
+        );
         if !ct_eq(&expected, sig) {
             return Err(ApiError::QrInvalid);
         }

@@ -79,7 +79,9 @@ impl Acting {
     /// The caller's own membership record (its per-member settings), else 20002. An admin token
     /// acting on the group has none: it must act as a user.
     pub fn own_membership(&self) -> ApiResult<&group_member::Model> {
-        let uid = self.user_id.ok_or(ApiError::Claim(ClaimError::MemberSettingsNeedUser))?;
+        let uid = self
+            .user_id
+            .ok_or(ApiError::Claim(ClaimError::MemberSettingsNeedUser))?;
         self.member.as_ref().ok_or(ApiError::NotMember(uid))
     }
 
@@ -105,21 +107,32 @@ impl Acting {
 
     /// Member modes as the caller sees them (0 when it is not a member).
     pub fn modes(&self) -> (i32, i32) {
-        self.member.as_ref().map(|m| (m.msg_mute_mode, m.msg_push_mode)).unwrap_or((0, 0))
+        self.member
+            .as_ref()
+            .map(|m| (m.msg_mute_mode, m.msg_push_mode))
+            .unwrap_or((0, 0))
     }
 }
 
 /// A group of the caller's app (20001 when absent or of another app; also when dissolved and
 /// `need` is Live). A Live load is a change to come: it locks the group row (PostgreSQL; SQLite
 /// serialises writers anyway), so concurrent changes of one group see each other's result.
-pub async fn load_group<C: ConnectionTrait>(db: &C, app_id: &str, group_id: i64, need: Need) -> ApiResult<group::Model> {
+pub async fn load_group<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    group_id: i64,
+    need: Need,
+) -> ApiResult<group::Model> {
     let mut query = group::Entity::find_by_id(group_id).filter(group::Column::AppId.eq(app_id));
     if need == Need::Live {
         query = query.lock_exclusive();
         // a change of this group is to come: the cached group and memberships go with it
         super::tx::touched(Change::Groups(vec![group_id]));
     }
-    let g = query.one(db).await?.ok_or(ApiError::GroupNotFound(group_id))?;
+    let g = query
+        .one(db)
+        .await?
+        .ok_or(ApiError::GroupNotFound(group_id))?;
     if need == Need::Live && g.status != STATUS_NORMAL {
         return Err(ApiError::GroupNotFound(group_id));
     }
@@ -127,7 +140,11 @@ pub async fn load_group<C: ConnectionTrait>(db: &C, app_id: &str, group_id: i64,
 }
 
 /// The memberships of `user_ids` in a group, in one query (one list parameter, `id_lists`).
-pub async fn memberships<C: ConnectionTrait>(db: &C, group_id: i64, user_ids: Vec<i64>) -> ApiResult<Vec<group_member::Model>> {
+pub async fn memberships<C: ConnectionTrait>(
+    db: &C,
+    group_id: i64,
+    user_ids: Vec<i64>,
+) -> ApiResult<Vec<group_member::Model>> {
     if user_ids.is_empty() {
         return Ok(vec![]);
     }
@@ -150,31 +167,58 @@ enum Identity {
 fn identity_in(caller: &Caller, group_id: i64) -> ApiResult<Identity> {
     if let Some(as_group) = caller.as_group {
         if as_group != group_id {
-            return Err(ApiError::Claim(ClaimError::OtherGroup { named: as_group, wanted: group_id }));
+            return Err(ApiError::Claim(ClaimError::OtherGroup {
+                named: as_group,
+                wanted: group_id,
+            }));
         }
         return Ok(Identity::Group);
     }
-    caller.as_user.map(Identity::User).ok_or(ApiError::Claim(ClaimError::NoUserNorGroup))
+    caller
+        .as_user
+        .map(Identity::User)
+        .ok_or(ApiError::Claim(ClaimError::NoUserNorGroup))
 }
 
 /// The caller's place in `group` with `member` as its membership.
-fn acting(group: group::Model, user_id: Option<i64>, member: Option<group_member::Model>) -> Acting {
+fn acting(
+    group: group::Model,
+    user_id: Option<i64>,
+    member: Option<group_member::Model>,
+) -> Acting {
     let role = match user_id {
         None => Some(Role::Owner), // an admin token acting on the group
         Some(_) => member.as_ref().map(|m| Role::from_db(m.role)),
     };
-    Acting { group, user_id, member, role }
+    Acting {
+        group,
+        user_id,
+        member,
+        role,
+    }
 }
 
 /// Load the group and the caller's place in it (two queries), inside a change's transaction
 /// with `Need::Live` (the group row locked). The caller needs an identity in the group: a user
 /// (token, or an admin token acting as a user) or an admin token acting on the group.
-pub async fn acting_member<C: ConnectionTrait>(db: &C, caller: &Caller, group_id: i64, need: Need) -> ApiResult<Acting> {
+pub async fn acting_member<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    group_id: i64,
+    need: Need,
+) -> ApiResult<Acting> {
     let who = identity_in(caller, group_id)?;
     let group = load_group(db, &caller.app_id, group_id, need).await?;
     Ok(match who {
         Identity::Group => acting(group, None, None),
-        Identity::User(uid) => acting(group, Some(uid), memberships(db, group_id, vec![uid]).await?.into_iter().next()),
+        Identity::User(uid) => acting(
+            group,
+            Some(uid),
+            memberships(db, group_id, vec![uid])
+                .await?
+                .into_iter()
+                .next(),
+        ),
     })
 }
 
@@ -185,7 +229,11 @@ pub async fn reading_member(state: &AppState, caller: &Caller, group_id: i64) ->
     let group = cached_group(state, &caller.app_id, group_id).await?;
     Ok(match who {
         Identity::Group => acting(group, None, None),
-        Identity::User(uid) => acting(group, Some(uid), cached_membership(state, group_id, uid).await?),
+        Identity::User(uid) => acting(
+            group,
+            Some(uid),
+            cached_membership(state, group_id, uid).await?,
+        ),
     })
 }
 
@@ -201,13 +249,22 @@ pub async fn viewing_member(state: &AppState, caller: &Caller, group_id: i64) ->
         None => None,
     };
     let role = member.as_ref().map(|m| Role::from_db(m.role));
-    Ok(Acting { group, user_id: caller.as_user, member, role })
+    Ok(Acting {
+        group,
+        user_id: caller.as_user,
+        member,
+        role,
+    })
 }
 
 /// A group of the app (any status) from the cache, or the database (then cached).
 async fn cached_group(state: &AppState, app_id: &str, group_id: i64) -> ApiResult<group::Model> {
     if let Some(g) = state.identity.group(group_id) {
-        return if g.app_id == app_id { Ok(group::Model::clone(&g)) } else { Err(ApiError::GroupNotFound(group_id)) };
+        return if g.app_id == app_id {
+            Ok(group::Model::clone(&g))
+        } else {
+            Err(ApiError::GroupNotFound(group_id))
+        };
     }
     let generation = state.identity.generation();
     let g = load_group(&state.db, app_id, group_id, Need::Any).await?;
@@ -216,13 +273,27 @@ async fn cached_group(state: &AppState, app_id: &str, group_id: i64) -> ApiResul
 }
 
 /// A user's membership in a group (None: not a member) from the cache, or the database.
-async fn cached_membership(state: &AppState, group_id: i64, user_id: i64) -> ApiResult<Option<group_member::Model>> {
+async fn cached_membership(
+    state: &AppState,
+    group_id: i64,
+    user_id: i64,
+) -> ApiResult<Option<group_member::Model>> {
     if let Some(m) = state.identity.membership(group_id, user_id) {
         return Ok(m.map(|m| group_member::Model::clone(&m)));
     }
     let generation = state.identity.generation();
-    let member = memberships(&state.db, group_id, vec![user_id]).await?.into_iter().next();
-    state.identity.store(generation, Fill::Membership { group_id, user_id, member: member.clone() });
+    let member = memberships(&state.db, group_id, vec![user_id])
+        .await?
+        .into_iter()
+        .next();
+    state.identity.store(
+        generation,
+        Fill::Membership {
+            group_id,
+            user_id,
+            member: member.clone(),
+        },
+    );
     Ok(member)
 }
 
@@ -253,15 +324,35 @@ mod tests {
             created_at: 0,
             updated_at: 0,
         };
-        Acting { group, user_id: Some(7), member: None, role }
+        Acting {
+            group,
+            user_id: Some(7),
+            member: None,
+            role,
+        }
     }
 
     #[test]
     fn require_answers_the_missing_rank() {
         assert!(acting(Some(Role::Owner)).require(Role::Owner).is_ok());
-        assert_eq!(acting(Some(Role::Admin)).require(Role::Owner).unwrap_err().code(), 20013);
-        assert_eq!(acting(Some(Role::Member)).require(Role::Admin).unwrap_err().code(), 20012);
-        assert_eq!(acting(None).require(Role::Member).unwrap_err().code(), 20011);
+        assert_eq!(
+            acting(Some(Role::Admin))
+                .require(Role::Owner)
+                .unwrap_err()
+                .code(),
+            20013
+        );
+        assert_eq!(
+            acting(Some(Role::Member))
+                .require(Role::Admin)
+                .unwrap_err()
+                .code(),
+            20012
+        );
+        assert_eq!(
+            acting(None).require(Role::Member).unwrap_err().code(),
+            20011
+        );
         assert_eq!(acting(None).own_membership().unwrap_err().code(), 20002);
     }
 
@@ -274,6 +365,12 @@ mod tests {
         let owner = acting(Some(Role::Owner));
         assert!(owner.may_act_on(Role::Admin).is_ok());
         assert!(owner.may_act_on(Role::Owner).is_err());
-        assert_eq!(acting(Some(Role::Member)).may_act_on(Role::Member).unwrap_err().code(), 20012);
+        assert_eq!(
+            acting(Some(Role::Member))
+                .may_act_on(Role::Member)
+                .unwrap_err()
+                .code(),
+            20012
+        );
     }
 }

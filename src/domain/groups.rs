@@ -4,14 +4,16 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
-    DatabaseTransaction, JoinType,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait, Set,
 };
 
-use super::text::check_chars;
 use super::auth::Caller;
+use super::group_roles::{
+    Acting, Need, Role, STATUS_DISSOLVED, STATUS_NORMAL, acting_member, memberships, viewing_member,
+};
+use super::text::check_chars;
 use super::tx::{self, Alive};
-use super::group_roles::{Acting, Need, Role, STATUS_DISSOLVED, STATUS_NORMAL, acting_member, memberships, viewing_member};
 use crate::entity::{group, group_member};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -44,9 +46,15 @@ pub struct GroupView {
 impl GroupView {
     /// The group with the settings of `member` (the caller's membership; none: the defaults).
     fn with(group: group::Model, member: Option<&group_member::Model>) -> GroupView {
-        let (msg_mute_mode, msg_push_mode, not_disturb) =
-            member.map(|m| (m.msg_mute_mode, m.msg_push_mode, m.not_disturb)).unwrap_or((0, 0, false));
-        GroupView { group, msg_mute_mode, msg_push_mode, not_disturb }
+        let (msg_mute_mode, msg_push_mode, not_disturb) = member
+            .map(|m| (m.msg_mute_mode, m.msg_push_mode, m.not_disturb))
+            .unwrap_or((0, 0, false));
+        GroupView {
+            group,
+            msg_mute_mode,
+            msg_push_mode,
+            not_disturb,
+        }
     }
 
     fn of(acting: Acting) -> GroupView {
@@ -63,17 +71,29 @@ pub struct UserOutcome {
 
 impl UserOutcome {
     pub fn ok(user_id: i64) -> Self {
-        UserOutcome { user_id, success: true, reason: None }
+        UserOutcome {
+            user_id,
+            success: true,
+            reason: None,
+        }
     }
 
     /// Success that is not yet the final state (an invitation waiting for the invitee's
     /// confirmation): `note` says so in `reason`.
     pub fn ok_pending(user_id: i64, note: &str) -> Self {
-        UserOutcome { user_id, success: true, reason: Some(note.to_owned()) }
+        UserOutcome {
+            user_id,
+            success: true,
+            reason: Some(note.to_owned()),
+        }
     }
 
     pub fn fail(user_id: i64, reason: impl Into<String>) -> Self {
-        UserOutcome { user_id, success: false, reason: Some(reason.into()) }
+        UserOutcome {
+            user_id,
+            success: false,
+            reason: Some(reason.into()),
+        }
     }
 }
 
@@ -94,11 +114,12 @@ pub fn unique_ids(ids: &[i64]) -> Vec<i64> {
 /// At most MAX_ID_LIST ids in the list named `field` (10002 otherwise).
 pub fn check_list(field: &str, ids: &[i64]) -> ApiResult<()> {
     if ids.len() > MAX_ID_LIST {
-        return Err(ApiError::bad(format!("{field} may hold at most {MAX_ID_LIST} ids")));
+        return Err(ApiError::bad(format!(
+            "{field} may hold at most {MAX_ID_LIST} ids"
+        )));
     }
     Ok(())
 }
-
 
 /// Create a group (4.16): the caller becomes its owner and first member; the users of
 /// user_list join at once (unknown ids are skipped and logged).
@@ -108,7 +129,11 @@ pub async fn create(state: &AppState, caller: &Caller, req: NewGroup) -> ApiResu
     let capacity = match kind {
         TYPE_PRIVATE => PRIVATE_GROUP_CAPACITY,
         TYPE_CHATROOM => CHATROOM_CAPACITY,
-        other => return Err(ApiError::bad(format!("type must be 0 (private group) or 2 (chatroom), got {other}"))),
+        other => {
+            return Err(ApiError::bad(format!(
+                "type must be 0 (private group) or 2 (chatroom), got {other}"
+            )));
+        }
     };
     if let Some(n) = &req.name {
         check_chars("name", n, 1, NAME_MAX)?;
@@ -120,7 +145,10 @@ pub async fn create(state: &AppState, caller: &Caller, req: NewGroup) -> ApiResu
         check_chars("description", d, 0, TEXT_MAX)?;
     }
     check_list("user_list", &req.user_list)?;
-    let wanted: Vec<i64> = unique_ids(&req.user_list).into_iter().filter(|&u| u != owner).collect();
+    let wanted: Vec<i64> = unique_ids(&req.user_list)
+        .into_iter()
+        .filter(|&u| u != owner)
+        .collect();
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
         // the owner and the members, locked: a deletion of any of them waits, or went first
@@ -130,9 +158,13 @@ pub async fn create(state: &AppState, caller: &Caller, req: NewGroup) -> ApiResu
         if !known.contains(&owner) {
             return Err(ApiError::UserNotFound(owner.to_string()));
         }
-        let (joining, skipped): (Vec<i64>, Vec<i64>) = wanted.iter().partition(|u| known.contains(u));
+        let (joining, skipped): (Vec<i64>, Vec<i64>) =
+            wanted.iter().partition(|u| known.contains(u));
         if !skipped.is_empty() {
-            tracing::info!(?skipped, "group create: unknown user ids in user_list skipped");
+            tracing::info!(
+                ?skipped,
+                "group create: unknown user ids in user_list skipped"
+            );
         }
         create_with(txn, caller, &req, kind, capacity, owner, &joining, now).await
     })
@@ -178,21 +210,38 @@ async fn create_with(
     }
     .insert(txn)
     .await?;
-    let mut rows = vec![super::group_members::new_member(created.id, owner, Role::Owner, now)];
-    rows.extend(joining.iter().map(|&u| super::group_members::new_member(created.id, u, Role::Member, now)));
-    group_member::Entity::insert_many(rows).exec_without_returning(txn).await?;
+    let mut rows = vec![super::group_members::new_member(
+        created.id,
+        owner,
+        Role::Owner,
+        now,
+    )];
+    rows.extend(
+        joining
+            .iter()
+            .map(|&u| super::group_members::new_member(created.id, u, Role::Member, now)),
+    );
+    group_member::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
     Ok(GroupView::with(created, None))
 }
 
 /// Information of a group (4.24) and its settings (4.42): the same object, with the caller's
 /// own message modes. Any caller of the app may read it, a dissolved group too.
 pub async fn info(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<GroupView> {
-    Ok(GroupView::of(viewing_member(state, caller, group_id).await?))
+    Ok(GroupView::of(
+        viewing_member(state, caller, group_id).await?,
+    ))
 }
 
 /// Information of many groups (4.26), in a constant number of queries; ids that are unknown
 /// or of another app are left out.
-pub async fn info_batch(state: &AppState, caller: &Caller, group_ids: &[i64]) -> ApiResult<Vec<GroupView>> {
+pub async fn info_batch(
+    state: &AppState,
+    caller: &Caller,
+    group_ids: &[i64],
+) -> ApiResult<Vec<GroupView>> {
     check_list("group_list", group_ids)?;
     let ids = unique_ids(group_ids);
     if ids.is_empty() {
@@ -251,7 +300,12 @@ pub enum InfoChange {
 }
 
 /// Change group information: admins and the owner; members too when member_modify is on.
-pub async fn update_info(state: &AppState, caller: &Caller, group_id: i64, change: InfoChange) -> ApiResult<bool> {
+pub async fn update_info(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    change: InfoChange,
+) -> ApiResult<bool> {
     match &change {
         InfoChange::Name(v) => check_chars("value", v, 1, NAME_MAX)?,
         InfoChange::Avatar(v) => check_chars("value", v, 0, AVATAR_MAX)?,
@@ -259,7 +313,11 @@ pub async fn update_info(state: &AppState, caller: &Caller, group_id: i64, chang
     }
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;
-        acting.require(if acting.group.member_modify { Role::Member } else { Role::Admin })?;
+        acting.require(if acting.group.member_modify {
+            Role::Member
+        } else {
+            Role::Admin
+        })?;
         let mut g: group::ActiveModel = acting.group.into();
         match &change {
             InfoChange::Name(v) => g.name = Set(Some(v.clone())),
@@ -284,10 +342,17 @@ pub enum SettingChange {
 }
 
 /// Change group settings: admins and the owner.
-pub async fn update_setting(state: &AppState, caller: &Caller, group_id: i64, change: SettingChange) -> ApiResult<bool> {
+pub async fn update_setting(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    change: SettingChange,
+) -> ApiResult<bool> {
     if let SettingChange::ApplyApproval(v) = change {
         if !(0..=2).contains(&v) {
-            return Err(ApiError::bad(format!("apply_approval must be 0-2, got {v}")));
+            return Err(ApiError::bad(format!(
+                "apply_approval must be 0-2, got {v}"
+            )));
         }
     }
     tx::transaction!(state, |txn| {
@@ -318,7 +383,12 @@ pub enum MemberChange {
 }
 
 /// Change the caller's own member settings; answers the group as the caller now sees it.
-pub async fn update_own_member(state: &AppState, caller: &Caller, group_id: i64, change: MemberChange) -> ApiResult<GroupView> {
+pub async fn update_own_member(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    change: MemberChange,
+) -> ApiResult<GroupView> {
     match &change {
         MemberChange::DisplayName(v) => check_chars("value", v, 0, DISPLAY_NAME_MAX)?,
         MemberChange::MuteMode(v) if !(0..=2).contains(v) => {
@@ -342,14 +412,22 @@ pub async fn update_own_member(state: &AppState, caller: &Caller, group_id: i64,
 }
 
 /// Hand the group to another member (4.50, owner). The old owner stays as a plain member.
-pub async fn transfer(state: &AppState, caller: &Caller, group_id: i64, new_owner: i64) -> ApiResult<UserOutcome> {
+pub async fn transfer(
+    state: &AppState,
+    caller: &Caller,
+    group_id: i64,
+    new_owner: i64,
+) -> ApiResult<UserOutcome> {
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;
         acting.require(Role::Owner)?;
         // The group is locked: a deletion of the new owner (which locks every group of the user
         // first) either went before, and took its membership with it, or waits for this transfer
         // and then refuses to delete an owner (20004).
-        if memberships(txn, group_id, vec![new_owner]).await?.is_empty() {
+        if memberships(txn, group_id, vec![new_owner])
+            .await?
+            .is_empty()
+        {
             return Err(ApiError::TransferTargetNotMember(new_owner));
         }
         hand_over(txn, acting.group, new_owner, state.now_ms()).await
@@ -357,15 +435,24 @@ pub async fn transfer(state: &AppState, caller: &Caller, group_id: i64, new_owne
 }
 
 /// The writes of a transfer: the roles of the old and new owner, the group's owner_id.
-async fn hand_over(txn: &DatabaseTransaction, group: group::Model, new_owner: i64, now: i64) -> ApiResult<UserOutcome> {
+async fn hand_over(
+    txn: &DatabaseTransaction,
+    group: group::Model,
+    new_owner: i64,
+    now: i64,
+) -> ApiResult<UserOutcome> {
     let old_owner = group.owner_id;
     if new_owner == old_owner {
-        return Err(ApiError::bad(format!("user {new_owner} already owns the group")));
+        return Err(ApiError::bad(format!(
+            "user {new_owner} already owns the group"
+        )));
     }
     group_member::Entity::update_many()
         .col_expr(
             group_member::Column::Role,
-            Expr::case(group_member::Column::UserId.eq(new_owner), Role::Owner.db()).finally(Role::Member.db()).into(),
+            Expr::case(group_member::Column::UserId.eq(new_owner), Role::Owner.db())
+                .finally(Role::Member.db())
+                .into(),
         )
         // the owner cannot be muted (nobody ranks above it to unmute it): a mute ends with the transfer
         .col_expr(

@@ -10,7 +10,8 @@
 //! per-connection statement cache. With arrays the text is the same for every length.
 use sea_orm::sea_query::{Expr, Func, InsertStatement, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityName, EntityTrait, IdenStatic, Iterable, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityName, EntityTrait,
+    IdenStatic, Iterable, Value,
 };
 
 use crate::error::ApiResult;
@@ -49,14 +50,20 @@ where
         return Ok(0);
     }
     if db.get_database_backend() == DbBackend::Postgres {
-        return Ok(db.execute(&unnest_insert(&template, column, ids, on_conflict)?).await?.rows_affected());
+        return Ok(db
+            .execute(&unnest_insert(&template, column, ids, on_conflict)?)
+            .await?
+            .rows_affected());
     }
     let rows = ids.iter().map(|&id| {
         let mut row = template.clone();
         row.set(column, id.into());
         row
     });
-    Ok(<A::Entity as EntityTrait>::insert_many(rows).on_conflict(on_conflict).exec_without_returning(db).await?)
+    Ok(<A::Entity as EntityTrait>::insert_many(rows)
+        .on_conflict(on_conflict)
+        .exec_without_returning(db)
+        .await?)
 }
 
 /// The PostgreSQL statement of `insert_each`.
@@ -77,7 +84,10 @@ fn unnest_insert<A: ActiveModelTrait>(
             select.expr(Expr::val(value));
         }
     }
-    select.from_function(Func::cust("UNNEST").arg(Expr::val(Value::from(ids.to_vec()))), "u");
+    select.from_function(
+        Func::cust("UNNEST").arg(Expr::val(Value::from(ids.to_vec()))),
+        "u",
+    );
     let mut insert = Query::insert();
     insert
         .into_table(A::Entity::default().table_ref())
@@ -97,16 +107,28 @@ mod tests {
     use sea_orm::{QueryFilter, QueryTrait, Statement};
 
     fn filter_sql(backend: DbBackend, ids: &[i64]) -> Statement {
-        group_member::Entity::find().filter(among_on(backend, group_member::Column::UserId, ids)).build(backend)
+        group_member::Entity::find()
+            .filter(among_on(backend, group_member::Column::UserId, ids))
+            .build(backend)
     }
 
     #[test]
     fn a_list_is_one_array_parameter_on_postgres_and_an_in_list_on_sqlite() {
         let pg = filter_sql(DbBackend::Postgres, &[3, 1, 2]);
-        assert!(pg.sql.ends_with(r#"WHERE "group_members"."user_id" = ANY($1)"#), "{}", pg.sql);
+        assert!(
+            pg.sql
+                .ends_with(r#"WHERE "group_members"."user_id" = ANY($1)"#),
+            "{}",
+            pg.sql
+        );
         assert_eq!(pg.values.unwrap().0, vec![Value::from(vec![3i64, 1, 2])]);
         let lite = filter_sql(DbBackend::Sqlite, &[3, 1, 2]);
-        assert!(lite.sql.ends_with(r#"WHERE "group_members"."user_id" IN (?, ?, ?)"#), "{}", lite.sql);
+        assert!(
+            lite.sql
+                .ends_with(r#"WHERE "group_members"."user_id" IN (?, ?, ?)"#),
+            "{}",
+            lite.sql
+        );
         // the statement text does not depend on the length of the list
         assert_eq!(filter_sql(DbBackend::Postgres, &[7; 500]).sql, pg.sql);
     }
@@ -124,15 +146,25 @@ mod tests {
     #[test]
     fn insert_each_binds_the_template_once_and_the_ids_as_one_array_on_postgres() {
         let on_conflict =
-            OnConflict::columns([group_member::Column::GroupId, group_member::Column::UserId]).do_nothing().to_owned();
-        let insert =
-            unnest_insert(&new_member(9, 0, Role::Member, 5), group_member::Column::UserId, &[4, 5, 6], on_conflict).unwrap();
+            OnConflict::columns([group_member::Column::GroupId, group_member::Column::UserId])
+                .do_nothing()
+                .to_owned();
+        let insert = unnest_insert(
+            &new_member(9, 0, Role::Member, 5),
+            group_member::Column::UserId,
+            &[4, 5, 6],
+            on_conflict,
+        )
+        .unwrap();
         let stmt = DbBackend::Postgres.build(&insert);
         assert_eq!(
             stmt.sql,
             r#"INSERT INTO "group_members" ("group_id", "user_id", "role", "display_name", "msg_mute_mode", "msg_push_mode", "join_time", "mute_expire_time") SELECT $1, "u", $2, $3, $4, $5, $6, $7 FROM UNNEST($8) AS "u" ON CONFLICT ("group_id", "user_id") DO NOTHING"#
         );
         let values = stmt.values.unwrap().0;
-        assert_eq!((values.len(), values.last().cloned()), (8, Some(Value::from(vec![4i64, 5, 6]))));
+        assert_eq!(
+            (values.len(), values.last().cloned()),
+            (8, Some(Value::from(vec![4i64, 5, 6])))
+        );
     }
 }

@@ -152,13 +152,28 @@ fn bounded<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) -> &mut HashMap<
 /// One row that a fill stores.
 pub enum Fill {
     App(app::Model),
-    AdminToken { digest: String, app_id: String },
-    Session { digest: String, session: Session },
+    AdminToken {
+        digest: String,
+        app_id: String,
+    },
+    Session {
+        digest: String,
+        session: Session,
+    },
     User(user::Model),
     Group(group::Model),
-    Membership { group_id: i64, user_id: i64, member: Option<group_member::Model> },
+    Membership {
+        group_id: i64,
+        user_id: i64,
+        member: Option<group_member::Model>,
+    },
     /// A member_list page: the rows after `after` (row id), `fetch` of them at most.
-    Page { group_id: i64, after: Option<i64>, fetch: u64, rows: Vec<group_member::Model> },
+    Page {
+        group_id: i64,
+        after: Option<i64>,
+        fetch: u64,
+        rows: Vec<group_member::Model>,
+    },
 }
 
 /// The identity cache of one server process.
@@ -220,12 +235,26 @@ impl Identity {
     }
 
     /// A cached member_list page (see [`Fill::Page`]).
-    pub fn page(&self, group_id: i64, after: Option<i64>, fetch: u64) -> Option<Arc<Vec<group_member::Model>>> {
-        self.read(|c| c.pages.get(&group_id).and_then(|p| p.get(&(after, fetch))).cloned())
+    pub fn page(
+        &self,
+        group_id: i64,
+        after: Option<i64>,
+        fetch: u64,
+    ) -> Option<Arc<Vec<group_member::Model>>> {
+        self.read(|c| {
+            c.pages
+                .get(&group_id)
+                .and_then(|p| p.get(&(after, fetch)))
+                .cloned()
+        })
     }
 
     /// Some(None): known not to be a member.
-    pub fn membership(&self, group_id: i64, user_id: i64) -> Option<Option<Arc<group_member::Model>>> {
+    pub fn membership(
+        &self,
+        group_id: i64,
+        user_id: i64,
+    ) -> Option<Option<Arc<group_member::Model>>> {
         self.read(|c| c.members.get(&(group_id, user_id)).cloned())
     }
 
@@ -255,7 +284,10 @@ impl Identity {
                     c.sessions.clear();
                     c.sessions_of.clear();
                 }
-                c.sessions_of.entry(session.user_id).or_default().insert(digest.clone());
+                c.sessions_of
+                    .entry(session.user_id)
+                    .or_default()
+                    .insert(digest.clone());
                 c.sessions.insert(digest, Arc::new(session));
             }
             Fill::User(u) => {
@@ -264,7 +296,11 @@ impl Identity {
             Fill::Group(g) => {
                 bounded(&mut c.groups).insert(g.id, Arc::new(g));
             }
-            Fill::Membership { group_id, user_id, member } => {
+            Fill::Membership {
+                group_id,
+                user_id,
+                member,
+            } => {
                 if c.members.len() >= MAX_ENTRIES {
                     c.members.clear();
                     c.members_of.clear();
@@ -272,12 +308,22 @@ impl Identity {
                 c.members_of.entry(group_id).or_default().insert(user_id);
                 c.members.insert((group_id, user_id), member.map(Arc::new));
             }
-            Fill::Page { group_id, after, fetch, rows } => {
+            Fill::Page {
+                group_id,
+                after,
+                fetch,
+                rows,
+            } => {
                 if c.page_count >= MAX_PAGES {
                     c.pages.clear();
                     c.page_count = 0;
                 }
-                if c.pages.entry(group_id).or_default().insert((after, fetch), Arc::new(rows)).is_none() {
+                if c.pages
+                    .entry(group_id)
+                    .or_default()
+                    .insert((after, fetch), Arc::new(rows))
+                    .is_none()
+                {
                     c.page_count += 1;
                 }
             }
@@ -317,7 +363,9 @@ impl Identity {
     /// Stop serving from memory and empty the cache (evictions may be missed from now on).
     fn distrust(&self) {
         if self.trusted.swap(false, Ordering::AcqRel) {
-            tracing::warn!("identity cache off: invalidations from other instances may be missed; reading the database");
+            tracing::warn!(
+                "identity cache off: invalidations from other instances may be missed; reading the database"
+            );
         }
         self.forget(&Change::All);
     }
@@ -331,7 +379,10 @@ impl Identity {
     }
 
     fn channel(&self) -> Option<String> {
-        self.channel.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.channel
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn now_ms(&self) -> i64 {
@@ -342,8 +393,14 @@ impl Identity {
 /// Inside the transaction that makes `change`: on PostgreSQL, NOTIFY every instance (delivered
 /// when the transaction commits, dropped when it rolls back). Nothing on SQLite, whose single
 /// server process forgets after the commit. Call [`Identity::forget`] after the commit too.
-pub async fn announce<C: ConnectionTrait>(db: &C, identity: &Identity, change: &Change) -> ApiResult<()> {
-    let Some(channel) = identity.channel() else { return Ok(()) };
+pub async fn announce<C: ConnectionTrait>(
+    db: &C,
+    identity: &Identity,
+    change: &Change,
+) -> ApiResult<()> {
+    let Some(channel) = identity.channel() else {
+        return Ok(());
+    };
     for payload in change.payloads() {
         db.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
@@ -358,7 +415,10 @@ pub async fn announce<C: ConnectionTrait>(db: &C, identity: &Identity, change: &
 /// The channel of the schema `db` works in (`imserver_identity.<schema>`).
 async fn channel_of(db: &DatabaseConnection) -> Result<String, sea_orm::DbErr> {
     let row = db
-        .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT current_schema()::text"))
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT current_schema()::text",
+        ))
         .await?
         .ok_or_else(|| sea_orm::DbErr::Custom("no current_schema".into()))?;
     let schema: String = row.try_get_by_index(0)?;
@@ -368,7 +428,10 @@ async fn channel_of(db: &DatabaseConnection) -> Result<String, sea_orm::DbErr> {
 /// PostgreSQL: from now on this instance announces its changes on the schema's channel, and
 /// serves nothing from memory until its listener ([`listen`]) hears its first heartbeat. Call
 /// before the server takes requests.
-pub async fn prepare_listener(identity: &Identity, db: &DatabaseConnection) -> Result<String, sea_orm::DbErr> {
+pub async fn prepare_listener(
+    identity: &Identity,
+    db: &DatabaseConnection,
+) -> Result<String, sea_orm::DbErr> {
     let channel = announce_changes(identity, db).await?;
     identity.distrust();
     Ok(channel)
@@ -376,7 +439,10 @@ pub async fn prepare_listener(identity: &Identity, db: &DatabaseConnection) -> R
 
 /// PostgreSQL: announce this process's changes on the channel of the schema `db` works in (the
 /// server, and `imserver app revoke`, whose revocation the servers then hear). No-op on SQLite.
-pub async fn announce_changes(identity: &Identity, db: &DatabaseConnection) -> Result<String, sea_orm::DbErr> {
+pub async fn announce_changes(
+    identity: &Identity,
+    db: &DatabaseConnection,
+) -> Result<String, sea_orm::DbErr> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok(String::new());
     }
@@ -391,7 +457,12 @@ pub async fn announce_changes(identity: &Identity, db: &DatabaseConnection) -> R
 /// [`STALE_AFTER_MS`]. `url` is the database URL (the listener has its own connection).
 pub async fn listen(identity: Arc<Identity>, db: DatabaseConnection, url: String, channel: String) {
     let beat_id = format!("hb:{}", crate::crypto::new_id(12));
-    tokio::spawn(heartbeat(identity.clone(), db, channel.clone(), beat_id.clone()));
+    tokio::spawn(heartbeat(
+        identity.clone(),
+        db,
+        channel.clone(),
+        beat_id.clone(),
+    ));
     loop {
         if let Err(e) = listen_once(&identity, &url, &channel, &beat_id).await {
             tracing::warn!(error = %e, "identity listener: connection lost; reconnecting");
@@ -402,16 +473,25 @@ pub async fn listen(identity: Arc<Identity>, db: DatabaseConnection, url: String
 }
 
 /// One listener connection, until it fails.
-async fn listen_once(identity: &Identity, url: &str, channel: &str, beat_id: &str) -> Result<(), sea_orm::sqlx::Error> {
+async fn listen_once(
+    identity: &Identity,
+    url: &str,
+    channel: &str,
+    beat_id: &str,
+) -> Result<(), sea_orm::sqlx::Error> {
     let mut listener = sea_orm::sqlx::postgres::PgListener::connect(url).await?;
     listener.listen(channel).await?;
     loop {
         let Some(n) = listener.try_recv().await? else {
-            return Err(sea_orm::sqlx::Error::Protocol("listener connection closed".into()));
+            return Err(sea_orm::sqlx::Error::Protocol(
+                "listener connection closed".into(),
+            ));
         };
         let payload = n.payload();
         if payload == beat_id {
-            identity.last_beat.store(identity.now_ms(), Ordering::Release);
+            identity
+                .last_beat
+                .store(identity.now_ms(), Ordering::Release);
             if !identity.trusted() {
                 identity.trust();
             }
@@ -422,7 +502,12 @@ async fn listen_once(identity: &Identity, url: &str, channel: &str, beat_id: &st
 }
 
 /// Send this instance's heartbeat, and distrust the cache when it has not come back in time.
-async fn heartbeat(identity: Arc<Identity>, db: DatabaseConnection, channel: String, beat_id: String) {
+async fn heartbeat(
+    identity: Arc<Identity>,
+    db: DatabaseConnection,
+    channel: String,
+    beat_id: String,
+) {
     let mut tick = tokio::time::interval(Duration::from_millis(HEARTBEAT_MS));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -452,7 +537,10 @@ pub async fn watch_sqlite(identity: Arc<Identity>, db: DatabaseConnection) {
     loop {
         tick.tick().await;
         let version = db
-            .query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA data_version"))
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "PRAGMA data_version",
+            ))
             .await
             .ok()
             .flatten()
@@ -485,7 +573,10 @@ mod tests {
             .collect();
         assert_eq!(back, ids);
         assert_eq!(Change::parse("*"), Some(Change::All));
-        assert_eq!(Change::parse("t:abc"), Some(Change::AdminToken("abc".into())));
+        assert_eq!(
+            Change::parse("t:abc"),
+            Some(Change::AdminToken("abc".into()))
+        );
         assert_eq!(Change::parse("hb:xyz"), None);
     }
 
@@ -494,10 +585,22 @@ mod tests {
         let id = Identity::default();
         let g = id.generation();
         id.forget(&Change::user(7));
-        id.store(g, Fill::AdminToken { digest: "d".into(), app_id: "a".into() });
+        id.store(
+            g,
+            Fill::AdminToken {
+                digest: "d".into(),
+                app_id: "a".into(),
+            },
+        );
         assert_eq!(id.admin_token("d"), None);
         let g = id.generation();
-        id.store(g, Fill::AdminToken { digest: "d".into(), app_id: "a".into() });
+        id.store(
+            g,
+            Fill::AdminToken {
+                digest: "d".into(),
+                app_id: "a".into(),
+            },
+        );
         assert_eq!(id.admin_token("d").as_deref(), Some("a"));
         id.forget(&Change::AdminToken("d".into()));
         assert_eq!(id.admin_token("d"), None);
@@ -508,7 +611,18 @@ mod tests {
         let id = Identity::default();
         let g = id.generation();
         for (digest, user_id) in [("a", 1), ("b", 1), ("c", 2)] {
-            id.store(g, Fill::Session { digest: digest.into(), session: Session { device_id: 0, user_id, device_sn: 1, expires_at: 0 } });
+            id.store(
+                g,
+                Fill::Session {
+                    digest: digest.into(),
+                    session: Session {
+                        device_id: 0,
+                        user_id,
+                        device_sn: 1,
+                        expires_at: 0,
+                    },
+                },
+            );
         }
         id.forget(&Change::user(1));
         assert!(id.session("a").is_none() && id.session("b").is_none());

@@ -8,7 +8,10 @@
 //!   from 1 by OFFSET; the answered `cursor` is the next page number.
 //!
 //! Both answer a [`Page`]; both page sizes run from 1 to [`MAX_LIMIT`].
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
 
 use crate::error::ApiResult;
 
@@ -43,15 +46,34 @@ impl PageRequest {
     }
 
     /// Cut the fetched rows (ordered by key, ascending) to the page and make the next cursor.
-    pub fn finish<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> i64, total: Option<i64>) -> Page<T> {
+    pub fn finish<T>(
+        &self,
+        mut rows: Vec<T>,
+        key: impl Fn(&T) -> i64,
+        total: Option<i64>,
+    ) -> Page<T> {
         let more = rows.len() as u64 > self.limit;
         rows.truncate(self.limit as usize);
-        let cursor = if more { rows.last().map(|r| encode(key(r))) } else { None };
-        Page { items: rows, cursor, total, version: None }
+        let cursor = if more {
+            rows.last().map(|r| encode(key(r)))
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            cursor,
+            total,
+            version: None,
+        }
     }
 
     /// The rows of `query` after the cursor, by `key` ascending: `fetch()` of them (one query).
-    pub async fn rows<E: EntityTrait, C: ConnectionTrait>(&self, db: &C, query: Select<E>, key: E::Column) -> ApiResult<Vec<E::Model>> {
+    pub async fn rows<E: EntityTrait, C: ConnectionTrait>(
+        &self,
+        db: &C,
+        query: Select<E>,
+        key: E::Column,
+    ) -> ApiResult<Vec<E::Model>> {
         let query = match self.after {
             Some(after) => query.filter(key.gt(after)),
             None => query,
@@ -60,7 +82,13 @@ impl PageRequest {
     }
 
     /// The page of `query` by `key`, its `total` counted over all rows of `query` (two queries).
-    pub async fn counted<E, C>(&self, db: &C, query: Select<E>, key: E::Column, key_of: impl Fn(&E::Model) -> i64) -> ApiResult<Page<E::Model>>
+    pub async fn counted<E, C>(
+        &self,
+        db: &C,
+        query: Select<E>,
+        key: E::Column,
+        key_of: impl Fn(&E::Model) -> i64,
+    ) -> ApiResult<Page<E::Model>>
     where
         E: EntityTrait,
         E::Model: Sync,
@@ -98,7 +126,12 @@ impl NumberedPage {
     pub fn finish<T>(&self, rows: Vec<T>, total: u64) -> Page<T> {
         let more = self.number.saturating_mul(self.size) < total;
         let cursor = more.then(|| (self.number + 1).to_string());
-        Page { items: rows, cursor, total: Some(total as i64), version: None }
+        Page {
+            items: rows,
+            cursor,
+            total: Some(total as i64),
+            version: None,
+        }
     }
 }
 
@@ -116,7 +149,12 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), cursor: self.cursor, total: self.total, version: self.version }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            cursor: self.cursor,
+            total: self.total,
+            version: self.version,
+        }
     }
 }
 
@@ -130,7 +168,11 @@ mod tests {
 
     #[test]
     fn keyset_cursor_round_trip() {
-        let page = PageRequest { after: None, limit: 2 }.finish(vec![10, 20, 30], |k| *k, Some(3));
+        let page = PageRequest {
+            after: None,
+            limit: 2,
+        }
+        .finish(vec![10, 20, 30], |k| *k, Some(3));
         assert_eq!(page.items, vec![10, 20]);
         let after = PageRequest::decode_cursor(page.cursor.as_deref().unwrap());
         assert_eq!(after, Some(20));
@@ -146,6 +188,11 @@ mod tests {
         let second = NumberedPage { number: 2, size: 2 };
         assert_eq!(second.offset(), 2);
         assert_eq!(second.finish(vec![3, 4], 5).cursor.as_deref(), Some("3"));
-        assert_eq!(NumberedPage { number: 3, size: 2 }.finish(vec![5], 5).cursor, None);
+        assert_eq!(
+            NumberedPage { number: 3, size: 2 }
+                .finish(vec![5], 5)
+                .cursor,
+            None
+        );
     }
 }

@@ -30,13 +30,20 @@ impl Presence {
 
     /// The unwritten sighting of a device row, if any.
     pub fn pending(&self, device_id: i64) -> Option<i64> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(&device_id).copied()
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&device_id)
+            .copied()
     }
 
     /// Write every unwritten sighting (one UPDATE per [`CHUNK`] devices); a sighting is never
     /// moved back (`GREATEST` of the stored and the new time).
     pub async fn flush<C: ConnectionTrait>(&self, db: &C) -> ApiResult<usize> {
-        let batch: Vec<(i64, i64)> = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
+        let batch: Vec<(i64, i64)> =
+            std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+                .into_iter()
+                .collect();
         if let Err(e) = self.write(db, &batch).await {
             for &(id, t) in &batch {
                 self.seen(id, t); // kept for the next flush
@@ -52,9 +59,13 @@ impl Presence {
             for &(id, t) in chunk {
                 case = case.case(device::Column::Id.eq(id), Expr::value(t));
             }
-            let newer = Expr::col(device::Column::LastSeenAt).lt(case.clone().finally(Expr::col(device::Column::LastSeenAt)));
+            let newer = Expr::col(device::Column::LastSeenAt)
+                .lt(case.clone().finally(Expr::col(device::Column::LastSeenAt)));
             device::Entity::update_many()
-                .col_expr(device::Column::LastSeenAt, case.finally(Expr::col(device::Column::LastSeenAt)).into())
+                .col_expr(
+                    device::Column::LastSeenAt,
+                    case.finally(Expr::col(device::Column::LastSeenAt)).into(),
+                )
                 .filter(device::Column::Id.is_in(chunk.iter().map(|c| c.0)))
                 .filter(newer)
                 .exec(db)

@@ -6,8 +6,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Se
 
 use super::auth::Caller;
 use super::identity::Change;
-use super::tx;
 use super::text::{check_chars, check_optional};
+use super::tx;
 use crate::entity::{user, user_push_tag, user_setting};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -18,11 +18,16 @@ pub const MAX_TAGS: usize = 100;
 pub const MAX_TAG_LEN: usize = 64;
 
 /// POST /user/push/alias: the acting user's alias, and its push token when given.
-pub async fn bind_alias(state: &AppState, caller: &Caller, alias: String, push_token: Option<String>) -> ApiResult<bool> {
+pub async fn bind_alias(
+    state: &AppState,
+    caller: &Caller,
+    alias: String,
+    push_token: Option<String>,
+) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
     check_chars("alias", &alias, 1, MAX_ALIAS_LEN)?;
     check_optional("push_token", push_token.as_deref(), 0, MAX_PUSH_TOKEN_LEN)?;
-    tx::transaction!(state, evicts &Change::user(user_id), |txn| {
+    tx::transaction!(state, evicts & Change::user(user_id), |txn| {
         let done = user::Entity::update_many()
             .col_expr(user::Column::Alias, Expr::value(alias.clone()))
             .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
@@ -48,7 +53,9 @@ pub async fn bind_alias(state: &AppState, caller: &Caller, alias: String, push_t
 pub async fn set_badge(state: &AppState, caller: &Caller, badge: i32) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
     if badge < 0 {
-        return Err(ApiError::bad(format!("badge must be 0 or more, got {badge}")));
+        return Err(ApiError::bad(format!(
+            "badge must be 0 or more, got {badge}"
+        )));
     }
     let done = user_setting::Entity::update_many()
         .col_expr(user_setting::Column::Badge, Expr::value(badge))
@@ -88,14 +95,18 @@ fn check_tags(tags: Vec<String>) -> ApiResult<Vec<String>> {
     for tag in tags {
         let len = tag.chars().count();
         if len == 0 || len > MAX_TAG_LEN {
-            return Err(ApiError::bad(format!("tags: each tag must be 1-{MAX_TAG_LEN} characters, got '{tag}'")));
+            return Err(ApiError::bad(format!(
+                "tags: each tag must be 1-{MAX_TAG_LEN} characters, got '{tag}'"
+            )));
         }
         if seen.insert(tag.clone()) {
             out.push(tag);
         }
     }
     if out.len() > MAX_TAGS {
-        return Err(ApiError::bad(format!("tags: at most {MAX_TAGS} tags per user")));
+        return Err(ApiError::bad(format!(
+            "tags: at most {MAX_TAGS} tags per user"
+        )));
     }
     Ok(out)
 }
@@ -110,7 +121,11 @@ pub async fn add_tags(state: &AppState, caller: &Caller, tags: Vec<String>) -> A
         // user gets 10000, not a tag of nobody)
         tx::lock_user_for_update(txn, &caller.app_id, user_id).await?;
         let have: HashSet<String> = user_tags(txn, user_id).await?.into_iter().collect();
-        let new: Vec<String> = tags.iter().filter(|t| !have.contains(*t)).cloned().collect();
+        let new: Vec<String> = tags
+            .iter()
+            .filter(|t| !have.contains(*t))
+            .cloned()
+            .collect();
         if have.len() + new.len() > MAX_TAGS {
             return Err(ApiError::bad(format!(
                 "tags: at most {MAX_TAGS} tags per user (has {}, adding {})",
@@ -128,7 +143,12 @@ pub async fn add_tags(state: &AppState, caller: &Caller, tags: Vec<String>) -> A
             });
             user_push_tag::Entity::insert_many(rows)
                 .on_conflict(
-                    OnConflict::columns([user_push_tag::Column::UserId, user_push_tag::Column::Tag]).do_nothing().to_owned(),
+                    OnConflict::columns([
+                        user_push_tag::Column::UserId,
+                        user_push_tag::Column::Tag,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
                 )
                 .exec_without_returning(txn)
                 .await?;
@@ -152,6 +172,9 @@ pub async fn remove_tags(state: &AppState, caller: &Caller, tags: Vec<String>) -
 /// DELETE /user/push/tag/all: remove every tag of the acting user.
 pub async fn remove_all_tags(state: &AppState, caller: &Caller) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
-    user_push_tag::Entity::delete_many().filter(user_push_tag::Column::UserId.eq(user_id)).exec(&state.db).await?;
+    user_push_tag::Entity::delete_many()
+        .filter(user_push_tag::Column::UserId.eq(user_id))
+        .exec(&state.db)
+        .await?;
     Ok(true)
 }

@@ -57,18 +57,34 @@ pub struct People {
 /// Lock the user rows of `ids` (`FOR UPDATE`, ascending id) until the transaction ends; answers
 /// which are users of the app, and which of them are enabled. Every roster write that changes
 /// friendships or blacklists starts with it.
-pub async fn lock_people<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64]) -> ApiResult<People> {
+pub async fn lock_people<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    ids: &[i64],
+) -> ApiResult<People> {
     // one statement: the rows locked FOR UPDATE with their status
     let statuses = tx::lock_user_statuses(db, app_id, ids).await?;
-    let enabled = statuses.iter().filter(|(_, status)| **status == 0).map(|(id, _)| *id).collect();
-    Ok(People { exist: statuses.into_keys().collect(), enabled })
+    let enabled = statuses
+        .iter()
+        .filter(|(_, status)| **status == 0)
+        .map(|(id, _)| *id)
+        .collect();
+    Ok(People {
+        exist: statuses.into_keys().collect(),
+        enabled,
+    })
 }
 
 /// Make `me` friends with each of `others` (with `me`'s alias for it, if given), both ways: one
 /// upsert for both sides' rows. A row kept as "deleted friend" becomes a friend again with its
 /// alias and ext; a given alias replaces the old one. The two users' pending applications to
 /// each other close as accepted.
-pub async fn befriend<C: ConnectionTrait>(db: &C, me: i64, others: &[(i64, Option<String>)], now: i64) -> ApiResult<()> {
+pub async fn befriend<C: ConnectionTrait>(
+    db: &C,
+    me: i64,
+    others: &[(i64, Option<String>)],
+    now: i64,
+) -> ApiResult<()> {
     if others.is_empty() {
         return Ok(());
     }
@@ -83,18 +99,30 @@ pub async fn befriend<C: ConnectionTrait>(db: &C, me: i64, others: &[(i64, Optio
         updated_at: Set(now),
         ..Default::default()
     };
-    let rows = others.iter().flat_map(|(other, alias)| [row(me, *other, alias.clone()), row(*other, me, None)]);
+    let rows = others
+        .iter()
+        .flat_map(|(other, alias)| [row(me, *other, alias.clone()), row(*other, me, None)]);
     let renew = OnConflict::columns([roster_item::Column::UserId, roster_item::Column::RosterId])
         .update_columns([roster_item::Column::State, roster_item::Column::UpdatedAt])
-        .value(roster_item::Column::Alias, Expr::cust(r#"COALESCE("excluded"."alias", "roster_items"."alias")"#))
+        .value(
+            roster_item::Column::Alias,
+            Expr::cust(r#"COALESCE("excluded"."alias", "roster_items"."alias")"#),
+        )
         .to_owned();
-    roster_item::Entity::insert_many(rows).on_conflict(renew).exec_without_returning(db).await?;
+    roster_item::Entity::insert_many(rows)
+        .on_conflict(renew)
+        .exec_without_returning(db)
+        .await?;
     let ids: Vec<i64> = others.iter().map(|(o, _)| *o).collect();
     super::roster_apply::close_between(db, me, &ids, super::group_invites::AGREED, now).await
 }
 
 /// The rows of `me` for the users among `ids` (any state), by the other user.
-async fn rows_of<C: ConnectionTrait>(db: &C, me: i64, ids: &[i64]) -> ApiResult<HashMap<i64, roster_item::Model>> {
+async fn rows_of<C: ConnectionTrait>(
+    db: &C,
+    me: i64,
+    ids: &[i64],
+) -> ApiResult<HashMap<i64, roster_item::Model>> {
     Ok(roster_item::Entity::find()
         .filter(roster_item::Column::UserId.eq(me))
         .filter(among(db, roster_item::Column::RosterId, ids))
@@ -106,8 +134,17 @@ async fn rows_of<C: ConnectionTrait>(db: &C, me: i64, ids: &[i64]) -> ApiResult<
 }
 
 /// The users among `ids` that are `me`'s friends (one query).
-pub async fn friends_among<C: ConnectionTrait>(db: &C, me: i64, ids: &[i64]) -> ApiResult<HashSet<i64>> {
-    Ok(rows_of(db, me, ids).await?.into_values().filter(|r| r.state == FRIEND).map(|r| r.roster_id).collect())
+pub async fn friends_among<C: ConnectionTrait>(
+    db: &C,
+    me: i64,
+    ids: &[i64],
+) -> ApiResult<HashSet<i64>> {
+    Ok(rows_of(db, me, ids)
+        .await?
+        .into_values()
+        .filter(|r| r.state == FRIEND)
+        .map(|r| r.roster_id)
+        .collect())
 }
 
 /// End the friendship of the acting user with `friend` (3.8): the caller's row goes, the other
@@ -147,11 +184,17 @@ pub struct ExtChange {
 
 /// Change the acting user's alias, ext and mute for `friend` (3.9): its own row (a friend or a
 /// deleted friend; 10007 otherwise). One statement.
-pub async fn update_ext(state: &AppState, caller: &Caller, friend: i64, change: ExtChange) -> ApiResult<bool> {
+pub async fn update_ext(
+    state: &AppState,
+    caller: &Caller,
+    friend: i64,
+    change: ExtChange,
+) -> ApiResult<bool> {
     super::text::check_optional("alias", change.alias.as_deref(), 0, ALIAS_MAX)?;
     super::text::check_optional("ext", change.ext.as_deref(), 0, EXT_MAX)?;
     let me = caller.user_id()?;
-    let mut update = roster_item::Entity::update_many().col_expr(roster_item::Column::UpdatedAt, Expr::value(state.now_ms()));
+    let mut update = roster_item::Entity::update_many()
+        .col_expr(roster_item::Column::UpdatedAt, Expr::value(state.now_ms()));
     if let Some(alias) = change.alias {
         update = update.col_expr(roster_item::Column::Alias, Expr::value(alias));
     }
@@ -174,10 +217,19 @@ pub async fn update_ext(state: &AppState, caller: &Caller, friend: i64, change: 
 
 /// The acting user's friends (3.11), in the order they became friends (row id), keyset paged;
 /// total counts them all. Deleted friends are not listed; disabled friends are.
-pub async fn friend_ids(state: &AppState, caller: &Caller, page: PageRequest) -> ApiResult<Page<i64>> {
+pub async fn friend_ids(
+    state: &AppState,
+    caller: &Caller,
+    page: PageRequest,
+) -> ApiResult<Page<i64>> {
     let me = caller.user_id()?;
-    let mine = roster_item::Entity::find().filter(roster_item::Column::UserId.eq(me)).filter(roster_item::Column::State.eq(FRIEND));
-    Ok(page.counted(&state.db, mine, roster_item::Column::Id, |r| r.id).await?.map(|r| r.roster_id))
+    let mine = roster_item::Entity::find()
+        .filter(roster_item::Column::UserId.eq(me))
+        .filter(roster_item::Column::State.eq(FRIEND));
+    Ok(page
+        .counted(&state.db, mine, roster_item::Column::Id, |r| r.id)
+        .await?
+        .map(|r| r.roster_id))
 }
 
 /// A user as another user (the viewer) sees it: a RosterItemDto.
@@ -201,7 +253,11 @@ pub struct RosterEntry {
 
 /// What `me` sees of `users` (with their settings), in their order: two queries (its rows for
 /// them, its blacklist among them). Never the answer, the mobile, the email or private_info.
-async fn entries<C: ConnectionTrait>(db: &C, me: i64, users: Vec<(user::Model, Option<user_setting::Model>)>) -> ApiResult<Vec<RosterEntry>> {
+async fn entries<C: ConnectionTrait>(
+    db: &C,
+    me: i64,
+    users: Vec<(user::Model, Option<user_setting::Model>)>,
+) -> ApiResult<Vec<RosterEntry>> {
     let ids: Vec<i64> = users.iter().map(|(u, _)| u.id).collect();
     let rows = rows_of(db, me, &ids).await?;
     let blocked = blocked_by(db, me, &ids).await?;
@@ -235,7 +291,11 @@ async fn entries<C: ConnectionTrait>(db: &C, me: i64, users: Vec<(user::Model, O
 }
 
 /// The users of the app matching `filter`, with their settings (one query).
-async fn users_where<C: ConnectionTrait>(db: &C, app_id: &str, filter: Condition) -> ApiResult<Vec<(user::Model, Option<user_setting::Model>)>> {
+async fn users_where<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    filter: Condition,
+) -> ApiResult<Vec<(user::Model, Option<user_setting::Model>)>> {
     Ok(user::Entity::find()
         .find_also_related(user_setting::Entity)
         .filter(user::Column::AppId.eq(app_id))
@@ -246,14 +306,23 @@ async fn users_where<C: ConnectionTrait>(db: &C, app_id: &str, filter: Condition
 
 /// Details of the users of `ids` (3.12, at most 500) as the acting user sees them, in the order
 /// of `ids`, repeats and ids that are no users of the app left out: three queries.
-pub async fn details(state: &AppState, caller: &Caller, ids: &[i64]) -> ApiResult<Vec<RosterEntry>> {
+pub async fn details(
+    state: &AppState,
+    caller: &Caller,
+    ids: &[i64],
+) -> ApiResult<Vec<RosterEntry>> {
     super::groups::check_list("list", ids)?;
     let me = caller.user_id()?;
     let ids = super::groups::unique_ids(ids);
     if ids.is_empty() {
         return Ok(vec![]);
     }
-    let mut found = users_where(&state.db, &caller.app_id, Condition::all().add(among(&state.db, user::Column::Id, &ids))).await?;
+    let mut found = users_where(
+        &state.db,
+        &caller.app_id,
+        Condition::all().add(among(&state.db, user::Column::Id, &ids)),
+    )
+    .await?;
     let place: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     found.sort_by_key(|(u, _)| place.get(&u.id).copied());
     entries(&state.db, me, found).await
@@ -272,14 +341,21 @@ pub async fn find(state: &AppState, caller: &Caller, lookup: Lookup) -> ApiResul
     let me = caller.user_id()?;
     let (filter, shown) = match lookup {
         Lookup::Id(id) => (user::Column::Id.eq(id), id.to_string()),
-        Lookup::Mobile(m) => (user::Column::Mobile.eq(m.trim()), format!("with mobile {}", m.trim())),
+        Lookup::Mobile(m) => (
+            user::Column::Mobile.eq(m.trim()),
+            format!("with mobile {}", m.trim()),
+        ),
         Lookup::Username(n) => {
             let n = super::users::normal_name(n.trim());
             (user::Column::Username.eq(n.clone()), n)
         }
     };
     let found = users_where(&state.db, &caller.app_id, Condition::all().add(filter)).await?;
-    entries(&state.db, me, found).await?.into_iter().next().ok_or(ApiError::UserNotFound(shown))
+    entries(&state.db, me, found)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(ApiError::UserNotFound(shown))
 }
 
 /// Whether `sender` may send a message to `receiver` (3.13): false when either blocked the other
@@ -287,14 +363,28 @@ pub async fn find(state: &AppState, caller: &Caller, lookup: Lookup) -> ApiResul
 /// auth_mode is 3 (it refuses every friend request, and strangers' messages with them). A user
 /// asks about messages it sends or receives (10010 otherwise); the app admin token (without
 /// identity headers) about any two users of the app. Three queries.
-pub async fn may_message(state: &AppState, caller: &Caller, sender: i64, receiver: i64) -> ApiResult<bool> {
+pub async fn may_message(
+    state: &AppState,
+    caller: &Caller,
+    sender: i64,
+    receiver: i64,
+) -> ApiResult<bool> {
     match caller.as_user {
         Some(me) if me == sender || me == receiver => {}
-        Some(_) => return Err(ApiError::denied("a user may ask only about messages it sends or receives")),
+        Some(_) => {
+            return Err(ApiError::denied(
+                "a user may ask only about messages it sends or receives",
+            ));
+        }
         None => caller.require_admin()?,
     }
     let pair = [sender, receiver];
-    let users = users_where(&state.db, &caller.app_id, Condition::all().add(among(&state.db, user::Column::Id, &pair))).await?;
+    let users = users_where(
+        &state.db,
+        &caller.app_id,
+        Condition::all().add(among(&state.db, user::Column::Id, &pair)),
+    )
+    .await?;
     for id in pair {
         if !users.iter().any(|(u, _)| u.id == id) {
             return Err(ApiError::UserNotFound(id.to_string()));
@@ -307,15 +397,35 @@ pub async fn may_message(state: &AppState, caller: &Caller, sender: i64, receive
         return Ok(false);
     }
     let either_way = Condition::any()
-        .add(Condition::all().add(roster_block::Column::UserId.eq(sender)).add(roster_block::Column::BlockedId.eq(receiver)))
-        .add(Condition::all().add(roster_block::Column::UserId.eq(receiver)).add(roster_block::Column::BlockedId.eq(sender)));
-    if !roster_block::Entity::find().filter(either_way).all(&state.db).await?.is_empty() {
+        .add(
+            Condition::all()
+                .add(roster_block::Column::UserId.eq(sender))
+                .add(roster_block::Column::BlockedId.eq(receiver)),
+        )
+        .add(
+            Condition::all()
+                .add(roster_block::Column::UserId.eq(receiver))
+                .add(roster_block::Column::BlockedId.eq(sender)),
+        );
+    if !roster_block::Entity::find()
+        .filter(either_way)
+        .all(&state.db)
+        .await?
+        .is_empty()
+    {
         return Ok(false);
     }
-    if friends_among(&state.db, sender, &[receiver]).await?.contains(&receiver) {
+    if friends_among(&state.db, sender, &[receiver])
+        .await?
+        .contains(&receiver)
+    {
         return Ok(true);
     }
-    let receiver_mode = users.iter().find(|(u, _)| u.id == receiver).and_then(|(_, s)| s.as_ref()).map_or(0, |s| s.auth_mode);
+    let receiver_mode = users
+        .iter()
+        .find(|(u, _)| u.id == receiver)
+        .and_then(|(_, s)| s.as_ref())
+        .map_or(0, |s| s.auth_mode);
     Ok(receiver_mode != AUTH_REFUSE_ALL)
 }
 
@@ -324,13 +434,26 @@ pub async fn may_message(state: &AppState, caller: &Caller, sender: i64, receive
 /// for it: nobody is left to show as a deleted friend), the applications it made or received,
 /// its blacklist and the entries of others' blacklists naming it. Three statements.
 pub async fn remove_user<C: ConnectionTrait>(db: &C, user_id: i64) -> ApiResult<()> {
-    let rows = Condition::any().add(roster_item::Column::UserId.eq(user_id)).add(roster_item::Column::RosterId.eq(user_id));
-    roster_item::Entity::delete_many().filter(rows).exec(db).await?;
+    let rows = Condition::any()
+        .add(roster_item::Column::UserId.eq(user_id))
+        .add(roster_item::Column::RosterId.eq(user_id));
+    roster_item::Entity::delete_many()
+        .filter(rows)
+        .exec(db)
+        .await?;
     let applications = Condition::any()
         .add(roster_application::Column::ApplicantId.eq(user_id))
         .add(roster_application::Column::TargetId.eq(user_id));
-    roster_application::Entity::delete_many().filter(applications).exec(db).await?;
-    let blocks = Condition::any().add(roster_block::Column::UserId.eq(user_id)).add(roster_block::Column::BlockedId.eq(user_id));
-    roster_block::Entity::delete_many().filter(blocks).exec(db).await?;
+    roster_application::Entity::delete_many()
+        .filter(applications)
+        .exec(db)
+        .await?;
+    let blocks = Condition::any()
+        .add(roster_block::Column::UserId.eq(user_id))
+        .add(roster_block::Column::BlockedId.eq(user_id));
+    roster_block::Entity::delete_many()
+        .filter(blocks)
+        .exec(db)
+        .await?;
     Ok(())
 }

@@ -10,13 +10,18 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect, Set,
+};
 
 use super::auth::Caller;
 use super::group_invites::{PENDING, PENDING_TTL_MS, REJECTED};
 use super::id_lists::among;
 use super::paging::{Page, PageRequest};
-use super::roster::{ALIAS_MAX, AUTH_REFUSE_ALL, MAX_ROSTER_LIST, befriend, friends_among, lock_people};
+use super::roster::{
+    ALIAS_MAX, AUTH_REFUSE_ALL, MAX_ROSTER_LIST, befriend, friends_among, lock_people,
+};
 use super::roster_blacklist::{blocked_by, blockers_among};
 use super::tx;
 use crate::entity::{roster_application, user_setting};
@@ -53,14 +58,23 @@ pub enum Applied {
 pub async fn apply(state: &AppState, caller: &Caller, item: ApplyItem) -> ApiResult<Applied> {
     let target = item.user_id;
     let mut outcomes = apply_all(state, caller, vec![item]).await?;
-    outcomes.pop().map_or(Err(ApiError::UserNotFound(target.to_string())), |(_, outcome)| outcome)
+    outcomes.pop().map_or(
+        Err(ApiError::UserNotFound(target.to_string())),
+        |(_, outcome)| outcome,
+    )
 }
 
 /// Apply to befriend each user of `items` (3.3, at most 500): each item succeeds or fails on its
 /// own, the good ones are written in one transaction. Answers (user_id, outcome) per item.
-pub async fn apply_batch(state: &AppState, caller: &Caller, items: Vec<ApplyItem>) -> ApiResult<Vec<(i64, ApiResult<Applied>)>> {
+pub async fn apply_batch(
+    state: &AppState,
+    caller: &Caller,
+    items: Vec<ApplyItem>,
+) -> ApiResult<Vec<(i64, ApiResult<Applied>)>> {
     if items.len() > MAX_ROSTER_LIST {
-        return Err(ApiError::bad(format!("the list may hold at most {MAX_ROSTER_LIST} applications")));
+        return Err(ApiError::bad(format!(
+            "the list may hold at most {MAX_ROSTER_LIST} applications"
+        )));
     }
     apply_all(state, caller, items).await
 }
@@ -72,13 +86,20 @@ fn check_item(me: i64, item: &ApplyItem, seen: &mut HashSet<i64>) -> ApiResult<(
         return Err(ApiError::bad("user_id: a user cannot befriend itself"));
     }
     if !seen.insert(item.user_id) {
-        return Err(ApiError::bad(format!("user_id {} is repeated in the list", item.user_id)));
+        return Err(ApiError::bad(format!(
+            "user_id {} is repeated in the list",
+            item.user_id
+        )));
     }
     super::text::check_optional("alias", item.alias.as_deref(), 0, ALIAS_MAX)?;
     super::text::check_optional("reason", item.reason.as_deref(), 0, REASON_MAX)
 }
 
-async fn apply_all(state: &AppState, caller: &Caller, items: Vec<ApplyItem>) -> ApiResult<Vec<(i64, ApiResult<Applied>)>> {
+async fn apply_all(
+    state: &AppState,
+    caller: &Caller,
+    items: Vec<ApplyItem>,
+) -> ApiResult<Vec<(i64, ApiResult<Applied>)>> {
     let me = caller.user_id()?;
     let mut seen = HashSet::new();
     let checked: Vec<(ApplyItem, ApiResult<()>)> = items
@@ -90,14 +111,20 @@ async fn apply_all(state: &AppState, caller: &Caller, items: Vec<ApplyItem>) -> 
         .collect();
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
-        let good: Vec<&ApplyItem> = checked.iter().filter(|(_, f)| f.is_ok()).map(|(i, _)| i).collect();
+        let good: Vec<&ApplyItem> = checked
+            .iter()
+            .filter(|(_, f)| f.is_ok())
+            .map(|(i, _)| i)
+            .collect();
         let mut decided = decide(txn, &caller.app_id, me, &good, now).await?;
         Ok(checked
             .iter()
             .map(|(item, format)| {
                 let outcome = match format {
                     Err(e) => Err(ApiError::bad(e.to_string())),
-                    Ok(()) => decided.remove(&item.user_id).unwrap_or(Err(ApiError::UserNotFound(item.user_id.to_string()))),
+                    Ok(()) => decided
+                        .remove(&item.user_id)
+                        .unwrap_or(Err(ApiError::UserNotFound(item.user_id.to_string()))),
                 };
                 (item.user_id, outcome)
             })
@@ -107,7 +134,13 @@ async fn apply_all(state: &AppState, caller: &Caller, items: Vec<ApplyItem>) -> 
 
 /// The decisions and writes of the well-formed `items` of `me`, in its transaction: a constant
 /// number of statements (locks, five reads, three writes) whatever the number of items.
-async fn decide(txn: &DatabaseTransaction, app_id: &str, me: i64, items: &[&ApplyItem], now: i64) -> ApiResult<HashMap<i64, ApiResult<Applied>>> {
+async fn decide(
+    txn: &DatabaseTransaction,
+    app_id: &str,
+    me: i64,
+    items: &[&ApplyItem],
+    now: i64,
+) -> ApiResult<HashMap<i64, ApiResult<Applied>>> {
     let targets: Vec<i64> = items.iter().map(|i| i.user_id).collect();
     let mut everyone = targets.clone();
     everyone.push(me);
@@ -140,18 +173,31 @@ async fn decide(txn: &DatabaseTransaction, app_id: &str, me: i64, items: &[&Appl
         } else if mine_blocked.contains(&uid) {
             Err(ApiError::AlreadyBlocked(uid))
         } else if blocking_me.contains(&uid) {
-            Err(ApiError::FriendRequestRejected("you are in the user's blacklist"))
+            Err(ApiError::FriendRequestRejected(
+                "you are in the user's blacklist",
+            ))
         } else if asking_me.contains(&uid) || mode == AUTH_OPEN {
             Ok(Applied::Friends)
         } else if mode == AUTH_REFUSE_ALL {
-            Err(ApiError::FriendRequestRejected("the user accepts no friend requests (auth_mode 3)"))
+            Err(ApiError::FriendRequestRejected(
+                "the user accepts no friend requests (auth_mode 3)",
+            ))
         } else if mode == AUTH_ANSWER {
-            let expected = setting.and_then(|s| s.auth_answer.as_deref()).map(str::trim).filter(|a| !a.is_empty());
+            let expected = setting
+                .and_then(|s| s.auth_answer.as_deref())
+                .map(str::trim)
+                .filter(|a| !a.is_empty());
             match (expected, item.auth_answer.as_deref().map(str::trim)) {
                 (Some(want), Some(given)) if want == given => Ok(Applied::Friends),
-                (None, _) => Err(ApiError::FriendRequestRejected("the user's question has no answer set")),
-                (_, None) => Err(ApiError::FriendRequestRejected("the user's question needs an answer (auth_answer)")),
-                _ => Err(ApiError::FriendRequestRejected("wrong answer to the user's question")),
+                (None, _) => Err(ApiError::FriendRequestRejected(
+                    "the user's question has no answer set",
+                )),
+                (_, None) => Err(ApiError::FriendRequestRejected(
+                    "the user's question needs an answer (auth_answer)",
+                )),
+                _ => Err(ApiError::FriendRequestRejected(
+                    "wrong answer to the user's question",
+                )),
             }
         } else {
             Ok(Applied::Pending)
@@ -169,7 +215,12 @@ async fn decide(txn: &DatabaseTransaction, app_id: &str, me: i64, items: &[&Appl
 }
 
 /// Among `applicants`, those whose application to `target` is pending and not expired.
-async fn pending_from<C: ConnectionTrait>(db: &C, applicants: &[i64], target: i64, now: i64) -> ApiResult<HashSet<i64>> {
+async fn pending_from<C: ConnectionTrait>(
+    db: &C,
+    applicants: &[i64],
+    target: i64,
+    now: i64,
+) -> ApiResult<HashSet<i64>> {
     if applicants.is_empty() {
         return Ok(HashSet::new());
     }
@@ -177,7 +228,11 @@ async fn pending_from<C: ConnectionTrait>(db: &C, applicants: &[i64], target: i6
         .select_only()
         .column(roster_application::Column::ApplicantId)
         .filter(roster_application::Column::TargetId.eq(target))
-        .filter(among(db, roster_application::Column::ApplicantId, applicants))
+        .filter(among(
+            db,
+            roster_application::Column::ApplicantId,
+            applicants,
+        ))
         .filter(roster_application::Column::Status.eq(PENDING))
         .filter(roster_application::Column::ExpireTime.gt(now))
         .into_tuple::<i64>()
@@ -188,7 +243,12 @@ async fn pending_from<C: ConnectionTrait>(db: &C, applicants: &[i64], target: i6
 }
 
 /// One pending application of `me` per item (one statement); applying again renews it.
-async fn record(txn: &DatabaseTransaction, me: i64, items: &[&ApplyItem], now: i64) -> ApiResult<()> {
+async fn record(
+    txn: &DatabaseTransaction,
+    me: i64,
+    items: &[&ApplyItem],
+    now: i64,
+) -> ApiResult<()> {
     if items.is_empty() {
         return Ok(());
     }
@@ -204,29 +264,49 @@ async fn record(txn: &DatabaseTransaction, me: i64, items: &[&ApplyItem], now: i
         updated_at: Set(now),
         ..Default::default()
     });
-    let renew = OnConflict::columns([roster_application::Column::ApplicantId, roster_application::Column::TargetId])
-        .update_columns([
-            roster_application::Column::Alias,
-            roster_application::Column::Reason,
-            roster_application::Column::DeclineReason,
-            roster_application::Column::Status,
-            roster_application::Column::ExpireTime,
-            roster_application::Column::UpdatedAt,
-        ])
-        .to_owned();
-    roster_application::Entity::insert_many(rows).on_conflict(renew).exec_without_returning(txn).await?;
+    let renew = OnConflict::columns([
+        roster_application::Column::ApplicantId,
+        roster_application::Column::TargetId,
+    ])
+    .update_columns([
+        roster_application::Column::Alias,
+        roster_application::Column::Reason,
+        roster_application::Column::DeclineReason,
+        roster_application::Column::Status,
+        roster_application::Column::ExpireTime,
+        roster_application::Column::UpdatedAt,
+    ])
+    .to_owned();
+    roster_application::Entity::insert_many(rows)
+        .on_conflict(renew)
+        .exec_without_returning(txn)
+        .await?;
     Ok(())
 }
 
 /// Close the pending applications between `me` and each of `others`, both ways, as `status`
 /// (one statement).
-pub async fn close_between<C: ConnectionTrait>(db: &C, me: i64, others: &[i64], status: i32, now: i64) -> ApiResult<()> {
+pub async fn close_between<C: ConnectionTrait>(
+    db: &C,
+    me: i64,
+    others: &[i64],
+    status: i32,
+    now: i64,
+) -> ApiResult<()> {
     if others.is_empty() {
         return Ok(());
     }
     let between = Condition::any()
-        .add(Condition::all().add(roster_application::Column::ApplicantId.eq(me)).add(among(db, roster_application::Column::TargetId, others)))
-        .add(Condition::all().add(roster_application::Column::TargetId.eq(me)).add(among(db, roster_application::Column::ApplicantId, others)));
+        .add(
+            Condition::all()
+                .add(roster_application::Column::ApplicantId.eq(me))
+                .add(among(db, roster_application::Column::TargetId, others)),
+        )
+        .add(
+            Condition::all()
+                .add(roster_application::Column::TargetId.eq(me))
+                .add(among(db, roster_application::Column::ApplicantId, others)),
+        );
     roster_application::Entity::update_many()
         .col_expr(roster_application::Column::Status, Expr::value(status))
         .col_expr(roster_application::Column::UpdatedAt, Expr::value(now))
@@ -267,13 +347,21 @@ pub async fn accept(state: &AppState, caller: &Caller, applicant: i64) -> ApiRes
 
 /// Decline the pending application of `applicant` to the acting user (3.7), with a reason kept
 /// with it. Handled, expired or absent: 10007. One statement.
-pub async fn decline(state: &AppState, caller: &Caller, applicant: i64, reason: Option<String>) -> ApiResult<bool> {
+pub async fn decline(
+    state: &AppState,
+    caller: &Caller,
+    applicant: i64,
+    reason: Option<String>,
+) -> ApiResult<bool> {
     super::text::check_optional("reason", reason.as_deref(), 0, REASON_MAX)?;
     let me = caller.user_id()?;
     let now = state.now_ms();
     let done = roster_application::Entity::update_many()
         .col_expr(roster_application::Column::Status, Expr::value(REJECTED))
-        .col_expr(roster_application::Column::DeclineReason, Expr::value(reason))
+        .col_expr(
+            roster_application::Column::DeclineReason,
+            Expr::value(reason),
+        )
         .col_expr(roster_application::Column::UpdatedAt, Expr::value(now))
         .filter(roster_application::Column::ApplicantId.eq(applicant))
         .filter(roster_application::Column::TargetId.eq(me))
@@ -293,10 +381,19 @@ pub type Application = roster_application::Model;
 /// The applications the acting user received (3.4): pending ones until they expire, and
 /// handled ones (1 accepted, 2 declined), in the order they were first made (row id), keyset
 /// paged; total counts them all. Two queries.
-pub async fn received(state: &AppState, caller: &Caller, page: PageRequest) -> ApiResult<Page<Application>> {
+pub async fn received(
+    state: &AppState,
+    caller: &Caller,
+    page: PageRequest,
+) -> ApiResult<Page<Application>> {
     let me = caller.user_id()?;
     let now = state.now_ms();
-    let listed = Condition::any().add(roster_application::Column::Status.ne(PENDING)).add(roster_application::Column::ExpireTime.gt(now));
-    let mine = roster_application::Entity::find().filter(roster_application::Column::TargetId.eq(me)).filter(listed);
-    page.counted(&state.db, mine, roster_application::Column::Id, |a| a.id).await
+    let listed = Condition::any()
+        .add(roster_application::Column::Status.ne(PENDING))
+        .add(roster_application::Column::ExpireTime.gt(now));
+    let mine = roster_application::Entity::find()
+        .filter(roster_application::Column::TargetId.eq(me))
+        .filter(listed);
+    page.counted(&state.db, mine, roster_application::Column::Id, |a| a.id)
+        .await
 }

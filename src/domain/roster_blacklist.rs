@@ -4,7 +4,10 @@
 //! closes the pending applications between the two, both ways, as declined.
 use std::collections::HashSet;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 
 use super::auth::Caller;
 use super::id_lists::among;
@@ -18,13 +21,35 @@ use crate::state::AppState;
 pub const MAX_BLOCKED: u64 = 1000;
 
 /// The users among `ids` that `user_id` has blocked (one query).
-pub async fn blocked_by<C: ConnectionTrait>(db: &C, user_id: i64, ids: &[i64]) -> ApiResult<HashSet<i64>> {
-    entries_among(db, roster_block::Column::UserId, user_id, roster_block::Column::BlockedId, ids).await
+pub async fn blocked_by<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    ids: &[i64],
+) -> ApiResult<HashSet<i64>> {
+    entries_among(
+        db,
+        roster_block::Column::UserId,
+        user_id,
+        roster_block::Column::BlockedId,
+        ids,
+    )
+    .await
 }
 
 /// The users among `ids` that have blocked `user_id` (one query).
-pub async fn blockers_among<C: ConnectionTrait>(db: &C, user_id: i64, ids: &[i64]) -> ApiResult<HashSet<i64>> {
-    entries_among(db, roster_block::Column::BlockedId, user_id, roster_block::Column::UserId, ids).await
+pub async fn blockers_among<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    ids: &[i64],
+) -> ApiResult<HashSet<i64>> {
+    entries_among(
+        db,
+        roster_block::Column::BlockedId,
+        user_id,
+        roster_block::Column::UserId,
+        ids,
+    )
+    .await
 }
 
 /// `other` of the blacklist entries whose `side` is `user_id` and whose `other` is among `ids`.
@@ -55,23 +80,42 @@ async fn entries_among<C: ConnectionTrait>(
 pub async fn block(state: &AppState, caller: &Caller, target: i64) -> ApiResult<bool> {
     let me = caller.user_id()?;
     if target == me {
-        return Err(ApiError::bad("parameter `user_id`: a user cannot block itself"));
+        return Err(ApiError::bad(
+            "parameter `user_id`: a user cannot block itself",
+        ));
     }
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
-        if !lock_people(txn, &caller.app_id, &[me, target]).await?.exist.contains(&target) {
+        if !lock_people(txn, &caller.app_id, &[me, target])
+            .await?
+            .exist
+            .contains(&target)
+        {
             return Err(ApiError::UserNotFound(target.to_string()));
         }
         if !blocked_by(txn, me, &[target]).await?.is_empty() {
             return Err(ApiError::AlreadyBlocked(target));
         }
-        let held = roster_block::Entity::find().filter(roster_block::Column::UserId.eq(me)).count(txn).await?;
+        let held = roster_block::Entity::find()
+            .filter(roster_block::Column::UserId.eq(me))
+            .count(txn)
+            .await?;
         if held >= MAX_BLOCKED {
-            return Err(ApiError::bad(format!("a blacklist holds at most {MAX_BLOCKED} users: unblock one first")));
+            return Err(ApiError::bad(format!(
+                "a blacklist holds at most {MAX_BLOCKED} users: unblock one first"
+            )));
         }
-        let row = roster_block::ActiveModel { user_id: Set(me), blocked_id: Set(target), created_at: Set(now), ..Default::default() };
-        roster_block::Entity::insert(row).exec_without_returning(txn).await?;
-        super::roster_apply::close_between(txn, me, &[target], super::group_invites::REJECTED, now).await?;
+        let row = roster_block::ActiveModel {
+            user_id: Set(me),
+            blocked_id: Set(target),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        roster_block::Entity::insert(row)
+            .exec_without_returning(txn)
+            .await?;
+        super::roster_apply::close_between(txn, me, &[target], super::group_invites::REJECTED, now)
+            .await?;
         Ok(true)
     })
 }

@@ -1,11 +1,14 @@
 //! Logins: each token issuance is a device session with a per-user device_sn.
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect, Set,
+};
 
-use super::users::normal_name;
 use super::auth::USER_TOKEN_PREFIX;
 use super::identity::Change;
 use super::tx;
+use super::users::normal_name;
 use crate::crypto::{new_token, sha256_hex};
 use crate::entity::{device, user, user_setting};
 use crate::error::{ApiError, ApiResult};
@@ -50,7 +53,10 @@ pub fn platform_from_user_agent(ua: Option<&str>) -> i32 {
     let Some(ua) = ua else { return 0 };
     // whole words only: "axios" holds "ios", "darwinbot" holds "darwin"
     let lower = ua.to_ascii_lowercase();
-    let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
     let has = |w: &str| words.contains(&w);
     let mac_os = words.windows(2).any(|pair| pair == ["mac", "os"]);
     if has("iphone") || has("ipad") || has("ipod") || has("ios") {
@@ -77,8 +83,18 @@ mod platform_tests {
     #[test]
     fn whole_words_of_the_user_agent() {
         assert_eq!(platform(Some("axios/0.26.1")), 0);
-        assert_eq!(platform(Some("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36")), 6);
-        assert_eq!(platform(Some("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)")), 1);
+        assert_eq!(
+            platform(Some(
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
+            )),
+            6
+        );
+        assert_eq!(
+            platform(Some(
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)"
+            )),
+            1
+        );
         assert_eq!(platform(Some("okhttp/4.9 (Android 14)")), 2);
         assert_eq!(platform(Some("MyApp/1.0 (Windows NT 10.0)")), 3);
         assert_eq!(platform(Some("MyApp/1.0 (Mac OS X 14_1)")), 4);
@@ -95,9 +111,18 @@ pub async fn login(state: &AppState, app_id: &str, req: LoginRequest) -> ApiResu
         return Err(ApiError::bad("platform must be 0-6"));
     }
     let (find, shown) = match &req.by {
-        LoginBy::Username(name) => (Condition::all().add(user::Column::Username.eq(normal_name(name))), name.clone()),
-        LoginBy::UserId(id) => (Condition::all().add(user::Column::Id.eq(*id)), id.to_string()),
-        LoginBy::Mobile(mobile) => (Condition::all().add(user::Column::Mobile.eq(mobile.clone())), mobile.clone()),
+        LoginBy::Username(name) => (
+            Condition::all().add(user::Column::Username.eq(normal_name(name))),
+            name.clone(),
+        ),
+        LoginBy::UserId(id) => (
+            Condition::all().add(user::Column::Id.eq(*id)),
+            id.to_string(),
+        ),
+        LoginBy::Mobile(mobile) => (
+            Condition::all().add(user::Column::Mobile.eq(mobile.clone())),
+            mobile.clone(),
+        ),
         LoginBy::LoginName(name) => (
             Condition::any()
                 .add(user::Column::Username.eq(normal_name(name)))
@@ -111,18 +136,27 @@ pub async fn login(state: &AppState, app_id: &str, req: LoginRequest) -> ApiResu
         .one(&state.db)
         .await?
         .ok_or(ApiError::UserNotFound(shown))?;
-    if !state.settings.password.verify(req.password, account.password_hash.clone()).await? {
+    if !state
+        .settings
+        .password
+        .verify(req.password, account.password_hash.clone())
+        .await?
+    {
         return Err(ApiError::WrongPassword);
     }
     if account.status != 0 {
         return Err(ApiError::denied(format!("user {} is disabled", account.id)));
     }
-    let platform = req.platform.unwrap_or_else(|| platform_from_user_agent(req.user_agent.as_deref()));
-    let user_agent = req.user_agent.map(|ua| ua.chars().take(512).collect::<String>());
+    let platform = req
+        .platform
+        .unwrap_or_else(|| platform_from_user_agent(req.user_agent.as_deref()));
+    let user_agent = req
+        .user_agent
+        .map(|ua| ua.chars().take(512).collect::<String>());
     let token = new_token(USER_TOKEN_PREFIX);
     let expire = state.now_ms().saturating_add(state.settings.token_ttl_ms);
     // a login on a known device_guid replaces that device's token: the old one is forgotten
-    let session = tx::transaction!(state, evicts &Change::user(account.id), |txn| {
+    let session = tx::transaction!(state, evicts & Change::user(account.id), |txn| {
         // The user row, locked: this user's logins run one after the other (device_sn is the
         // next free number, a device_guid is bound once), and a deletion or disabling that
         // went first is seen.
@@ -133,7 +167,17 @@ pub async fn login(state: &AppState, app_id: &str, req: LoginRequest) -> ApiResu
         if locked.status != 0 {
             return Err(ApiError::denied(format!("user {} is disabled", account.id)));
         }
-        open_session(state, txn, &account, req.device_guid.as_deref(), platform, user_agent.clone(), &token, expire).await
+        open_session(
+            state,
+            txn,
+            &account,
+            req.device_guid.as_deref(),
+            platform,
+            user_agent.clone(),
+            &token,
+            expire,
+        )
+        .await
     })?;
     let push_token = match session.device_token {
         Some(t) => Some(t),
@@ -143,7 +187,12 @@ pub async fn login(state: &AppState, app_id: &str, req: LoginRequest) -> ApiResu
             .await?
             .and_then(|s| s.push_token),
     };
-    Ok(TokenGrant { token, user_id: account.id, expire, push_token })
+    Ok(TokenGrant {
+        token,
+        user_id: account.id,
+        expire,
+        push_token,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -199,7 +248,10 @@ async fn open_session(
 pub async fn next_device_sn<C: sea_orm::ConnectionTrait>(db: &C, user_id: i64) -> ApiResult<i32> {
     let max: Option<Option<i32>> = device::Entity::find()
         .select_only()
-        .column_as(Expr::expr(Func::max(Expr::col(device::Column::DeviceSn))), "max_sn")
+        .column_as(
+            Expr::expr(Func::max(Expr::col(device::Column::DeviceSn))),
+            "max_sn",
+        )
         .filter(device::Column::UserId.eq(user_id))
         .into_tuple()
         .one(db)
@@ -209,7 +261,11 @@ pub async fn next_device_sn<C: sea_orm::ConnectionTrait>(db: &C, user_id: i64) -
 
 /// End the live sessions of some users (their tokens then fail with 10008), except the
 /// session `keep` = (user_id, device_sn) when given. One UPDATE statement.
-pub async fn end_sessions<C: sea_orm::ConnectionTrait>(db: &C, user_ids: Vec<i64>, keep: Option<(i64, i32)>) -> ApiResult<u64> {
+pub async fn end_sessions<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user_ids: Vec<i64>,
+    keep: Option<(i64, i32)>,
+) -> ApiResult<u64> {
     let mut filter = Condition::all()
         .add(device::Column::UserId.is_in(user_ids))
         .add(device::Column::TokenHash.is_not_null());
@@ -221,7 +277,10 @@ pub async fn end_sessions<C: sea_orm::ConnectionTrait>(db: &C, user_ids: Vec<i64
         );
     }
     let done = device::Entity::update_many()
-        .col_expr(device::Column::TokenHash, Expr::value(Option::<String>::None))
+        .col_expr(
+            device::Column::TokenHash,
+            Expr::value(Option::<String>::None),
+        )
         .filter(filter)
         .exec(db)
         .await?;

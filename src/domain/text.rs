@@ -28,8 +28,14 @@ mod tests {
     fn characters_not_bytes() {
         assert!(check_chars("alias", &"é".repeat(128), 1, 128).is_ok());
         assert!(check_chars("alias", &"é".repeat(129), 1, 128).is_err());
-        assert_eq!(check_chars("alias", "", 1, 128).unwrap_err().to_string(), "alias must be 1 to 128 characters");
-        assert_eq!(check_chars("reason", "abc", 0, 2).unwrap_err().to_string(), "reason must be at most 2 characters");
+        assert_eq!(
+            check_chars("alias", "", 1, 128).unwrap_err().to_string(),
+            "alias must be 1 to 128 characters"
+        );
+        assert_eq!(
+            check_chars("reason", "abc", 0, 2).unwrap_err().to_string(),
+            "reason must be at most 2 characters"
+        );
         assert!(check_optional("reason", None, 1, 2).is_ok());
     }
 }

@@ -25,8 +25,8 @@ use std::time::Duration;
 
 use rand::Rng;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    RuntimeErr, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, RuntimeErr, TransactionTrait,
 };
 
 use crate::domain::id_lists::among;
@@ -112,24 +112,44 @@ pub struct Changes {
 
 impl Changes {
     pub fn new(given: Option<&Change>) -> Changes {
-        Changes { given: given.cloned(), touched: Arc::default() }
+        Changes {
+            given: given.cloned(),
+            touched: Arc::default(),
+        }
     }
 
     /// Run one attempt of the body, collecting what it reports.
-    pub async fn collect<T>(&self, body: impl std::future::Future<Output = ApiResult<T>>) -> ApiResult<T> {
-        self.touched.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    pub async fn collect<T>(
+        &self,
+        body: impl std::future::Future<Output = ApiResult<T>>,
+    ) -> ApiResult<T> {
+        self.touched
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         TOUCHED.scope(self.touched.clone(), body).await
     }
 
     fn all(&self) -> Vec<Change> {
         let mut all: Vec<Change> = self.given.iter().cloned().collect();
-        all.extend(self.touched.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned());
+        all.extend(
+            self.touched
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .cloned(),
+        );
         all.dedup();
         all
     }
 
     /// After a body that succeeded: NOTIFY the other instances, inside its transaction.
-    pub async fn announce<T>(&self, txn: &DatabaseTransaction, state: &AppState, outcome: ApiResult<T>) -> ApiResult<T> {
+    pub async fn announce<T>(
+        &self,
+        txn: &DatabaseTransaction,
+        state: &AppState,
+        outcome: ApiResult<T>,
+    ) -> ApiResult<T> {
         let value = outcome?;
         for change in self.all() {
             crate::domain::identity::announce(txn, &state.identity, &change).await?;
@@ -164,7 +184,10 @@ pub async fn finish<T>(txn: DatabaseTransaction, outcome: ApiResult<T>) -> ApiRe
 
 /// Whether `transaction!` runs its body again after `result`: after a transient error, while
 /// attempts remain, once a random pause has passed.
-pub async fn again<T>(result: ApiResult<T>, attempt: &mut u32) -> std::ops::ControlFlow<ApiResult<T>> {
+pub async fn again<T>(
+    result: ApiResult<T>,
+    attempt: &mut u32,
+) -> std::ops::ControlFlow<ApiResult<T>> {
     match result {
         Err(e) if is_transient(&e) && *attempt < MAX_ATTEMPTS => {
             tracing::debug!(attempt = *attempt, error = %describe(&e), "transaction aborted by a race; retrying");
@@ -197,7 +220,9 @@ fn describe(e: &ApiError) -> String {
 pub fn is_transient(e: &ApiError) -> bool {
     match e {
         ApiError::Contended(_) => true,
-        ApiError::Database(db) => db_code(db).is_some_and(|code| TRANSIENT_CODES.contains(&code.as_str())),
+        ApiError::Database(db) => {
+            db_code(db).is_some_and(|code| TRANSIENT_CODES.contains(&code.as_str()))
+        }
         _ => false,
     }
 }
@@ -209,9 +234,12 @@ const TRANSIENT_CODES: &[&str] = &["40001", "40P01", "5", "6", "261", "262", "51
 /// The database's own error code (SQLSTATE on PostgreSQL, the result code on SQLite).
 fn db_code(e: &DbErr) -> Option<String> {
     match e {
-        DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) | DbErr::Conn(RuntimeErr::SqlxError(err)) => {
-            err.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned())
-        }
+        DbErr::Exec(RuntimeErr::SqlxError(err))
+        | DbErr::Query(RuntimeErr::SqlxError(err))
+        | DbErr::Conn(RuntimeErr::SqlxError(err)) => err
+            .as_database_error()
+            .and_then(|d| d.code())
+            .map(|c| c.into_owned()),
         _ => None,
     }
 }
@@ -248,24 +276,53 @@ pub enum Alive {
 /// `FOR SHARE` (ascending id, the last step of the lock order) until the transaction ends: a
 /// deletion of any of them waits for this transaction to end, and a deletion that committed
 /// first leaves them out. Every change that makes users members or owners asks this.
-pub async fn lock_users<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64], alive: Alive) -> ApiResult<HashSet<i64>> {
-    Ok(users_among(db, app_id, ids, alive, false).await?.into_iter().map(|(id, _)| id).collect())
+pub async fn lock_users<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    ids: &[i64],
+    alive: Alive,
+) -> ApiResult<HashSet<i64>> {
+    Ok(users_among(db, app_id, ids, alive, false)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect())
 }
 
 /// The users among `ids` that are users of the app, locked `FOR UPDATE` (ascending id) until
 /// the transaction ends: for changes of the user rows themselves (status, profile batches).
-pub async fn lock_users_for_update<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64]) -> ApiResult<HashSet<i64>> {
-    Ok(lock_user_statuses(db, app_id, ids).await?.into_keys().collect())
+pub async fn lock_users_for_update<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    ids: &[i64],
+) -> ApiResult<HashSet<i64>> {
+    Ok(lock_user_statuses(db, app_id, ids)
+        .await?
+        .into_keys()
+        .collect())
 }
 
 /// [`lock_users_for_update`], answering each user's status (0 enabled, 1 disabled).
-pub async fn lock_user_statuses<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64]) -> ApiResult<HashMap<i64, i32>> {
-    Ok(users_among(db, app_id, ids, Alive::Exists, true).await?.into_iter().collect())
+pub async fn lock_user_statuses<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    ids: &[i64],
+) -> ApiResult<HashMap<i64, i32>> {
+    Ok(users_among(db, app_id, ids, Alive::Exists, true)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// "Which of these ids are users of this app", written once: one statement, rows locked in
 /// ascending id order.
-async fn users_among<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64], alive: Alive, exclusive: bool) -> ApiResult<Vec<(i64, i32)>> {
+async fn users_among<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    ids: &[i64],
+    alive: Alive,
+    exclusive: bool,
+) -> ApiResult<Vec<(i64, i32)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -279,13 +336,21 @@ async fn users_among<C: ConnectionTrait>(db: &C, app_id: &str, ids: &[i64], aliv
     if alive == Alive::Enabled {
         query = query.filter(user::Column::Status.eq(0));
     }
-    query = if exclusive { query.lock_exclusive() } else { query.lock_shared() };
+    query = if exclusive {
+        query.lock_exclusive()
+    } else {
+        query.lock_shared()
+    };
     Ok(query.into_tuple::<(i64, i32)>().all(db).await?)
 }
 
 /// The user row of `user_id` in the app, locked `FOR UPDATE` until the transaction ends (user
 /// deletion, logins: after any group locks), or 10000.
-pub async fn lock_user_for_update<C: ConnectionTrait>(db: &C, app_id: &str, user_id: i64) -> ApiResult<user::Model> {
+pub async fn lock_user_for_update<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    user_id: i64,
+) -> ApiResult<user::Model> {
     user::Entity::find_by_id(user_id)
         .filter(user::Column::AppId.eq(app_id))
         .lock_exclusive()

@@ -34,7 +34,9 @@ pub struct SettingsPatch {
 
 fn check_range(field: &str, v: Option<i32>, lo: i32, hi: i32) -> ApiResult<()> {
     match v {
-        Some(v) if !(lo..=hi).contains(&v) => Err(ApiError::bad(format!("{field} must be {lo}-{hi}, got {v}"))),
+        Some(v) if !(lo..=hi).contains(&v) => {
+            Err(ApiError::bad(format!("{field} must be {lo}-{hi}, got {v}")))
+        }
         _ => Ok(()),
     }
 }
@@ -52,8 +54,16 @@ impl SettingsPatch {
         check_range("silence_end_time", self.silence_end_time, 0, 23)?;
         check_text("auth_question", &self.auth_question, MAX_AUTH_TEXT_LEN)?;
         check_text("auth_answer", &self.auth_answer, MAX_AUTH_TEXT_LEN)?;
-        check_text("push_nick_name", &self.push_nick_name, MAX_PUSH_NICK_NAME_LEN)?;
-        check_text("push_token", &self.push_token, super::push::MAX_PUSH_TOKEN_LEN)?;
+        check_text(
+            "push_nick_name",
+            &self.push_nick_name,
+            MAX_PUSH_NICK_NAME_LEN,
+        )?;
+        check_text(
+            "push_token",
+            &self.push_token,
+            super::push::MAX_PUSH_TOKEN_LEN,
+        )?;
         Ok(())
     }
 
@@ -108,14 +118,18 @@ pub async fn update_settings(
 ) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
     if body_user_id.is_some_and(|u| u != user_id) {
-        return Err(ApiError::denied(format!("user_id must be the acting user ({user_id})")));
+        return Err(ApiError::denied(format!(
+            "user_id must be the acting user ({user_id})"
+        )));
     }
     patch.check()?;
     let mut filter = Condition::all().add(user_setting::Column::UserId.eq(user_id));
     if let Some(id) = body_id {
         let current = get_settings(state, caller).await?;
         if current.id != id {
-            return Err(ApiError::bad(format!("id {id} is not the settings record of user {user_id}")));
+            return Err(ApiError::bad(format!(
+                "id {id} is not the settings record of user {user_id}"
+            )));
         }
         filter = filter.add(user_setting::Column::Id.eq(id));
     }

@@ -4,18 +4,18 @@ use std::sync::Arc;
 
 use sea_orm::sea_query::{CaseStatement, Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use unicode_normalization::UnicodeNormalization;
 use validator::ValidateLength;
 
 use super::auth::{Caller, TokenKind};
+use super::identity::Change;
+use super::paging::{NumberedPage, Page};
 use super::push::{MAX_ALIAS_LEN, MAX_PUSH_TOKEN_LEN};
 use super::sessions::{check_device_guid, end_sessions};
 use super::text::{check_chars, check_optional};
-use super::identity::Change;
-use super::paging::{NumberedPage, Page};
 use super::tx;
 use crate::crypto::{ct_eq, hmac_sha256_hex};
 use crate::entity::{app, device, user, user_push_tag, user_setting};
@@ -41,10 +41,14 @@ pub fn normal_name(name: &str) -> String {
 pub fn check_username(name: &str) -> ApiResult<String> {
     let name = normal_name(name);
     if !name.validate_length(Some(USERNAME_MIN), Some(USERNAME_MAX), None) {
-        return Err(ApiError::bad(format!("username must be {USERNAME_MIN} to {USERNAME_MAX} characters")));
+        return Err(ApiError::bad(format!(
+            "username must be {USERNAME_MIN} to {USERNAME_MAX} characters"
+        )));
     }
     if !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-        return Err(ApiError::bad("username may contain only letters, digits and underscore"));
+        return Err(ApiError::bad(
+            "username may contain only letters, digits and underscore",
+        ));
     }
     if name.chars().all(char::is_numeric) {
         return Err(ApiError::bad("username cannot be all digits"));
@@ -54,7 +58,9 @@ pub fn check_username(name: &str) -> ApiResult<String> {
 
 pub fn check_password(password: &str) -> ApiResult<()> {
     if !password.validate_length(Some(PASSWORD_MIN), Some(PASSWORD_MAX), None) {
-        return Err(ApiError::bad(format!("password must be {PASSWORD_MIN}-{PASSWORD_MAX} characters")));
+        return Err(ApiError::bad(format!(
+            "password must be {PASSWORD_MIN}-{PASSWORD_MAX} characters"
+        )));
     }
     Ok(())
 }
@@ -103,7 +109,12 @@ fn map_duplicate(err: sea_orm::DbErr, username: &str) -> ApiError {
 }
 
 /// Register one user (POST /user/register/v2); answers its settings.
-pub async fn register(state: &AppState, app_id: &str, username: &str, password: String) -> ApiResult<user_setting::Model> {
+pub async fn register(
+    state: &AppState,
+    app_id: &str,
+    username: &str,
+    password: String,
+) -> ApiResult<user_setting::Model> {
     let username = &check_username(username)?;
     check_password(&password)?;
     let hash = state.settings.password.hash(password).await?;
@@ -127,25 +138,39 @@ pub struct PushRegistration {
 
 /// Register a push user (POST /user/register/push). When the app has a registration secret,
 /// `sign` must be the hex HMAC-SHA256 of the username under that secret.
-pub async fn register_push(state: &AppState, app: &app::Model, req: PushRegistration) -> ApiResult<user_setting::Model> {
+pub async fn register_push(
+    state: &AppState,
+    app: &app::Model,
+    req: PushRegistration,
+) -> ApiResult<user_setting::Model> {
     let username = check_username(&req.username)?;
     check_password(&req.password)?;
     if let Some(secret) = &app.register_secret {
         let expected = hmac_sha256_hex(secret.as_bytes(), req.username.as_bytes());
         let given = req.sign.as_deref().unwrap_or("").to_ascii_lowercase();
         if !ct_eq(&expected, &given) {
-            return Err(ApiError::denied("sign does not match the app's registration secret"));
+            return Err(ApiError::denied(
+                "sign does not match the app's registration secret",
+            ));
         }
     }
     check_optional("alias", req.alias.as_deref(), 0, MAX_ALIAS_LEN)?;
-    check_optional("push_token", req.push_token.as_deref(), 0, MAX_PUSH_TOKEN_LEN)?;
+    check_optional(
+        "push_token",
+        req.push_token.as_deref(),
+        0,
+        MAX_PUSH_TOKEN_LEN,
+    )?;
     check_device_guid(req.device_guid.as_deref())?;
     let hash = state.settings.password.hash(req.password).await?;
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
         let mut account = new_user(&app.app_id, &username, hash.clone(), now);
         account.alias = Set(req.alias.clone());
-        let created = account.insert(txn).await.map_err(|e| map_duplicate(e, &username))?;
+        let created = account
+            .insert(txn)
+            .await
+            .map_err(|e| map_duplicate(e, &username))?;
         let mut settings = default_settings(created.id);
         settings.push_token = Set(req.push_token.clone());
         let settings = settings.insert(txn).await?;
@@ -159,7 +184,13 @@ pub async fn register_push(state: &AppState, app: &app::Model, req: PushRegistra
 /// The push device of a push registration: known before its first login; a login with this
 /// device_guid later reuses its device_sn and push token. The user row is new and locked by
 /// this transaction, so device_sn 1 is free.
-async fn add_push_device(txn: &DatabaseTransaction, created: &user::Model, guid: &str, push_token: Option<String>, now: i64) -> ApiResult<()> {
+async fn add_push_device(
+    txn: &DatabaseTransaction,
+    created: &user::Model,
+    guid: &str,
+    push_token: Option<String>,
+    now: i64,
+) -> ApiResult<()> {
     {
         device::ActiveModel {
             app_id: Set(created.app_id.clone()),
@@ -196,19 +227,39 @@ pub struct BatchResult {
 
 /// Register many users (app admin). Each item succeeds or fails on its own; the good items
 /// are written in one transaction with a constant number of statements.
-pub async fn register_batch(state: &AppState, caller: &Caller, items: Vec<BatchItem>) -> ApiResult<Vec<BatchResult>> {
+pub async fn register_batch(
+    state: &AppState,
+    caller: &Caller,
+    items: Vec<BatchItem>,
+) -> ApiResult<Vec<BatchResult>> {
     caller.require_admin()?;
     if items.len() > MAX_REGISTER_BATCH {
-        return Err(ApiError::bad(format!("list may hold at most {MAX_REGISTER_BATCH} users")));
+        return Err(ApiError::bad(format!(
+            "list may hold at most {MAX_REGISTER_BATCH} users"
+        )));
     }
     // names as stored (NFC) from here on, in the answer too
-    let items: Vec<BatchItem> = items.into_iter().map(|i| BatchItem { username: normal_name(&i.username), ..i }).collect();
+    let items: Vec<BatchItem> = items
+        .into_iter()
+        .map(|i| BatchItem {
+            username: normal_name(&i.username),
+            ..i
+        })
+        .collect();
     let mut results: Vec<BatchResult> = items
         .iter()
-        .map(|i| BatchResult { username: i.username.clone(), user_id: None, success: false, reason: None })
+        .map(|i| BatchResult {
+            username: i.username.clone(),
+            user_id: None,
+            success: false,
+            reason: None,
+        })
         .collect();
     let mut candidates = screen_batch(&items, &mut results);
-    let names: Vec<String> = candidates.iter().map(|&i| items[i].username.clone()).collect();
+    let names: Vec<String> = candidates
+        .iter()
+        .map(|&i| items[i].username.clone())
+        .collect();
     let taken = taken_names(&state.db, &caller.app_id, names).await?;
     candidates.retain(|&i| {
         let free = !taken.contains(&items[i].username);
@@ -223,12 +274,20 @@ pub async fn register_batch(state: &AppState, caller: &Caller, items: Vec<BatchI
     let hashes = state
         .settings
         .password
-        .hash_all(candidates.iter().map(|&i| items[i].password.clone()).collect())
+        .hash_all(
+            candidates
+                .iter()
+                .map(|&i| items[i].password.clone())
+                .collect(),
+        )
         .await?;
     // Rows go in in username order: overlapping batches then wait for each other on the unique
     // key instead of each holding a name the other needs (a deadlock).
-    let mut fresh: Vec<(&str, &String, usize)> =
-        candidates.iter().zip(&hashes).map(|(&i, h)| (items[i].username.as_str(), h, i)).collect();
+    let mut fresh: Vec<(&str, &String, usize)> = candidates
+        .iter()
+        .zip(&hashes)
+        .map(|(&i, h)| (items[i].username.as_str(), h, i))
+        .collect();
     fresh.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let stored = insert_batch(state, &caller.app_id, &fresh).await?;
     for (name, _, i) in fresh {
@@ -253,7 +312,10 @@ fn screen_batch(items: &[BatchItem], results: &mut [BatchResult]) -> Vec<usize> 
         if let Err(e) = check {
             results[idx].reason = Some(e.to_string());
         } else if !seen.insert(item.username.clone()) {
-            results[idx].reason = Some(format!("username '{}' appears twice in the list", item.username));
+            results[idx].reason = Some(format!(
+                "username '{}' appears twice in the list",
+                item.username
+            ));
         } else {
             candidates.push(idx);
         }
@@ -262,7 +324,11 @@ fn screen_batch(items: &[BatchItem], results: &mut [BatchResult]) -> Vec<usize> 
 }
 
 /// The usernames among `names` that the app's users hold already (one query, none for none).
-async fn taken_names<C: ConnectionTrait>(db: &C, app_id: &str, names: Vec<String>) -> ApiResult<HashSet<String>> {
+async fn taken_names<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    names: Vec<String>,
+) -> ApiResult<HashSet<String>> {
     if names.is_empty() {
         return Ok(HashSet::new());
     }
@@ -280,12 +346,22 @@ async fn taken_names<C: ConnectionTrait>(db: &C, app_id: &str, names: Vec<String
 /// Insert the `(username, password hash, item)` rows that are still free, with their settings,
 /// in one transaction; answers the users stored, by username. A name taken meanwhile is skipped
 /// by the unique key, and our rows are told apart by their (salted, unique) password hash.
-async fn insert_batch(state: &AppState, app_id: &str, fresh: &[(&str, &String, usize)]) -> ApiResult<HashMap<String, user::Model>> {
+async fn insert_batch(
+    state: &AppState,
+    app_id: &str,
+    fresh: &[(&str, &String, usize)],
+) -> ApiResult<HashMap<String, user::Model>> {
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
-        let rows = fresh.iter().map(|(name, h, _)| new_user(app_id, name, (*h).clone(), now));
+        let rows = fresh
+            .iter()
+            .map(|(name, h, _)| new_user(app_id, name, (*h).clone(), now));
         user::Entity::insert_many(rows)
-            .on_conflict(OnConflict::columns([user::Column::AppId, user::Column::Username]).do_nothing().to_owned())
+            .on_conflict(
+                OnConflict::columns([user::Column::AppId, user::Column::Username])
+                    .do_nothing()
+                    .to_owned(),
+            )
             .exec_without_returning(txn)
             .await?;
         let stored: HashMap<String, user::Model> = user::Entity::find()
@@ -294,12 +370,18 @@ async fn insert_batch(state: &AppState, app_id: &str, fresh: &[(&str, &String, u
             .all(txn)
             .await?
             .into_iter()
-            .filter(|u| fresh.iter().any(|(name, h, _)| *name == u.username && **h == u.password_hash))
+            .filter(|u| {
+                fresh
+                    .iter()
+                    .any(|(name, h, _)| *name == u.username && **h == u.password_hash)
+            })
             .map(|u| (u.username.clone(), u))
             .collect();
         let settings: Vec<_> = stored.values().map(|u| default_settings(u.id)).collect();
         if !settings.is_empty() {
-            user_setting::Entity::insert_many(settings).exec_without_returning(txn).await?;
+            user_setting::Entity::insert_many(settings)
+                .exec_without_returning(txn)
+                .await?;
         }
         Ok(stored)
     })
@@ -364,7 +446,7 @@ async fn update_acting_user(
     set: Vec<(user::Column, sea_orm::sea_query::SimpleExpr)>,
 ) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
-    tx::transaction!(state, evicts &Change::user(user_id), |txn| {
+    tx::transaction!(state, evicts & Change::user(user_id), |txn| {
         let mut update = user::Entity::update_many()
             .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
             .filter(user::Column::Id.eq(user_id))
@@ -380,7 +462,11 @@ async fn update_acting_user(
 }
 
 /// PUT /user/profile: change the fields given, leave the others.
-pub async fn update_profile(state: &AppState, caller: &Caller, patch: ProfilePatch) -> ApiResult<bool> {
+pub async fn update_profile(
+    state: &AppState,
+    caller: &Caller,
+    patch: ProfilePatch,
+) -> ApiResult<bool> {
     patch.check()?;
     let mut set = Vec::new();
     if let Some(v) = patch.description {
@@ -400,29 +486,59 @@ pub async fn update_profile(state: &AppState, caller: &Caller, patch: ProfilePat
 
 pub async fn set_avatar(state: &AppState, caller: &Caller, avatar: String) -> ApiResult<bool> {
     check_len("avatar", &avatar, MAX_AVATAR_LEN)?;
-    update_acting_user(state, caller, vec![(user::Column::Avatar, Expr::value(avatar))]).await
+    update_acting_user(
+        state,
+        caller,
+        vec![(user::Column::Avatar, Expr::value(avatar))],
+    )
+    .await
 }
 
-pub async fn set_nick_name(state: &AppState, caller: &Caller, nick_name: String) -> ApiResult<bool> {
+pub async fn set_nick_name(
+    state: &AppState,
+    caller: &Caller,
+    nick_name: String,
+) -> ApiResult<bool> {
     check_len("nick_name", &nick_name, MAX_NICK_NAME_LEN)?;
-    update_acting_user(state, caller, vec![(user::Column::NickName, Expr::value(nick_name))]).await
+    update_acting_user(
+        state,
+        caller,
+        vec![(user::Column::NickName, Expr::value(nick_name))],
+    )
+    .await
 }
 
 pub async fn set_private_info(state: &AppState, caller: &Caller, info: String) -> ApiResult<bool> {
     check_len("body (private_info)", &info, MAX_INFO_LEN)?;
-    update_acting_user(state, caller, vec![(user::Column::PrivateInfo, Expr::value(info))]).await
+    update_acting_user(
+        state,
+        caller,
+        vec![(user::Column::PrivateInfo, Expr::value(info))],
+    )
+    .await
 }
 
 pub async fn set_public_info(state: &AppState, caller: &Caller, info: String) -> ApiResult<bool> {
     check_len("body (public_info)", &info, MAX_INFO_LEN)?;
-    update_acting_user(state, caller, vec![(user::Column::PublicInfo, Expr::value(info))]).await
+    update_acting_user(
+        state,
+        caller,
+        vec![(user::Column::PublicInfo, Expr::value(info))],
+    )
+    .await
 }
 
 /// Mobile numbers: digits with an optional leading '+', 3-32 characters, unique per app.
 pub fn check_mobile(mobile: &str) -> ApiResult<()> {
     let digits = mobile.strip_prefix('+').unwrap_or(mobile);
-    if mobile.len() < 3 || mobile.len() > MAX_MOBILE_LEN || digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(ApiError::bad(format!("mobile must be 3-{MAX_MOBILE_LEN} digits, optionally after a '+'")));
+    if mobile.len() < 3
+        || mobile.len() > MAX_MOBILE_LEN
+        || digits.is_empty()
+        || !digits.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(ApiError::bad(format!(
+            "mobile must be 3-{MAX_MOBILE_LEN} digits, optionally after a '+'"
+        )));
     }
     Ok(())
 }
@@ -430,33 +546,55 @@ pub fn check_mobile(mobile: &str) -> ApiResult<()> {
 pub async fn set_mobile(state: &AppState, caller: &Caller, mobile: String) -> ApiResult<bool> {
     check_mobile(&mobile)?;
     let shown = mobile.clone();
-    update_acting_user(state, caller, vec![(user::Column::Mobile, Expr::value(mobile))])
-        .await
-        .map_err(|e| match e {
-            ApiError::Database(db) if ApiError::is_unique_violation(&db) => ApiError::Conflict(format!("mobile {shown}")),
-            e => e,
-        })
+    update_acting_user(
+        state,
+        caller,
+        vec![(user::Column::Mobile, Expr::value(mobile))],
+    )
+    .await
+    .map_err(|e| match e {
+        ApiError::Database(db) if ApiError::is_unique_violation(&db) => {
+            ApiError::Conflict(format!("mobile {shown}"))
+        }
+        e => e,
+    })
 }
 
 pub async fn set_username(state: &AppState, caller: &Caller, username: String) -> ApiResult<bool> {
     let username = check_username(&username)?;
     let shown = username.clone();
-    update_acting_user(state, caller, vec![(user::Column::Username, Expr::value(username))])
-        .await
-        .map_err(|e| match e {
-            ApiError::Database(db) if ApiError::is_unique_violation(&db) => ApiError::UserExists(shown),
-            e => e,
-        })
+    update_acting_user(
+        state,
+        caller,
+        vec![(user::Column::Username, Expr::value(username))],
+    )
+    .await
+    .map_err(|e| match e {
+        ApiError::Database(db) if ApiError::is_unique_violation(&db) => ApiError::UserExists(shown),
+        e => e,
+    })
 }
 
 /// POST /user/change_password: the acting user's password, checked against the old one
 /// (11001). The user's other sessions end; the calling session (user token) stays.
-pub async fn change_password(state: &AppState, caller: &Caller, old_password: String, new_password: String) -> ApiResult<bool> {
+pub async fn change_password(
+    state: &AppState,
+    caller: &Caller,
+    old_password: String,
+    new_password: String,
+) -> ApiResult<bool> {
     check_password(&new_password).map_err(|_| {
-        ApiError::bad(format!("new_password must be {PASSWORD_MIN}-{PASSWORD_MAX} characters"))
+        ApiError::bad(format!(
+            "new_password must be {PASSWORD_MIN}-{PASSWORD_MAX} characters"
+        ))
     })?;
     let account = acting_user(state, caller).await?;
-    if !state.settings.password.verify(old_password, account.password_hash.clone()).await? {
+    if !state
+        .settings
+        .password
+        .verify(old_password, account.password_hash.clone())
+        .await?
+    {
         return Err(ApiError::WrongPassword);
     }
     let keep = match caller.kind {
@@ -468,16 +606,25 @@ pub async fn change_password(state: &AppState, caller: &Caller, old_password: St
 
 /// POST /user/change_password_admin: the app admin sets the password of the user named by
 /// acting as the user; all of that user's sessions end.
-pub async fn change_password_admin(state: &AppState, caller: &Caller, password: String) -> ApiResult<bool> {
+pub async fn change_password_admin(
+    state: &AppState,
+    caller: &Caller,
+    password: String,
+) -> ApiResult<bool> {
     caller.require_admin()?;
     check_password(&password)?;
     let account = acting_user(state, caller).await?;
     store_password(state, account.id, password, None).await
 }
 
-async fn store_password(state: &AppState, user_id: i64, password: String, keep: Option<(i64, i32)>) -> ApiResult<bool> {
+async fn store_password(
+    state: &AppState,
+    user_id: i64,
+    password: String,
+    keep: Option<(i64, i32)>,
+) -> ApiResult<bool> {
     let hash = state.settings.password.hash(password).await?;
-    tx::transaction!(state, evicts &Change::user(user_id), |txn| {
+    tx::transaction!(state, evicts & Change::user(user_id), |txn| {
         user::Entity::update_many()
             .col_expr(user::Column::PasswordHash, Expr::value(hash.clone()))
             .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
@@ -494,7 +641,9 @@ pub const MAX_ADMIN_BATCH: usize = 500;
 
 fn check_batch_len(len: usize) -> ApiResult<()> {
     if len == 0 || len > MAX_ADMIN_BATCH {
-        return Err(ApiError::bad(format!("list must hold 1-{MAX_ADMIN_BATCH} items, got {len}")));
+        return Err(ApiError::bad(format!(
+            "list must hold 1-{MAX_ADMIN_BATCH} items, got {len}"
+        )));
     }
     Ok(())
 }
@@ -502,17 +651,29 @@ fn check_batch_len(len: usize) -> ApiResult<()> {
 /// PUT /user/disable and /user/enable (app admin): set the status of the listed users. Every
 /// id must be a user of the app (10000 naming the others, nothing changed). Disabling ends
 /// the users' sessions.
-pub async fn set_status(state: &AppState, caller: &Caller, ids: Vec<i64>, disabled: bool) -> ApiResult<bool> {
+pub async fn set_status(
+    state: &AppState,
+    caller: &Caller,
+    ids: Vec<i64>,
+    disabled: bool,
+) -> ApiResult<bool> {
     caller.require_admin()?;
     check_batch_len(ids.len())?;
-    tx::transaction!(state, evicts &Change::Users(ids.clone()), |txn| {
+    tx::transaction!(state, evicts & Change::Users(ids.clone()), |txn| {
         let found = tx::lock_users_for_update(txn, &caller.app_id, &ids).await?;
-        let missing: Vec<String> = ids.iter().filter(|i| !found.contains(i)).map(i64::to_string).collect();
+        let missing: Vec<String> = ids
+            .iter()
+            .filter(|i| !found.contains(i))
+            .map(i64::to_string)
+            .collect();
         if !missing.is_empty() {
             return Err(ApiError::UserNotFound(missing.join(", ")));
         }
         user::Entity::update_many()
-            .col_expr(user::Column::Status, Expr::value(if disabled { 1 } else { 0 }))
+            .col_expr(
+                user::Column::Status,
+                Expr::value(if disabled { 1 } else { 0 }),
+            )
             .col_expr(user::Column::UpdatedAt, Expr::value(state.now_ms()))
             .filter(user::Column::AppId.eq(caller.app_id.clone()))
             .filter(user::Column::Id.is_in(ids.clone()))
@@ -526,37 +687,74 @@ pub async fn set_status(state: &AppState, caller: &Caller, ids: Vec<i64>, disabl
 }
 
 /// GET /user/list (app admin): the app's users by user_id, one numbered page.
-pub async fn list_users(state: &AppState, caller: &Caller, page: NumberedPage) -> ApiResult<Page<user::Model>> {
+pub async fn list_users(
+    state: &AppState,
+    caller: &Caller,
+    page: NumberedPage,
+) -> ApiResult<Page<user::Model>> {
     caller.require_admin()?;
     let query = user::Entity::find().filter(user::Column::AppId.eq(caller.app_id.clone()));
     let total = query.clone().count(&state.db).await?;
-    let users = query.order_by_asc(user::Column::Id).offset(page.offset()).limit(page.size).all(&state.db).await?;
+    let users = query
+        .order_by_asc(user::Column::Id)
+        .offset(page.offset())
+        .limit(page.size)
+        .all(&state.db)
+        .await?;
     Ok(page.finish(users, total))
 }
 
 /// DELETE /user/delete: the acting user and everything of it (sessions, devices, settings,
 /// push tags). A user token must give the user's password (11001 when wrong); an app admin
 /// token acting as the user need not.
-pub async fn delete_user(state: &AppState, caller: &Caller, password: Option<String>) -> ApiResult<bool> {
+pub async fn delete_user(
+    state: &AppState,
+    caller: &Caller,
+    password: Option<String>,
+) -> ApiResult<bool> {
     let account = acting_user(state, caller).await?;
     if !caller.is_admin() {
-        let password = password.ok_or_else(|| ApiError::bad("field `password` is required with a user token"))?;
-        if !state.settings.password.verify(password, account.password_hash.clone()).await? {
+        let password = password
+            .ok_or_else(|| ApiError::bad("field `password` is required with a user token"))?;
+        if !state
+            .settings
+            .password
+            .verify(password, account.password_hash.clone())
+            .await?
+        {
             return Err(ApiError::WrongPassword);
         }
     }
-    tx::transaction!(state, evicts &Change::user(account.id), |txn| {
+    tx::transaction!(state, evicts & Change::user(account.id), |txn| {
         // its groups, then its own row, locked; 10000 when a concurrent deletion went first
-        let locked = super::group_members::remove_user_everywhere(txn, &caller.app_id, account.id, state.now_ms()).await?;
+        let locked = super::group_members::remove_user_everywhere(
+            txn,
+            &caller.app_id,
+            account.id,
+            state.now_ms(),
+        )
+        .await?;
         if locked.password_hash != account.password_hash && !caller.is_admin() {
             // the password was changed after it was checked: the one given is no longer it
             return Err(ApiError::WrongPassword);
         }
-        device::Entity::delete_many().filter(device::Column::UserId.eq(account.id)).exec(txn).await?;
-        user_setting::Entity::delete_many().filter(user_setting::Column::UserId.eq(account.id)).exec(txn).await?;
-        user_push_tag::Entity::delete_many().filter(user_push_tag::Column::UserId.eq(account.id)).exec(txn).await?;
+        device::Entity::delete_many()
+            .filter(device::Column::UserId.eq(account.id))
+            .exec(txn)
+            .await?;
+        user_setting::Entity::delete_many()
+            .filter(user_setting::Column::UserId.eq(account.id))
+            .exec(txn)
+            .await?;
+        user_push_tag::Entity::delete_many()
+            .filter(user_push_tag::Column::UserId.eq(account.id))
+            .exec(txn)
+            .await?;
         let pins = crate::entity::conversation_pin::Column::UserId.eq(account.id);
-        crate::entity::conversation_pin::Entity::delete_many().filter(pins).exec(txn).await?;
+        crate::entity::conversation_pin::Entity::delete_many()
+            .filter(pins)
+            .exec(txn)
+            .await?;
         super::roster::remove_user(txn, account.id).await?;
         user::Entity::delete_by_id(account.id).exec(txn).await?;
         Ok(true)
@@ -580,11 +778,15 @@ pub struct ProfileItem {
 /// PUT /user/avatar/batch and /user/profile/batch (app admin): each item succeeds or fails
 /// on its own (no user_id, unknown user, repeated user_id, a field too long); the good items
 /// are written in one transaction with one UPDATE (a CASE per column): two queries in all.
-pub async fn update_profiles_batch(state: &AppState, caller: &Caller, items: Vec<ProfileItem>) -> ApiResult<Vec<ItemResult>> {
+pub async fn update_profiles_batch(
+    state: &AppState,
+    caller: &Caller,
+    items: Vec<ProfileItem>,
+) -> ApiResult<Vec<ItemResult>> {
     caller.require_admin()?;
     check_batch_len(items.len())?;
     let ids: Vec<i64> = items.iter().filter_map(|i| i.user_id).collect();
-    tx::transaction!(state, evicts &Change::Users(ids.clone()), |txn| {
+    tx::transaction!(state, evicts & Change::Users(ids.clone()), |txn| {
         let found = tx::lock_users_for_update(txn, &caller.app_id, &ids).await?;
         write_profiles(txn, caller, &items, &found, state.now_ms()).await
     })
@@ -604,10 +806,18 @@ async fn write_profiles(
     for item in items {
         match check_profile_item(item, found, &mut seen) {
             Ok(id) => {
-                results.push(ItemResult { user_id: Some(id), success: true, reason: None });
+                results.push(ItemResult {
+                    user_id: Some(id),
+                    success: true,
+                    reason: None,
+                });
                 good.push((id, item));
             }
-            Err(e) => results.push(ItemResult { user_id: item.user_id, success: false, reason: Some(e.to_string()) }),
+            Err(e) => results.push(ItemResult {
+                user_id: item.user_id,
+                success: false,
+                reason: Some(e.to_string()),
+            }),
         }
     }
     update_profiles(txn, &caller.app_id, &good, now).await?;
@@ -616,13 +826,21 @@ async fn write_profiles(
 
 /// The user id of a good batch item: a user of the app (`found`), not seen before in the
 /// batch, with well-formed fields.
-fn check_profile_item(item: &ProfileItem, found: &HashSet<i64>, seen: &mut HashSet<i64>) -> ApiResult<i64> {
-    let id = item.user_id.ok_or_else(|| ApiError::bad("user_id is required"))?;
+fn check_profile_item(
+    item: &ProfileItem,
+    found: &HashSet<i64>,
+    seen: &mut HashSet<i64>,
+) -> ApiResult<i64> {
+    let id = item
+        .user_id
+        .ok_or_else(|| ApiError::bad("user_id is required"))?;
     if !found.contains(&id) {
         return Err(ApiError::UserNotFound(id.to_string()));
     }
     if !seen.insert(id) {
-        return Err(ApiError::bad(format!("user_id {id} appears more than once in the list")));
+        return Err(ApiError::bad(format!(
+            "user_id {id} appears more than once in the list"
+        )));
     }
     item.patch.check()?;
     match &item.avatar {
@@ -633,7 +851,12 @@ fn check_profile_item(item: &ProfileItem, found: &HashSet<i64>, seen: &mut HashS
 }
 
 /// One UPDATE of the `good` items' fields: per column, a CASE on the user id.
-async fn update_profiles(txn: &DatabaseTransaction, app_id: &str, good: &[(i64, &ProfileItem)], now: i64) -> ApiResult<()> {
+async fn update_profiles(
+    txn: &DatabaseTransaction,
+    app_id: &str,
+    good: &[(i64, &ProfileItem)],
+    now: i64,
+) -> ApiResult<()> {
     if good.is_empty() {
         return Ok(());
     }

@@ -62,11 +62,29 @@ pub async fn cast(app: &TestApp) -> Cast {
         .send()
         .await;
     let gid = r.ok()["group_id"].as_i64().unwrap();
-    let r = app.post("/group/create").token(&outsider.1).json(json!({"name": "other"})).send().await;
+    let r = app
+        .post("/group/create")
+        .token(&outsider.1)
+        .json(json!({"name": "other"}))
+        .send()
+        .await;
     let other_gid = r.ok()["group_id"].as_i64().unwrap();
-    let r = app.post("/group/admin/add").token(&owner.1).json(json!({"group_id": gid, "user_list": [admin.0]})).send().await;
+    let r = app
+        .post("/group/admin/add")
+        .token(&owner.1)
+        .json(json!({"group_id": gid, "user_list": [admin.0]}))
+        .send()
+        .await;
     assert_eq!(r.ok()[0]["result"], "success");
-    Cast { gid, other_gid, owner, admin, member, outsider, extra }
+    Cast {
+        gid,
+        other_gid,
+        owner,
+        admin,
+        member,
+        outsider,
+        extra,
+    }
 }
 
 pub fn as_who<'a>(call: Call<'a>, c: &Cast, who: Who) -> Call<'a> {

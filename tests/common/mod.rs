@@ -96,24 +96,37 @@ impl Statements {
 pub fn is_write(sql: &str) -> bool {
     let s = sql.trim_start().to_ascii_uppercase();
     let writes = ["INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT", "MERGE"];
-    let first = s.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+    let first = s
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("");
     writes.contains(&first)
         || (first == "WITH"
-            && s.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').any(|w| writes.contains(&w)))
+            && s.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .any(|w| writes.contains(&w)))
 }
 
 async fn database(backend: &Backend) -> sea_orm::DatabaseConnection {
     match backend {
-        Backend::Sqlite => state::connect("sqlite::memory:", 1, None).await.expect("sqlite"),
+        Backend::Sqlite => state::connect("sqlite::memory:", 1, None)
+            .await
+            .expect("sqlite"),
         Backend::Postgres(url) => {
             use sea_orm::ConnectionTrait;
             // imtest_<run>_<random>: tests/cargo_tests.sh (make test) drops its run's schemas
             let run = std::env::var("IMTEST_RUN").unwrap_or_else(|_| "adhoc".into());
             let schema = format!("imtest_{run}_{}", imserver::crypto::new_id(12));
-            let admin = sea_orm::Database::connect(url.as_str()).await.expect("postgres");
-            admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("create schema");
+            let admin = sea_orm::Database::connect(url.as_str())
+                .await
+                .expect("postgres");
+            admin
+                .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+                .await
+                .expect("create schema");
             admin.close().await.ok();
-            state::connect(url, 5, Some(&schema)).await.expect("postgres schema")
+            state::connect(url, 5, Some(&schema))
+                .await
+                .expect("postgres schema")
         }
     }
 }
@@ -122,7 +135,10 @@ async fn database(backend: &Backend) -> sea_orm::DatabaseConnection {
 pub async fn empty_state(backend: &Backend) -> (State, Arc<ManualClock>) {
     let db = database(backend).await;
     let clock = Arc::new(ManualClock::new(START_MS));
-    (Arc::new(AppState::new(db, Settings::for_tests(), clock.clone())), clock)
+    (
+        Arc::new(AppState::new(db, Settings::for_tests(), clock.clone())),
+        clock,
+    )
 }
 
 impl TestApp {
@@ -130,7 +146,15 @@ impl TestApp {
         let (state, clock) = empty_state(backend).await;
         let new = apps::create_app(&state, "test", None).await.expect("app");
         let client = TestClient::new(imserver::api::app(state.clone()).map_to_response().boxed());
-        TestApp { client, state, clock, app_id: new.app_id, admin_token: new.admin_token, backend: backend.clone(), statements: None }
+        TestApp {
+            client,
+            state,
+            clock,
+            app_id: new.app_id,
+            admin_token: new.admin_token,
+            backend: backend.clone(),
+            statements: None,
+        }
     }
 
     /// The same app — database, identity cache, presence, clock, app and admin token — served
@@ -188,14 +212,22 @@ impl TestApp {
 
     /// Register a user through the API; answers its user_id.
     pub async fn register(&self, username: &str) -> i64 {
-        let r = self.post("/user/register/v2").json(json!({"username": username, "password": "secret123"})).send().await;
+        let r = self
+            .post("/user/register/v2")
+            .json(json!({"username": username, "password": "secret123"}))
+            .send()
+            .await;
         r.ok();
         r.data()["user_id"].as_i64().expect("user_id")
     }
 
     /// Log a user in through the API; answers its token.
     pub async fn login(&self, username: &str) -> String {
-        let r = self.post("/token/user").json(json!({"name": username, "password": "secret123"})).send().await;
+        let r = self
+            .post("/token/user")
+            .json(json!({"name": username, "password": "secret123"}))
+            .send()
+            .await;
         r.ok();
         r.data()["token"].as_str().expect("token").to_owned()
     }
@@ -208,7 +240,12 @@ impl TestApp {
 
     /// Create a group "g" as the token's user with `members`; answers its group_id.
     pub async fn new_group(&self, token: &str, members: &[i64]) -> i64 {
-        let r = self.post("/group/create").token(token).json(json!({"name": "g", "user_list": members})).send().await;
+        let r = self
+            .post("/group/create")
+            .token(token)
+            .json(json!({"name": "g", "user_list": members}))
+            .send()
+            .await;
         r.ok()["group_id"].as_i64().unwrap()
     }
 
@@ -217,9 +254,21 @@ impl TestApp {
     pub async fn members_of(&self, gid: i64) -> std::collections::HashSet<i64> {
         use imserver::entity::{group, group_member};
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        let rows = group_member::Entity::find().filter(group_member::Column::GroupId.eq(gid)).all(&self.state.db).await.unwrap();
-        let g = group::Entity::find_by_id(gid).one(&self.state.db).await.unwrap().unwrap();
-        assert_eq!(g.count, rows.len() as i64, "groups.count follows the member rows");
+        let rows = group_member::Entity::find()
+            .filter(group_member::Column::GroupId.eq(gid))
+            .all(&self.state.db)
+            .await
+            .unwrap();
+        let g = group::Entity::find_by_id(gid)
+            .one(&self.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            g.count,
+            rows.len() as i64,
+            "groups.count follows the member rows"
+        );
         assert!(g.count <= g.capacity, "capacity exceeded");
         rows.into_iter().map(|m| m.user_id).collect()
     }
@@ -273,7 +322,11 @@ impl<'a> Call<'a> {
     /// Send, and answer the SQL of the statements this request ran (an app from
     /// [`TestApp::counting`] only).
     pub async fn measured(self) -> (Answer, Vec<String>) {
-        let statements = self.app.statements.clone().expect("measured() needs an app from TestApp::counting()");
+        let statements = self
+            .app
+            .statements
+            .clone()
+            .expect("measured() needs an app from TestApp::counting()");
         statements.take();
         let answer = self.send().await;
         (answer, statements.take())
@@ -282,7 +335,11 @@ impl<'a> Call<'a> {
     pub async fn send(self) -> Answer {
         let mut uri = self.path.clone();
         if !self.query.is_empty() {
-            let q: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
+            let q: Vec<String> = self
+                .query
+                .iter()
+                .map(|(k, v)| format!("{k}={}", urlencode(v)))
+                .collect();
             uri = format!("{uri}?{}", q.join("&"));
         }
         let mut req = self.app.client.request(self.method, uri);
@@ -297,14 +354,20 @@ impl<'a> Call<'a> {
         let headers = resp.0.headers().clone();
         let text = resp.0.into_body().into_string().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Answer { status, body, headers }
+        Answer {
+            status,
+            body,
+            headers,
+        }
     }
 }
 
 fn urlencode(v: &str) -> String {
     v.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -319,7 +382,9 @@ pub struct Answer {
 
 impl Answer {
     pub fn code(&self) -> i64 {
-        self.body["code"].as_i64().unwrap_or_else(|| panic!("no envelope: {:?}", self))
+        self.body["code"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no envelope: {:?}", self))
     }
 
     pub fn message(&self) -> String {
@@ -333,16 +398,34 @@ impl Answer {
     /// Success: HTTP 200, code 200, message null.
     #[track_caller]
     pub fn ok(&self) -> &Value {
-        assert_eq!((self.status, self.code()), (200, 200), "expected success, got {:?}", self.body);
-        assert!(self.body["message"].is_null(), "success carries message null: {:?}", self.body);
+        assert_eq!(
+            (self.status, self.code()),
+            (200, 200),
+            "expected success, got {:?}",
+            self.body
+        );
+        assert!(
+            self.body["message"].is_null(),
+            "success carries message null: {:?}",
+            self.body
+        );
         &self.body["data"]
     }
 
     /// A business error: HTTP 200 with `code`, data null, and a message.
     #[track_caller]
     pub fn err(&self, code: i64) -> String {
-        assert_eq!((self.status, self.code()), (200, code), "expected code {code}, got {:?}", self.body);
-        assert!(self.body["data"].is_null(), "errors carry no data: {:?}", self.body);
+        assert_eq!(
+            (self.status, self.code()),
+            (200, code),
+            "expected code {code}, got {:?}",
+            self.body
+        );
+        assert!(
+            self.body["data"].is_null(),
+            "errors carry no data: {:?}",
+            self.body
+        );
         let m = self.message();
         assert!(!m.is_empty(), "errors carry a message: {:?}", self.body);
         m
