@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 
 use imserver::clock::SystemClock;
 use imserver::config::Settings;
-use imserver::domain::auth::{Caller, TokenKind};
-use imserver::domain::{apps, group_invites, groups};
-use imserver::state::{self, AppState, State};
+use imserver::domain::groups::{invites as group_invites, lifecycle as groups};
+use imserver::domain::identity::apps;
+use imserver::domain::identity::auth::{Caller, TokenKind};
+use imserver::state::{AppState, State};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 const USERS: usize = 20_000;
@@ -35,7 +36,7 @@ async fn open() -> (DatabaseConnection, Option<(DatabaseConnection, String)>) {
                 .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
                 .await
                 .expect("schema");
-            let db = state::connect(&url, 4, Some(&schema))
+            let db = imserver::boot::connect(&url, 4, Some(&schema))
                 .await
                 .expect("postgres schema");
             let detail = state::open_pool(&url, 1, Some(&schema))
@@ -51,7 +52,7 @@ async fn open() -> (DatabaseConnection, Option<(DatabaseConnection, String)>) {
             (db, Some((detail, schema)))
         }
         _ => (
-            state::connect("sqlite::memory:", 1, None)
+            imserver::boot::connect("sqlite::memory:", 1, None)
                 .await
                 .expect("sqlite"),
             None,

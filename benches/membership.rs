@@ -11,11 +11,14 @@ use std::time::{Duration, Instant};
 
 use imserver::clock::SystemClock;
 use imserver::config::Settings;
-use imserver::domain::auth::{Caller, TokenKind};
-use imserver::domain::paging::PageRequest;
-use imserver::domain::{apps, group_invites, group_members, groups};
+use imserver::domain::common::paging::PageRequest;
+use imserver::domain::groups::{
+    invites as group_invites, lifecycle as groups, members as group_members,
+};
+use imserver::domain::identity::apps;
+use imserver::domain::identity::auth::{Caller, TokenKind};
 use imserver::entity::{group, group_member};
-use imserver::state::{self, AppState, State};
+use imserver::state::{AppState, State};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
@@ -35,11 +38,11 @@ async fn open() -> State {
                 .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
                 .await
                 .expect("schema");
-            state::connect(&url, 4, Some(&schema))
+            imserver::boot::connect(&url, 4, Some(&schema))
                 .await
                 .expect("postgres schema")
         }
-        _ => state::connect("sqlite::memory:", 1, None)
+        _ => imserver::boot::connect("sqlite::memory:", 1, None)
             .await
             .expect("sqlite"),
     };
@@ -67,7 +70,7 @@ async fn group_with(st: &State, caller: &Caller, members: &[i64]) -> i64 {
     let now = st.now_ms();
     for chunk in members.chunks(2000) {
         let rows = chunk.iter().map(|&u| {
-            group_members::new_member(gid, u, imserver::domain::group_roles::Role::Member, now)
+            group_members::new_member(gid, u, imserver::domain::groups::roles::Role::Member, now)
         });
         group_member::Entity::insert_many(rows)
             .exec_without_returning(&st.db)
@@ -187,7 +190,7 @@ async fn main() {
     let ratio = rows[1].1.1 / rows[0].1.1;
     println!("p50 ratio 100,000 : 100 members = {ratio:.2} (goal: within 1.20)");
     // the original clients' default: the whole page of 1000 in one answer
-    let limit = imserver::domain::paging::MEMBER_LIST_DEFAULT;
+    let limit = imserver::domain::common::paging::MEMBER_LIST_DEFAULT;
     println!(
         "{:<48} {:>10} {:>10} {:>10}",
         format!("member_list, limit {limit}"),

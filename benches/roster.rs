@@ -11,11 +11,12 @@ use std::time::{Duration, Instant};
 
 use imserver::clock::SystemClock;
 use imserver::config::Settings;
-use imserver::domain::auth::{Caller, TokenKind};
-use imserver::domain::paging::{PageRequest, ROSTER_LIST_DEFAULT};
-use imserver::domain::roster_apply::ApplyItem;
-use imserver::domain::{apps, roster, roster_apply};
-use imserver::state::{self, AppState, State};
+use imserver::domain::common::paging::{PageRequest, ROSTER_LIST_DEFAULT};
+use imserver::domain::identity::apps;
+use imserver::domain::identity::auth::{Caller, TokenKind};
+use imserver::domain::roster::apply::ApplyItem;
+use imserver::domain::roster::{apply as roster_apply, items as roster};
+use imserver::state::{AppState, State};
 use sea_orm::ConnectionTrait;
 
 const FRIENDS: usize = 5_000;
@@ -36,14 +37,14 @@ async fn open() -> (State, Option<(sea_orm::DatabaseConnection, String)>) {
                 .await
                 .expect("schema");
             (
-                state::connect(&url, 4, Some(&schema))
+                imserver::boot::connect(&url, 4, Some(&schema))
                     .await
                     .expect("postgres schema"),
                 Some((admin, schema)),
             )
         }
         _ => (
-            state::connect("sqlite::memory:", 1, None)
+            imserver::boot::connect("sqlite::memory:", 1, None)
                 .await
                 .expect("sqlite"),
             None,

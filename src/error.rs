@@ -80,17 +80,52 @@ pub enum ApiError {
     #[error("app_id '{0}' does not exist")]
     AppNotFound(String),
     /// Whom the request acts for does not fit the operation; worded by the api layer
-    /// (`api::auth`), which knows the header names.
+    /// (`api::kit::auth`), which knows the header names.
     #[error("{0}")]
-    Claim(crate::domain::auth::ClaimError),
+    Claim(ClaimError),
     #[error("database error")]
     Database(#[from] DbErr),
-    /// A race that a new attempt resolves (domain::tx retries it; answered only when every
+    /// A race that a new attempt resolves (domain::common::tx retries it; answered only when every
     /// attempt met it).
     #[error("the database was busy with concurrent changes ({0}); try again")]
     Contended(&'static str),
     #[error("internal error")]
     Internal(String),
+}
+
+/// What is wrong with a request's claims (`domain::identity::auth::Claims`) for an operation (10002 or 10010). Worded by the
+/// api layer, which knows how a request states them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimError {
+    /// No app named (10002).
+    NoApp,
+    /// Both an acting user and an acting group (10002).
+    UserAndGroup,
+    /// An admin token on a per-user operation without an acting user (10002).
+    NoUser,
+    /// An admin token acting on a group asks for per-member settings, which belong to a user (10002).
+    MemberSettingsNeedUser,
+    /// An admin token on a group operation with neither an acting user nor an acting group (10002).
+    NoUserNorGroup,
+    /// An admin token limited to group `.0` calls an app-wide operation (10010).
+    LimitedToGroup(i64),
+    /// An admin token acting on group `named` calls an operation of group `wanted` (10010).
+    OtherGroup { named: i64, wanted: i64 },
+    /// A user token claims to act as another user (10010).
+    UserTokenAsOther,
+    /// A user token claims to act on a group (10010).
+    UserTokenOnGroup,
+}
+
+impl ClaimError {
+    pub fn code(&self) -> i32 {
+        match self {
+            ClaimError::NoApp | ClaimError::UserAndGroup | ClaimError::NoUser => 10002,
+            ClaimError::MemberSettingsNeedUser | ClaimError::NoUserNorGroup => 10002,
+            ClaimError::LimitedToGroup(_) | ClaimError::OtherGroup { .. } => 10010,
+            ClaimError::UserTokenAsOther | ClaimError::UserTokenOnGroup => 10010,
+        }
+    }
 }
 
 /// One row of the error table: a code, its name in generated clients (`x-enum-varnames`) and
@@ -409,8 +444,8 @@ mod tests {
             QrInvalid,
             QrExpired,
             AppNotFound("a".into()),
-            Claim(crate::domain::auth::ClaimError::NoApp),
-            Claim(crate::domain::auth::ClaimError::LimitedToGroup(1)),
+            Claim(ClaimError::NoApp),
+            Claim(ClaimError::LimitedToGroup(1)),
             Database(DbErr::Custom("x".into())),
             Contended("x"),
             Internal("x".into()),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use imserver::clock::SystemClock;
 use imserver::config::{Config, Settings};
-use imserver::domain::apps;
+use imserver::domain::identity::apps;
 use imserver::net;
 use imserver::state::{self, AppState, State};
 use migration::{Migrator, MigratorTrait};
@@ -86,7 +86,7 @@ async fn main() {
 }
 
 async fn open(config: &Config) -> Result<State, String> {
-    let db = state::connect(&config.database_url, config.db_max_connections, None)
+    let db = imserver::boot::connect(&config.database_url, config.db_max_connections, None)
         .await
         .map_err(|e| format!("database {}: {e}", redact(&config.database_url)))?;
     Ok(Arc::new(AppState::new(
@@ -142,7 +142,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::App { action } => {
             let st = open(&config).await?;
             // a revocation is announced to the running servers (PostgreSQL)
-            imserver::domain::identity::announce_changes(&st.identity, &st.db)
+            imserver::cache::identity::announce_changes(&st.identity, &st.db)
                 .await
                 .map_err(|e| e.to_string())?;
             match action {
@@ -191,7 +191,7 @@ async fn serve(config: &Config) -> Result<(), String> {
     let acceptor = net::bind(&config.listen, net::Limits::from_config(config))
         .await
         .map_err(|e| format!("listen on {}: {e}", config.listen))?;
-    AppState::start_background(&st, &config.database_url)
+    imserver::boot::start_background(&st, &config.database_url)
         .await
         .map_err(|e| format!("database {}: {e}", redact(&config.database_url)))?;
     tracing::info!(listen = %config.listen, "imserver listening; Swagger UI at /swagger");

@@ -9,7 +9,7 @@
 //! - **head**: from the first byte of a request, its whole head (request line and headers, up to
 //!   the empty line) must arrive within the header timeout, however the bytes trickle.
 //! - **service**: the head is complete; the body's deadline is kept by the service
-//!   (`api::request_body`, body timeout) and a handler may run as long as it needs, so no read
+//!   (`api::kit::request_body`, body timeout) and a handler may run as long as it needs, so no read
 //!   deadline applies. The first byte the server writes ends the phase: waiting again.
 //!
 //! A write that makes no progress within the idle timeout (a client that does not read its

@@ -10,20 +10,23 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use crate::cache::identity::{self, Identity};
+use crate::cache::presence::Presence;
 use crate::clock::SharedClock;
 use crate::config::Settings;
-use crate::domain::identity::Identity;
-use crate::domain::presence::Presence;
+use crate::events::Seam;
 
 pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Settings,
     pub clock: SharedClock,
-    /// Apps, admin tokens, sessions and their users, from memory (see domain::identity).
+    /// Apps, admin tokens, sessions and their users, from memory (see cache::identity).
     pub identity: Arc<Identity>,
-    /// Sightings of sessions not yet written (see domain::presence).
+    /// Sightings of sessions not yet written (see cache::presence).
     pub presence: Arc<Presence>,
-    /// The QR-code signing secret, read once (see domain::group_qrcode).
+    /// The domain-event seam: in-transaction handlers and after-commit subscribers.
+    pub seam: Arc<Seam>,
+    /// The QR-code signing secret, read once (created by `boot::connect`).
     pub qr_secret: Arc<tokio::sync::OnceCell<String>>,
 }
 
@@ -31,12 +34,17 @@ pub type State = Arc<AppState>;
 
 impl AppState {
     pub fn new(db: DatabaseConnection, settings: Settings, clock: SharedClock) -> AppState {
+        let identity: Arc<Identity> = Arc::default();
+        let seam = Arc::new(Seam::default());
+        seam.handle_in_transaction(Arc::new(identity::Announcer(identity.clone())));
+        seam.subscribe(Arc::new(identity::Evictor(identity.clone())));
         AppState {
             db,
             settings,
             clock,
-            identity: Arc::default(),
+            identity,
             presence: Arc::default(),
+            seam,
             qr_secret: Arc::default(),
         }
     }
@@ -50,6 +58,7 @@ impl AppState {
             clock: self.clock.clone(),
             identity: self.identity.clone(),
             presence: self.presence.clone(),
+            seam: self.seam.clone(),
             qr_secret: self.qr_secret.clone(),
         }
     }
@@ -57,41 +66,6 @@ impl AppState {
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
     }
-
-    /// The server's background work: the presence flusher, and the identity invalidation
-    /// listener (PostgreSQL, on `url`) or the SQLite file watcher. Call before the server takes
-    /// requests. Tests run without it.
-    pub async fn start_background(state: &State, url: &str) -> Result<(), DbErr> {
-        tokio::spawn(crate::domain::presence::run_flusher(state.clone()));
-        let identity = state.identity.clone();
-        if state.db.get_database_backend() == DbBackend::Postgres {
-            let channel = crate::domain::identity::prepare_listener(&identity, &state.db).await?;
-            tokio::spawn(crate::domain::identity::listen(
-                identity,
-                state.db.clone(),
-                url.to_owned(),
-                channel,
-            ));
-        } else {
-            tokio::spawn(crate::domain::identity::watch_sqlite(
-                identity,
-                state.db.clone(),
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// Connect to `url` (creating the directory of a SQLite file) and apply pending migrations.
-pub async fn connect(
-    url: &str,
-    max_connections: u32,
-    schema: Option<&str>,
-) -> Result<DatabaseConnection, DbErr> {
-    let db = open_pool(url, max_connections, schema).await?;
-    migrate(&db).await?;
-    crate::domain::group_qrcode::ensure_secret(&db).await?;
-    Ok(db)
 }
 
 /// Apply pending migrations. On PostgreSQL they run in one transaction holding an advisory lock

@@ -1,177 +1,53 @@
-//! The HTTP surface: endpoint structs (one file per area), the envelope, identity headers,
-//! and the assembled service with its spec and Swagger UI.
-pub mod auth;
-pub mod body;
-pub mod envelope;
-pub mod fallback;
-pub mod group_admins;
-pub mod group_announcements;
-pub mod group_files;
-pub mod group_info;
-pub mod group_invites;
-pub mod group_members;
-pub mod group_moderation;
-pub mod group_qrcode;
-pub mod group_settings;
-pub mod lenient;
-pub mod paging;
-pub mod request_body;
+//! The HTTP surface: a folder per capability (`users`, `roster`, `groups`, and `system`), each
+//! declaring its endpoint structs, tags and operation names, over the HTTP kit (`kit`: the
+//! envelope, identity headers, bodies, paging, spec conventions); and the assembled service
+//! with its spec and Swagger UI.
+pub mod groups;
+pub mod kit;
 pub mod roster;
-pub mod spec;
 pub mod system;
-pub mod token;
-pub mod user_admin;
-pub mod user_conversations;
-pub mod user_devices;
-pub mod user_profile;
-pub mod user_push;
-pub mod user_register;
-pub mod user_settings;
+pub mod users;
 
 use poem::endpoint::make_sync;
 use poem::middleware::{AddData, CatchPanic};
 use poem::web::{Html, Redirect};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, get};
-use poem_openapi::{ContactObject, LicenseObject, OpenApiService, ServerObject, Tags};
+use poem_openapi::{ContactObject, LicenseObject, OpenApiService, ServerObject};
+
+use std::sync::OnceLock;
+
+use poem::http::Method;
 
 use crate::state::State;
 
-/// The areas of the API, in the order Swagger UI shows them (`TAG_ORDER`).
-#[derive(Tags)]
-pub enum ApiTags {
-    /// Log in: user access-tokens by username, mobile or user ID (the token interface)
-    Tokens,
-    /// Register users: one, a batch (app admin), or a push user
-    #[oai(rename = "User registration")]
-    UserRegistration,
-    /// The acting user's profile: nickname, avatar, mobile, username, extension info, password
-    #[oai(rename = "User profile")]
-    UserProfile,
-    /// The acting user's settings: push, sounds, do-not-disturb hours, friend verification
-    #[oai(rename = "User settings")]
-    UserSettings,
-    /// The acting user's devices and sessions: list, remove, kick, push token binding, online status
-    #[oai(rename = "User devices")]
-    UserDevices,
-    /// Push alias, badge and tags of the acting user
-    #[oai(rename = "User push")]
-    UserPush,
-    /// Pinned conversations of the acting user
-    #[oai(rename = "User conversations")]
-    UserConversations,
-    /// App admin token only: disable, enable, list, batch updates; deleting a user
-    #[oai(rename = "User administration")]
-    UserAdministration,
-    /// Friends (roster, chapter 3)
-    Friends,
-    /// Create, read, rename, transfer and dissolve groups; the caller's groups
-    #[oai(rename = "Group lifecycle")]
-    GroupLifecycle,
-    /// Group switches (invitations, approval, read receipts, history, hidden members) and the caller's per-group settings
-    #[oai(rename = "Group settings")]
-    GroupSettings,
-    /// Members and admins: lists, profiles, kick, leave, admin roles
-    #[oai(rename = "Group members")]
-    GroupMembers,
-    /// Invitations and membership applications, and their handling
-    #[oai(rename = "Group invitations and applications")]
-    GroupInvitations,
-    /// Mutes (ban), mute-all and the blacklist (block)
-    #[oai(rename = "Group moderation")]
-    GroupModeration,
-    /// Group announcements
-    #[oai(rename = "Group announcements")]
-    GroupAnnouncements,
-    /// Shared files of a group
-    #[oai(rename = "Group files")]
-    GroupFiles,
-    /// Signed QR codes that invite into a group
-    #[oai(rename = "Group QR codes")]
-    GroupQrCodes,
-    /// Probes of the server itself (no app_id, no token)
-    System,
+/// The capabilities, in the order Swagger UI shows their tags. Each names its `Apis` type and
+/// `apis(state)`, its `TAGS` and its `OPERATION_NAMES`: a new area is a folder and one name here.
+/// (A tuple holds at most 16 APIs: each capability's are a nested tuple.)
+macro_rules! capabilities {
+    ($($cap:ident),+) => {
+        /// Every API of the server, with the identity headers documented on each operation and
+        /// the spec conventions (operationIds, nullable references) of `kit::spec`.
+        pub type Apis = kit::spec::SpecConventions<($($cap::Apis,)+)>;
+
+        pub fn apis(state: &State) -> Apis {
+            kit::spec::SpecConventions(($($cap::apis(state),)+))
+        }
+
+        /// The tags in the order the spec lists them and Swagger UI shows them.
+        pub fn tag_order() -> Vec<&'static str> {
+            [$($cap::TAGS),+].concat()
+        }
+
+        /// Every operation's verb name: path, method (`None`: every method of one handler), name.
+        pub fn operation_names() -> &'static [(&'static str, Option<Method>, &'static str)] {
+            static NAMES: OnceLock<Vec<(&'static str, Option<Method>, &'static str)>> =
+                OnceLock::new();
+            NAMES.get_or_init(|| [$($cap::OPERATION_NAMES),+].concat())
+        }
+    };
 }
 
-/// The tags in the order of `ApiTags` (the spec lists them so; Swagger UI shows them so).
-pub const TAG_ORDER: [&str; 18] = [
-    "Tokens",
-    "User registration",
-    "User profile",
-    "User settings",
-    "User devices",
-    "User push",
-    "User conversations",
-    "User administration",
-    "Friends",
-    "Group lifecycle",
-    "Group settings",
-    "Group members",
-    "Group invitations and applications",
-    "Group moderation",
-    "Group announcements",
-    "Group files",
-    "Group QR codes",
-    "System",
-];
-
-/// The user document's APIs (chapter 1) and the token interface.
-pub type UserApis = (
-    token::TokenApi,
-    user_register::UserRegisterApi,
-    user_profile::UserProfileApi,
-    user_settings::UserSettingsApi,
-    user_devices::UserDevicesApi,
-    user_admin::UserAdminApi,
-    user_push::UserPushApi,
-    user_conversations::UserConversationsApi,
-);
-
-/// The group document's APIs (chapter 4).
-pub type GroupApis = (
-    group_info::GroupInfoApi,
-    group_settings::GroupSettingsApi,
-    group_admins::GroupAdminsApi,
-    group_moderation::GroupModerationApi,
-    group_announcements::GroupAnnouncementsApi,
-    group_files::GroupFilesApi,
-    group_members::GroupMembersApi,
-    group_invites::GroupInvitesApi,
-    group_qrcode::GroupQrcodeApi,
-);
-
-/// Every API of the server, with the identity headers documented on each operation and the
-/// spec conventions (operationIds, nullable references) of `spec`.
-/// (A tuple holds at most 16 APIs: areas are grouped in nested tuples.)
-pub type Apis = spec::SpecConventions<(system::SystemApi, UserApis, GroupApis, roster::RosterApi)>;
-
-pub fn apis(state: &State) -> Apis {
-    let s = || state.clone();
-    spec::SpecConventions((
-        system::SystemApi(s()),
-        (
-            token::TokenApi(s()),
-            user_register::UserRegisterApi(s()),
-            user_profile::UserProfileApi(s()),
-            user_settings::UserSettingsApi(s()),
-            user_devices::UserDevicesApi(s()),
-            user_admin::UserAdminApi(s()),
-            user_push::UserPushApi(s()),
-            user_conversations::UserConversationsApi(s()),
-        ),
-        (
-            group_info::GroupInfoApi(s()),
-            group_settings::GroupSettingsApi(s()),
-            group_admins::GroupAdminsApi(s()),
-            group_moderation::GroupModerationApi(s()),
-            group_announcements::GroupAnnouncementsApi(s()),
-            group_files::GroupFilesApi(s()),
-            group_members::GroupMembersApi(s()),
-            group_invites::GroupInvitesApi(s()),
-            group_qrcode::GroupQrcodeApi(s()),
-        ),
-        roster::RosterApi(s()),
-    ))
-}
+capabilities!(users, roster, groups, system);
 
 fn description() -> String {
     String::from(
@@ -201,9 +77,9 @@ pub fn service(state: &State) -> OpenApiService<Apis, ()> {
 }
 
 /// The spec as committed under openapi/ and served (server-independent): poem-openapi's
-/// document after the JSON pass of `spec::finish`.
+/// document after the JSON pass of `kit::spec::finish`.
 fn spec_value(service: &OpenApiService<Apis, ()>) -> serde_json::Value {
-    spec::finish(&service.spec(), &TAG_ORDER)
+    kit::spec::finish(&service.spec(), &tag_order())
 }
 
 pub fn spec_json(state: &State) -> String {
@@ -239,7 +115,7 @@ pub fn app(state: State) -> impl Endpoint {
     let json = to_json(&spec);
     let yaml = serde_yaml::to_string(&spec).expect("a JSON value is YAML");
     let ui = swagger_html(&service, &json);
-    let allowed = fallback::Allowed::of::<Apis>();
+    let allowed = kit::fallback::Allowed::of::<Apis>();
     let body_timeout = state.settings.body_timeout;
     Route::new()
         .nest("/", service)
@@ -260,10 +136,10 @@ pub fn app(state: State) -> impl Endpoint {
             Route::new().at("/", get(make_sync(move |_| Html(ui.clone())))),
         )
         .around(redirect_root)
-        .around(move |next, req| fallback::fallbacks(next, req, allowed.clone()))
+        .around(move |next, req| kit::fallback::fallbacks(next, req, allowed.clone()))
         .with(AddData::new(state))
         .with(CatchPanic::new().with_handler(panic_reply))
-        .around(move |next, req| request_body::guard(next, req, body_timeout))
+        .around(move |next, req| kit::request_body::guard(next, req, body_timeout))
         .around(crate::logging::request_log)
         .into_endpoint()
 }
@@ -283,7 +159,7 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 fn panic_reply(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("request handler panicked");
     let err = crate::error::ApiError::Internal("panic".into());
-    envelope::envelope(
+    kit::envelope::envelope(
         poem::http::StatusCode::INTERNAL_SERVER_ERROR,
         err.code(),
         err.to_string(),

@@ -1,9 +1,9 @@
 //! Liveness and readiness probes.
-use poem_openapi::{Object, OpenApi};
+use poem::http::Method;
+use poem_openapi::{Object, OpenApi, Tags};
 use sea_orm::ConnectionTrait;
 
-use super::ApiTags;
-use super::envelope::R;
+use crate::api::kit::envelope::R;
 use crate::error::ApiError;
 use crate::state::State;
 
@@ -15,7 +15,7 @@ pub struct Health {
     pub status: String,
 }
 
-#[OpenApi(tag = "ApiTags::System")]
+#[OpenApi(tag = "Tag::System")]
 impl SystemApi {
     /// Process is up
     ///
@@ -41,4 +41,28 @@ impl SystemApi {
             .map_err(ApiError::from)
             .into()
     }
+}
+
+/// The areas of this capability, in the order Swagger UI shows them ([`TAGS`]).
+#[derive(Tags)]
+pub enum Tag {
+    /// Probes of the server itself (no app_id, no token)
+    System,
+}
+
+/// The names of [`Tag`], in its order.
+pub const TAGS: &[&str] = &["System"];
+
+/// The operations' verb names (`operationId`): path, method (`None`: every method of one
+/// handler), name.
+pub const OPERATION_NAMES: &[(&str, Option<Method>, &str)] = &[
+    ("/health", None, "getHealth"),
+    ("/ready", None, "getReadiness"),
+];
+
+/// The endpoint structs of this capability (mounted by `api::capabilities!`).
+pub type Apis = SystemApi;
+
+pub fn apis(state: &State) -> Apis {
+    SystemApi(state.clone())
 }

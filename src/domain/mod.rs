@@ -1,28 +1,14 @@
-//! The rules of imserver. Handlers parse and map; everything that decides lives here.
-pub mod apps;
-pub mod auth;
-pub mod conversations;
-pub mod devices;
-pub mod group_admins;
-pub mod group_announcements;
-pub mod group_blacklist;
-pub mod group_files;
-pub mod group_invites;
-pub mod group_members;
-pub mod group_mutes;
-pub mod group_qrcode;
-pub mod group_roles;
+//! The rules of imserver. Handlers parse and map; everything that decides lives here, one
+//! folder per capability. Dependencies go one way, never in a circle:
+//!
+//! `common` (no capability) <- `identity` <- `users` <- `roster`, `groups` <- `accounts`.
+//!
+//! A capability's `mod.rs` says what it is and which of its modules api/ calls; what only its
+//! own modules use stays `pub(super)` / `pub(crate)` inside it.
+
+pub mod accounts;
+pub mod common;
 pub mod groups;
-pub mod id_lists;
 pub mod identity;
-pub mod paging;
-pub mod presence;
-pub mod push;
 pub mod roster;
-pub mod roster_apply;
-pub mod roster_blacklist;
-pub mod sessions;
-pub mod text;
-pub mod tx;
-pub mod user_settings;
 pub mod users;

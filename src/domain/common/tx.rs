@@ -1,0 +1,305 @@
+//! How every write reaches the database: one transaction per request, retried in this one place
+//! when the database resolves a race by aborting it, and one lock order shared by every
+//! operation, which keeps such aborts rare.
+//!
+//! **Lock order.** A change that touches several rows locks them in this order, and never the
+//! other way round: **groups by id, then memberships, then users.**
+//! - Groups: `group_roles::load_group` (one group, `Need::Live`) or [`lock_groups`] (several,
+//!   ascending id) take `FOR UPDATE`. Every change of a group's members holds its group's lock,
+//!   so membership rows need no lock of their own: the group lock guards them and `count`.
+//! - Users last: [`lock_users`] takes `FOR SHARE` on the users that a change makes members or
+//!   owners (create, invite, invitation and application handling, apply, QR codes, transfer);
+//!   user deletion and logins take `FOR UPDATE` on the user row after any group locks.
+//!
+//! On SQLite the lock clauses are left out: its writers are serialised by the database.
+//!
+//! **Retries.** [`transaction!`] runs a transaction body and commits it. When the database aborts the
+//! attempt — a deadlock (40P01) or serialisation failure (40001) on PostgreSQL, a busy or locked
+//! database on SQLite, or [`ApiError::Contended`] raised by the body itself — the whole body runs
+//! again on a fresh transaction, at most [`MAX_ATTEMPTS`] times with a growing random pause. A
+//! body therefore reads everything it decides on inside its transaction, and does its slow
+//! work (password hashing) before `write`.
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use rand::Rng;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, RuntimeErr, TransactionTrait,
+};
+
+use crate::cache::identity::Change;
+use crate::domain::common::id_lists::among;
+use crate::entity::{group, user};
+use crate::error::{ApiError, ApiResult};
+use crate::events::Recorder;
+use crate::state::AppState;
+
+/// How many times one request's transaction runs at most before its error is answered.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// `transaction!(state, |txn| { body })`: run `body` (an async block over `txn: &DatabaseTransaction`
+/// that answers an `ApiResult`) in a transaction and commit it; run it again on a fresh
+/// transaction when the database aborted the attempt for a race (see the module docs). An `Err`
+/// from the body (`?` or `return Err(..)`) rolls back and is answered. The body may run more
+/// than once: it must not move what it captures (clone instead).
+///
+/// The body records its domain events with `events::record` and the cached state it changes with
+/// `events::evict`; the seam (`crate::events`) hands them to the in-transaction handlers before
+/// COMMIT and to the after-commit subscribers once it committed. An attempt that is rolled back
+/// or retried keeps none of them.
+///
+/// `transaction!(state, evicts &change, |txn| { body })`: the same, with `change` evicted by
+/// every attempt (see cache::identity).
+///
+/// A body that must record something and still answer an error (e.g. close an application
+/// whose applicant is gone, and answer 10000) returns `Ok(Err(e))`: committed, then answered.
+///
+/// (A macro rather than a function taking an async closure: the future of a closure called
+/// with a higher-ranked `&DatabaseTransaction` cannot be proven `Send`, which poem needs.)
+macro_rules! transaction {
+    ($state:expr, |$txn:ident| $body:block) => {
+        $crate::domain::common::tx::transaction!(@run $state, None, |$txn| $body)
+    };
+    ($state:expr, evicts $change:expr, |$txn:ident| $body:block) => {
+        $crate::domain::common::tx::transaction!(@run $state, Some($change), |$txn| $body)
+    };
+    (@run $state:expr, $change:expr, |$txn:ident| $body:block) => {{
+        let state: &$crate::state::AppState = $state;
+        let recorder = $crate::events::Recorder::new($change);
+        let mut attempt = 1u32;
+        let answer = loop {
+            let result = match $crate::domain::common::tx::begin(state).await {
+                Ok(txn) => {
+                    let outcome = {
+                        let $txn = &txn;
+                        let body = $crate::domain::common::tx::typed(async $body);
+                        recorder.collect(state.now_ms(), body).await
+                    };
+                    $crate::domain::common::tx::finish(txn, state, &recorder, outcome).await
+                }
+                Err(e) => Err(e),
+            };
+            match $crate::domain::common::tx::again(result, &mut attempt).await {
+                ::std::ops::ControlFlow::Break(answer) => break answer,
+                ::std::ops::ControlFlow::Continue(()) => {}
+            }
+        };
+        recorder.finish(&state.seam);
+        answer
+    }};
+}
+pub(crate) use transaction;
+
+/// Pins the answer type of a transaction body (so `?` inside it knows its error type).
+pub fn typed<T, F: std::future::Future<Output = ApiResult<T>>>(body: F) -> F {
+    body
+}
+
+/// A new transaction of `transaction!`.
+pub async fn begin(state: &AppState) -> ApiResult<DatabaseTransaction> {
+    Ok(state.db.begin().await?)
+}
+
+/// After a body that succeeded: the in-transaction handlers of the seam, then COMMIT. After one
+/// that failed: roll back.
+pub async fn finish<T>(
+    txn: DatabaseTransaction,
+    state: &AppState,
+    recorder: &Recorder,
+    outcome: ApiResult<T>,
+) -> ApiResult<T> {
+    let value = match outcome {
+        Ok(value) => value,
+        Err(e) => {
+            // a failed rollback (a dropped connection) is rolled back by the database
+            let _ = txn.rollback().await;
+            return Err(e);
+        }
+    };
+    if let Err(e) = state.seam.before_commit(&txn, &recorder.batch()).await {
+        let _ = txn.rollback().await;
+        return Err(e.into());
+    }
+    recorder.commit_sent();
+    txn.commit().await?;
+    recorder.committed();
+    Ok(value)
+}
+
+/// Whether `transaction!` runs its body again after `result`: after a transient error, while
+/// attempts remain, once a random pause has passed.
+pub async fn again<T>(
+    result: ApiResult<T>,
+    attempt: &mut u32,
+) -> std::ops::ControlFlow<ApiResult<T>> {
+    match result {
+        Err(e) if is_transient(&e) && *attempt < MAX_ATTEMPTS => {
+            tracing::debug!(attempt = *attempt, error = %describe(&e), "transaction aborted by a race; retrying");
+            tokio::time::sleep(backoff(*attempt)).await;
+            *attempt += 1;
+            std::ops::ControlFlow::Continue(())
+        }
+        Err(e) if is_transient(&e) => {
+            tracing::warn!(attempts = *attempt, error = %describe(&e), "transaction still aborted after every retry");
+            std::ops::ControlFlow::Break(Err(e))
+        }
+        other => std::ops::ControlFlow::Break(other),
+    }
+}
+
+/// A random pause before attempt `attempt + 1`: up to 2, 4, 8 ... ms, at most 100 ms.
+fn backoff(attempt: u32) -> Duration {
+    let cap_ms = (1u64 << attempt.min(16)).saturating_mul(2).min(100);
+    Duration::from_micros(rand::rng().random_range(500..=cap_ms * 1000))
+}
+
+fn describe(e: &ApiError) -> String {
+    match e {
+        ApiError::Database(db) => db.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// True for the errors that a new attempt of the same transaction can resolve.
+pub fn is_transient(e: &ApiError) -> bool {
+    match e {
+        ApiError::Contended(_) => true,
+        ApiError::Database(db) => {
+            db_code(db).is_some_and(|code| TRANSIENT_CODES.contains(&code.as_str()))
+        }
+        _ => false,
+    }
+}
+
+/// PostgreSQL: serialization_failure, deadlock_detected. SQLite (extended result codes):
+/// SQLITE_BUSY, SQLITE_LOCKED and their variants (recovery, snapshot, shared cache).
+const TRANSIENT_CODES: &[&str] = &["40001", "40P01", "5", "6", "261", "262", "517"];
+
+/// The database's own error code (SQLSTATE on PostgreSQL, the result code on SQLite).
+fn db_code(e: &DbErr) -> Option<String> {
+    match e {
+        DbErr::Exec(RuntimeErr::SqlxError(err))
+        | DbErr::Query(RuntimeErr::SqlxError(err))
+        | DbErr::Conn(RuntimeErr::SqlxError(err)) => err
+            .as_database_error()
+            .and_then(|d| d.code())
+            .map(|c| c.into_owned()),
+        _ => None,
+    }
+}
+
+/// Lock the groups `ids` (`FOR UPDATE`, ascending id, the first step of the lock order) until the
+/// transaction ends; answers the ids that exist. A change of one group uses
+/// `group_roles::load_group` instead.
+pub async fn lock_groups<C: ConnectionTrait>(db: &C, ids: &[i64]) -> ApiResult<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    crate::events::evict(Change::Groups(ids.to_vec()));
+    Ok(group::Entity::find()
+        .select_only()
+        .column(group::Column::Id)
+        .filter(among(db, group::Column::Id, ids))
+        .order_by_asc(group::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<i64>()
+        .all(db)
+        .await?)
+}
+
+/// Which users a change may count on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Alive {
+    /// The user exists (a disabled user may still be added to a group by others).
+    Exists,
+    /// The user exists and is not disabled (it acts or answers for itself).
+    Enabled,
+}
+
+/// The users among `ids` that are users of the app (and enabled, with `Alive::Enabled`), locked
+/// `FOR SHARE` (ascending id, the last step of the lock order) until the transaction ends: a
+/// deletion of any of them waits for this transaction to end, and a deletion that committed
+/// first leaves them out. Every change that makes users members or owners asks this.
+pub async fn lock_users<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    ids: &[i64],
+    alive: Alive,
+) -> ApiResult<HashSet<i64>> {
+    Ok(users_among(db, app_id, ids, alive, false)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// The users among `ids` that are users of the app, locked `FOR UPDATE` (ascending id) until
+/// the transaction ends: for changes of the user rows themselves (status, profile batches).
+pub async fn lock_users_for_update<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    ids: &[i64],
+) -> ApiResult<HashSet<i64>> {
+    Ok(lock_user_statuses(db, app_id, ids)
+        .await?
+        .into_keys()
+        .collect())
+}
+
+/// [`lock_users_for_update`], answering each user's status (0 enabled, 1 disabled).
+pub async fn lock_user_statuses<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    ids: &[i64],
+) -> ApiResult<HashMap<i64, i32>> {
+    Ok(users_among(db, app_id, ids, Alive::Exists, true)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// "Which of these ids are users of this app", written once: one statement, rows locked in
+/// ascending id order.
+async fn users_among<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    ids: &[i64],
+    alive: Alive,
+    exclusive: bool,
+) -> ApiResult<Vec<(i64, i32)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::Status)
+        .filter(user::Column::AppId.eq(app_id))
+        .filter(among(db, user::Column::Id, ids))
+        .order_by_asc(user::Column::Id);
+    if alive == Alive::Enabled {
+        query = query.filter(user::Column::Status.eq(0));
+    }
+    query = if exclusive {
+        query.lock_exclusive()
+    } else {
+        query.lock_shared()
+    };
+    Ok(query.into_tuple::<(i64, i32)>().all(db).await?)
+}
+
+/// The user row of `user_id` in the app, locked `FOR UPDATE` until the transaction ends (user
+/// deletion, logins: after any group locks), or 10000.
+pub async fn lock_user_for_update<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    user_id: i64,
+) -> ApiResult<user::Model> {
+    user::Entity::find_by_id(user_id)
+        .filter(user::Column::AppId.eq(app_id))
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::UserNotFound(user_id.to_string()))
+}

@@ -1,0 +1,265 @@
+//! The catalogue of domain events: what the domain records, with the app, the actor and the
+//! targets. Serialised with a `type` tag in snake_case (`{"type": "member_kicked", ...}`), the
+//! shape later consumers (webhooks, live notices, the audit log) build on. Messages add theirs
+//! with the message store.
+use serde::{Deserialize, Serialize};
+
+/// One thing that happened in an app.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub app_id: String,
+    pub actor: Actor,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// Who caused an event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Actor {
+    /// A user with its own token.
+    User { user_id: i64 },
+    /// The app admin token, acting as a user (`as_user`), on a group (`on_group`) or app-wide.
+    Admin {
+        as_user: Option<i64>,
+        on_group: Option<i64>,
+    },
+    /// No caller: an open route (registration) or the server itself (`imserver app`).
+    Anonymous,
+}
+
+/// How a session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionEnd {
+    /// /user/kick (a device, or all).
+    Kicked,
+    /// /user/device/remove.
+    DeviceRemoved,
+    /// A new login on the same device_guid.
+    Replaced,
+    /// The password changed (the user's other sessions, or all of them).
+    PasswordChanged,
+    /// The user was disabled.
+    UserDisabled,
+    /// The user was deleted.
+    UserDeleted,
+}
+
+/// How users became members of a group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinedBy {
+    /// In the user_list of the group's creation.
+    Creation,
+    /// Invited, joining at once.
+    Invitation,
+    /// An application (taken at once, or approved).
+    Application,
+    /// A QR code.
+    QrCode,
+}
+
+/// What happened, with its targets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    // users
+    UserRegistered {
+        user_id: i64,
+    },
+    /// Profile, settings, push settings or pins of users changed (`what` names which: a route's
+    /// field, e.g. "nick_name", "settings", "push_tags").
+    UserUpdated {
+        user_ids: Vec<i64>,
+        what: String,
+    },
+    UserDisabled {
+        user_ids: Vec<i64>,
+    },
+    UserEnabled {
+        user_ids: Vec<i64>,
+    },
+    UserDeleted {
+        user_id: i64,
+    },
+    PasswordChanged {
+        user_id: i64,
+    },
+    SessionStarted {
+        user_id: i64,
+        device_sn: i64,
+    },
+    /// Sessions of a user ended: those of `device_sns`, or every one (`None`).
+    SessionEnded {
+        user_id: i64,
+        device_sns: Option<Vec<i64>>,
+        reason: SessionEnd,
+    },
+
+    // friends
+    FriendRequested {
+        user_id: i64,
+        target_id: i64,
+    },
+    /// Two users became friends (at once, or by an application answered).
+    FriendAdded {
+        user_id: i64,
+        friend_id: i64,
+    },
+    FriendRequestAccepted {
+        user_id: i64,
+        applicant_id: i64,
+    },
+    FriendRequestDeclined {
+        user_id: i64,
+        applicant_id: i64,
+    },
+    FriendRemoved {
+        user_id: i64,
+        friend_id: i64,
+    },
+    FriendBlocked {
+        user_id: i64,
+        blocked_id: i64,
+    },
+    FriendUnblocked {
+        user_id: i64,
+        blocked_id: i64,
+    },
+
+    // groups
+    GroupCreated {
+        group_id: i64,
+        owner_id: i64,
+    },
+    /// name, avatar, description or ext (`what`).
+    GroupInfoUpdated {
+        group_id: i64,
+        what: String,
+    },
+    /// A group switch (`what`: "member_invite", "apply_approval", ...).
+    GroupSettingsChanged {
+        group_id: i64,
+        what: String,
+    },
+    GroupDestroyed {
+        group_id: i64,
+    },
+    /// A member's own settings in a group (`what`: "display_name", "msg_mute_mode", ...).
+    MemberSettingsChanged {
+        group_id: i64,
+        user_id: i64,
+        what: String,
+    },
+    /// Pending invitations sent (the invitees that join at once are `MembersJoined`).
+    MembersInvited {
+        group_id: i64,
+        inviter_id: i64,
+        user_ids: Vec<i64>,
+    },
+    MemberApplied {
+        group_id: i64,
+        user_id: i64,
+    },
+    ApplicationAccepted {
+        group_id: i64,
+        user_id: i64,
+    },
+    ApplicationDeclined {
+        group_id: i64,
+        user_id: i64,
+    },
+    InvitationAccepted {
+        group_id: i64,
+        user_id: i64,
+        inviter_id: i64,
+    },
+    InvitationDeclined {
+        group_id: i64,
+        user_id: i64,
+        inviter_id: Option<i64>,
+    },
+    MembersJoined {
+        group_id: i64,
+        user_ids: Vec<i64>,
+        by: JoinedBy,
+    },
+    MemberLeft {
+        group_id: i64,
+        user_id: i64,
+    },
+    MembersKicked {
+        group_id: i64,
+        user_ids: Vec<i64>,
+    },
+    /// Muted until `until_ms`.
+    MembersMuted {
+        group_id: i64,
+        user_ids: Vec<i64>,
+        until_ms: i64,
+    },
+    MembersUnmuted {
+        group_id: i64,
+        user_ids: Vec<i64>,
+    },
+    MembersBlocked {
+        group_id: i64,
+        user_ids: Vec<i64>,
+    },
+    MembersUnblocked {
+        group_id: i64,
+        user_ids: Vec<i64>,
+    },
+    AdminsGranted {
+        group_id: i64,
+        user_ids: Vec<i64>,
+    },
+    AdminsRevoked {
+        group_id: i64,
+        user_ids: Vec<i64>,
+    },
+    OwnerAssigned {
+        group_id: i64,
+        from_id: i64,
+        to_id: i64,
+    },
+    /// Only admins speak until `until_s` (seconds; -1 until lifted).
+    GroupBanSet {
+        group_id: i64,
+        until_s: i64,
+    },
+    GroupBanLifted {
+        group_id: i64,
+    },
+    AnnouncementPublished {
+        group_id: i64,
+        announcement_id: i64,
+    },
+    AnnouncementDeleted {
+        group_id: i64,
+        announcement_id: i64,
+    },
+    FileUploaded {
+        group_id: i64,
+        file_id: i64,
+    },
+    FileRenamed {
+        group_id: i64,
+        file_id: i64,
+    },
+    FilesDeleted {
+        group_id: i64,
+        file_ids: Vec<i64>,
+    },
+}
+
+impl EventKind {
+    /// The `type` tag of the event, as serialised.
+    pub fn name(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
