@@ -125,6 +125,15 @@ pub fn record(event: Event) {
     );
 }
 
+/// [`record`] an event of `app_id` caused by `actor`.
+pub fn record_for(app_id: &str, actor: Actor, kind: EventKind) {
+    record(Event {
+        app_id: app_id.to_owned(),
+        actor,
+        kind,
+    });
+}
+
 /// Record that the running transaction body changes cached state `change` (e.g. a group
 /// locked for a change). Outside a transaction body it does nothing.
 pub fn evict(change: Change) {

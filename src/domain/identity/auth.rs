@@ -9,6 +9,7 @@ use crate::cache::identity::{Fill, Session};
 use crate::crypto::{ct_eq, sha256_hex};
 use crate::entity::{admin_token, device, user};
 use crate::error::{ApiError, ApiResult};
+use crate::events::{self, Actor, Event, EventKind};
 use crate::state::AppState;
 
 pub const ADMIN_TOKEN_PREFIX: &str = "adm_";
@@ -47,6 +48,26 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Who this caller is in the events it causes.
+    pub fn actor(&self) -> Actor {
+        match self.kind {
+            TokenKind::User { user_id, .. } => Actor::User { user_id },
+            TokenKind::Admin => Actor::Admin {
+                as_user: self.as_user,
+                on_group: self.as_group,
+            },
+        }
+    }
+
+    /// Record `kind` as caused by this caller, in the running transaction (see crate::events).
+    pub fn record(&self, kind: EventKind) {
+        events::record(Event {
+            app_id: self.app_id.clone(),
+            actor: self.actor(),
+            kind,
+        });
+    }
+
     pub fn is_admin(&self) -> bool {
         self.kind == TokenKind::Admin
     }
