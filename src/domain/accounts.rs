@@ -6,6 +6,7 @@ use crate::domain::common::tx;
 use crate::domain::identity::auth::Caller;
 use crate::domain::users::accounts as users;
 use crate::error::{ApiError, ApiResult};
+use crate::events::{EventKind, SessionEnd};
 use crate::state::AppState;
 
 /// DELETE /user/delete: the acting user and everything of it (sessions, devices, settings,
@@ -33,6 +34,13 @@ pub async fn delete_user(
         }
         crate::domain::roster::items::remove_user(txn, account.id).await?;
         users::delete_rows(txn, account.id).await?;
+        let user_id = account.id;
+        caller.record(EventKind::SessionEnded {
+            user_id,
+            device_sns: None,
+            reason: SessionEnd::UserDeleted,
+        });
+        caller.record(EventKind::UserDeleted { user_id });
         Ok(true)
     })
 }

@@ -255,6 +255,14 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// One user's `what` changed.
+    pub fn user_updated(user_id: i64, what: &str) -> EventKind {
+        EventKind::UserUpdated {
+            user_ids: vec![user_id],
+            what: what.to_owned(),
+        }
+    }
+
     /// The `type` tag of the event, as serialised.
     pub fn name(&self) -> String {
         serde_json::to_value(self)

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use sea_orm::{DatabaseTransaction, DbErr};
 
 use crate::cache::identity::Change;
-pub use catalogue::{Actor, Event, EventKind};
+pub use catalogue::{Actor, Event, EventKind, JoinedBy, SessionEnd};
 
 /// What one attempt of a transaction recorded.
 #[derive(Clone, Debug, Default)]

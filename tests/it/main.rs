@@ -6,6 +6,7 @@ mod common;
 mod budgets;
 mod connections;
 mod error_table;
+mod events;
 mod foundation;
 mod group_content;
 mod group_invites;

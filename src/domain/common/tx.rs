@@ -303,3 +303,154 @@ pub async fn lock_user_for_update<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| ApiError::UserNotFound(user_id.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    //! The seam's promises at the transaction wrapper: events reach the after-commit
+    //! subscribers only from an attempt that committed; a rolled-back or retried attempt keeps
+    //! none; an in-transaction handler's failure rolls the change back.
+    use std::sync::{Arc, Mutex};
+
+    use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
+
+    use super::*;
+    use crate::config::Settings;
+    use crate::entity::server_meta;
+    use crate::events::{
+        Actor, AfterCommit, Batch, BeforeCommit, EventKind, HandlerFuture, record_for,
+    };
+    use crate::state::AppState;
+
+    #[derive(Default)]
+    struct Collect(Mutex<Vec<EventKind>>);
+
+    impl AfterCommit for Collect {
+        fn after_commit(&self, batch: &Batch) {
+            let kinds = batch.events.iter().map(|e| e.kind.clone());
+            self.0.lock().unwrap().extend(kinds);
+        }
+    }
+
+    /// An in-transaction handler that refuses every batch holding an event.
+    struct Refuse;
+
+    impl BeforeCommit for Refuse {
+        fn before_commit<'a>(
+            &'a self,
+            _txn: &'a DatabaseTransaction,
+            batch: &'a Batch,
+        ) -> HandlerFuture<'a> {
+            let refuse = !batch.events.is_empty();
+            Box::pin(async move {
+                if refuse {
+                    return Err(DbErr::Custom("refused by a handler".into()));
+                }
+                Ok(())
+            })
+        }
+    }
+
+    async fn state() -> (AppState, Arc<Collect>) {
+        let db = crate::boot::connect("sqlite::memory:", 1, None)
+            .await
+            .unwrap();
+        let clock = Arc::new(crate::clock::SystemClock);
+        let state = AppState::new(db, Settings::for_tests(), clock);
+        let seen = Arc::new(Collect::default());
+        state.seam.subscribe(seen.clone());
+        (state, seen)
+    }
+
+    fn registered(user_id: i64) -> EventKind {
+        EventKind::UserRegistered { user_id }
+    }
+
+    async fn insert_meta<C: ConnectionTrait>(db: &C, key: &str) -> ApiResult<()> {
+        let row = server_meta::ActiveModel {
+            key: sea_orm::Set(key.to_owned()),
+            value: sea_orm::Set("v".to_owned()),
+        };
+        server_meta::Entity::insert(row)
+            .exec_without_returning(db)
+            .await?;
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_committed_body_publishes_its_events_in_order() {
+        let (state, seen) = state().await;
+        let answer = transaction!(&state, |txn| {
+            record_for("app", Actor::Anonymous, registered(1));
+            insert_meta(txn, "k1").await?;
+            record_for("app", Actor::Anonymous, registered(2));
+            Ok(7)
+        });
+        assert_eq!(answer.unwrap(), 7);
+        assert_eq!(*seen.0.lock().unwrap(), vec![registered(1), registered(2)]);
+    }
+
+    #[tokio::test]
+    async fn a_rolled_back_body_publishes_nothing() {
+        let (state, seen) = state().await;
+        let answer: ApiResult<()> = transaction!(&state, |txn| {
+            record_for("app", Actor::Anonymous, registered(1));
+            insert_meta(txn, "k1").await?;
+            Err(ApiError::bad("refused after the write"))
+        });
+        assert!(answer.is_err());
+        assert!(seen.0.lock().unwrap().is_empty());
+        assert!(
+            server_meta::Entity::find_by_id("k1".to_owned())
+                .one(&state.db)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_retried_attempt_keeps_none_of_its_events() {
+        let (state, seen) = state().await;
+        let attempts = Mutex::new(0);
+        let answer = transaction!(&state, |txn| {
+            let attempt = {
+                let mut n = attempts.lock().unwrap();
+                *n += 1;
+                *n
+            };
+            record_for("app", Actor::Anonymous, registered(attempt));
+            insert_meta(txn, &format!("k{attempt}")).await?;
+            if attempt < 3 {
+                return Err(ApiError::Contended("a race, for the test"));
+            }
+            Ok(attempt)
+        });
+        assert_eq!(answer.unwrap(), 3);
+        assert_eq!(*seen.0.lock().unwrap(), vec![registered(3)]);
+        for (key, kept) in [("k1", false), ("k2", false), ("k3", true)] {
+            let row = server_meta::Entity::find_by_id(key.to_owned())
+                .one(&state.db)
+                .await
+                .unwrap();
+            assert_eq!(row.is_some(), kept, "{key}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failing_in_transaction_handler_rolls_the_change_back() {
+        let (state, seen) = state().await;
+        state.seam.handle_in_transaction(Arc::new(Refuse));
+        let answer: ApiResult<()> = transaction!(&state, |txn| {
+            record_for("app", Actor::Anonymous, registered(1));
+            insert_meta(txn, "k1").await?;
+            Ok(())
+        });
+        assert!(answer.is_err());
+        assert!(seen.0.lock().unwrap().is_empty());
+        let row = server_meta::Entity::find_by_id("k1".to_owned())
+            .one(&state.db)
+            .await
+            .unwrap();
+        assert!(row.is_none(), "the handler's failure rolled the write back");
+    }
+}

@@ -26,6 +26,7 @@ use crate::domain::roster::items::{
 };
 use crate::entity::{roster_application, user_setting};
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventKind;
 use crate::state::AppState;
 
 /// Longest application or decline reason, in characters.
@@ -117,6 +118,20 @@ async fn apply_all(
             .map(|(i, _)| i)
             .collect();
         let mut decided = decide(txn, &caller.app_id, me, &good, now).await?;
+        for item in &good {
+            let user_id = me;
+            match decided.get(&item.user_id) {
+                Some(Ok(Applied::Friends)) => caller.record(EventKind::FriendAdded {
+                    user_id,
+                    friend_id: item.user_id,
+                }),
+                Some(Ok(Applied::Pending)) => caller.record(EventKind::FriendRequested {
+                    user_id,
+                    target_id: item.user_id,
+                }),
+                _ => {}
+            }
+        }
         Ok(checked
             .iter()
             .map(|(item, format)| {
@@ -341,6 +356,14 @@ pub async fn accept(state: &AppState, caller: &Caller, applicant: i64) -> ApiRes
             return Ok(Err(ApiError::UserNotFound(applicant.to_string())));
         }
         befriend(txn, applicant, &[(me, application.alias)], now).await?;
+        caller.record(EventKind::FriendRequestAccepted {
+            user_id: me,
+            applicant_id: applicant,
+        });
+        caller.record(EventKind::FriendAdded {
+            user_id: applicant,
+            friend_id: me,
+        });
         Ok(Ok(true))
     })?
 }

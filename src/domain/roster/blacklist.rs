@@ -15,6 +15,7 @@ use crate::domain::identity::auth::Caller;
 use crate::domain::roster::items::lock_people;
 use crate::entity::roster_block;
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventKind;
 use crate::state::AppState;
 
 /// Most users one blacklist holds (10002 beyond): blocked_list answers them all at once.
@@ -122,6 +123,10 @@ pub async fn block(state: &AppState, caller: &Caller, target: i64) -> ApiResult<
             now,
         )
         .await?;
+        caller.record(EventKind::FriendBlocked {
+            user_id: me,
+            blocked_id: target,
+        });
         Ok(true)
     })
 }
@@ -130,12 +135,20 @@ pub async fn block(state: &AppState, caller: &Caller, target: i64) -> ApiResult<
 /// as well (the state asked for holds). One statement.
 pub async fn unblock(state: &AppState, caller: &Caller, target: i64) -> ApiResult<bool> {
     let me = caller.user_id()?;
-    roster_block::Entity::delete_many()
-        .filter(roster_block::Column::UserId.eq(me))
-        .filter(roster_block::Column::BlockedId.eq(target))
-        .exec(&state.db)
-        .await?;
-    Ok(true)
+    tx::transaction!(state, |txn| {
+        let done = roster_block::Entity::delete_many()
+            .filter(roster_block::Column::UserId.eq(me))
+            .filter(roster_block::Column::BlockedId.eq(target))
+            .exec(txn)
+            .await?;
+        if done.rows_affected > 0 {
+            caller.record(EventKind::FriendUnblocked {
+                user_id: me,
+                blocked_id: target,
+            });
+        }
+        Ok(true)
+    })
 }
 
 /// The acting user's blacklist (3.6), oldest entry first (one query).

@@ -22,6 +22,7 @@ use crate::domain::identity::auth::Caller;
 use crate::domain::roster::blacklist::blocked_by;
 use crate::entity::{roster_application, roster_block, roster_item, user, user_setting};
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventKind;
 use crate::state::AppState;
 
 /// `roster_items.state`: friends.
@@ -170,7 +171,7 @@ pub async fn delete(state: &AppState, caller: &Caller, friend: i64) -> ApiResult
         if gone.rows_affected == 0 {
             return Err(ApiError::NotFriend(friend));
         }
-        roster_item::Entity::update_many()
+        let ended = roster_item::Entity::update_many()
             .col_expr(roster_item::Column::State, Expr::value(DELETED))
             .col_expr(roster_item::Column::UpdatedAt, Expr::value(now))
             .filter(roster_item::Column::UserId.eq(friend))
@@ -178,6 +179,12 @@ pub async fn delete(state: &AppState, caller: &Caller, friend: i64) -> ApiResult
             .filter(roster_item::Column::State.eq(FRIEND))
             .exec(txn)
             .await?;
+        if ended.rows_affected > 0 {
+            caller.record(EventKind::FriendRemoved {
+                user_id: me,
+                friend_id: friend,
+            });
+        }
         Ok(true)
     })
 }

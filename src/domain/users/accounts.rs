@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use sea_orm::sea_query::{CaseStatement, Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IdenStatic,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use unicode_normalization::UnicodeNormalization;
@@ -20,6 +20,7 @@ use crate::domain::users::push::{MAX_ALIAS_LEN, MAX_PUSH_TOKEN_LEN};
 use crate::domain::users::sessions::{check_device_guid, end_sessions};
 use crate::entity::{app, device, user, user_push_tag, user_setting};
 use crate::error::{ApiError, ApiResult};
+use crate::events::{self, Actor, EventKind, SessionEnd};
 use crate::state::AppState;
 
 pub const USERNAME_MIN: u64 = 3;
@@ -123,6 +124,10 @@ pub async fn register(
             .insert(txn)
             .await
             .map_err(|e| map_duplicate(e, username))?;
+        let registered = EventKind::UserRegistered {
+            user_id: created.id,
+        };
+        events::record_for(app_id, Actor::Anonymous, registered);
         Ok(default_settings(created.id).insert(txn).await?)
     })
 }
@@ -171,6 +176,10 @@ pub async fn register_push(
             .insert(txn)
             .await
             .map_err(|e| map_duplicate(e, &username))?;
+        let registered = EventKind::UserRegistered {
+            user_id: created.id,
+        };
+        events::record_for(&app.app_id, Actor::Anonymous, registered);
         let mut settings = default_settings(created.id);
         settings.push_token = Set(req.push_token.clone());
         let settings = settings.insert(txn).await?;
@@ -289,7 +298,7 @@ pub async fn register_batch(
         .map(|(&i, h)| (items[i].username.as_str(), h, i))
         .collect();
     fresh.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let stored = insert_batch(state, &caller.app_id, &fresh).await?;
+    let stored = insert_batch(state, caller, &fresh).await?;
     for (name, _, i) in fresh {
         match stored.get(name) {
             Some(u) => {
@@ -348,9 +357,10 @@ async fn taken_names<C: ConnectionTrait>(
 /// by the unique key, and our rows are told apart by their (salted, unique) password hash.
 async fn insert_batch(
     state: &AppState,
-    app_id: &str,
+    caller: &Caller,
     fresh: &[(&str, &String, usize)],
 ) -> ApiResult<HashMap<String, user::Model>> {
+    let app_id = caller.app_id.as_str();
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
         let rows = fresh
@@ -377,6 +387,11 @@ async fn insert_batch(
             })
             .map(|u| (u.username.clone(), u))
             .collect();
+        let mut ids: Vec<i64> = stored.values().map(|u| u.id).collect();
+        ids.sort_unstable();
+        for user_id in ids {
+            caller.record(EventKind::UserRegistered { user_id });
+        }
         let settings: Vec<_> = stored.values().map(|u| default_settings(u.id)).collect();
         if !settings.is_empty() {
             user_setting::Entity::insert_many(settings)
@@ -459,6 +474,11 @@ async fn update_acting_user(
         if update.exec(txn).await?.rows_affected == 0 {
             return Err(ApiError::UserNotFound(user_id.to_string()));
         }
+        let what: Vec<&str> = set.iter().map(|(col, _)| col.as_str()).collect();
+        caller.record(EventKind::UserUpdated {
+            user_ids: vec![user_id],
+            what: what.join(","),
+        });
         Ok(true)
     })
 }
@@ -603,7 +623,7 @@ pub async fn change_password(
         TokenKind::User { user_id, device_sn } => Some((user_id, device_sn)),
         TokenKind::Admin => None,
     };
-    store_password(state, account.id, new_password, keep).await
+    store_password(state, caller, account.id, new_password, keep).await
 }
 
 /// POST /user/change_password_admin: the app admin sets the password of the user named by
@@ -616,11 +636,12 @@ pub async fn change_password_admin(
     caller.require_admin()?;
     check_password(&password)?;
     let account = acting_user(state, caller).await?;
-    store_password(state, account.id, password, None).await
+    store_password(state, caller, account.id, password, None).await
 }
 
 async fn store_password(
     state: &AppState,
+    caller: &Caller,
     user_id: i64,
     password: String,
     keep: Option<(i64, i32)>,
@@ -634,6 +655,12 @@ async fn store_password(
             .exec(txn)
             .await?;
         end_sessions(txn, vec![user_id], keep).await?;
+        caller.record(EventKind::PasswordChanged { user_id });
+        caller.record(EventKind::SessionEnded {
+            user_id,
+            device_sns: None,
+            reason: SessionEnd::PasswordChanged,
+        });
         Ok(true)
     })
 }
@@ -683,6 +710,20 @@ pub async fn set_status(
             .await?;
         if disabled {
             end_sessions(txn, ids.clone(), None).await?;
+            caller.record(EventKind::UserDisabled {
+                user_ids: ids.clone(),
+            });
+            for user_id in ids.iter().copied() {
+                caller.record(EventKind::SessionEnded {
+                    user_id,
+                    device_sns: None,
+                    reason: SessionEnd::UserDisabled,
+                });
+            }
+        } else {
+            caller.record(EventKind::UserEnabled {
+                user_ids: ids.clone(),
+            });
         }
         Ok(true)
     })
@@ -814,6 +855,12 @@ async fn write_profiles(
         }
     }
     update_profiles(txn, &caller.app_id, &good, now).await?;
+    if !good.is_empty() {
+        caller.record(EventKind::UserUpdated {
+            user_ids: good.iter().map(|(id, _)| *id).collect(),
+            what: "profile".into(),
+        });
+    }
     Ok(results)
 }
 

@@ -13,6 +13,7 @@ use crate::domain::common::tx;
 use crate::domain::identity::auth::Caller;
 use crate::entity::{conversation_pin, group, user};
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventKind;
 use crate::state::AppState;
 
 /// Most conversations a user may have pinned at once.
@@ -86,6 +87,7 @@ pub async fn pin(state: &AppState, caller: &Caller, conversation_id: i64) -> Api
             )
             .exec_without_returning(txn)
             .await?;
+        caller.record(EventKind::user_updated(user_id, "conversation_pins"));
         Ok(true)
     })
 }
@@ -95,11 +97,14 @@ pub async fn pin(state: &AppState, caller: &Caller, conversation_id: i64) -> Api
 pub async fn unpin(state: &AppState, caller: &Caller, conversation_id: i64) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
     tx::transaction!(state, |txn| {
-        conversation_pin::Entity::delete_many()
+        let done = conversation_pin::Entity::delete_many()
             .filter(conversation_pin::Column::UserId.eq(user_id))
             .filter(conversation_pin::Column::ConversationId.eq(conversation_id))
             .exec(txn)
             .await?;
+        if done.rows_affected > 0 {
+            caller.record(EventKind::user_updated(user_id, "conversation_pins"));
+        }
         Ok(true)
     })
 }

@@ -9,6 +9,7 @@ use crate::domain::identity::auth::Caller;
 use crate::domain::users::sessions::end_sessions;
 use crate::entity::device;
 use crate::error::{ApiError, ApiResult};
+use crate::events::{EventKind, SessionEnd};
 use crate::state::AppState;
 
 /// A session seen within this many milliseconds makes its user online.
@@ -43,6 +44,11 @@ pub async fn remove(state: &AppState, caller: &Caller, device_sn: i32) -> ApiRes
         if done.rows_affected == 0 {
             return Err(no_device(device_sn));
         }
+        caller.record(EventKind::SessionEnded {
+            user_id,
+            device_sns: Some(vec![i64::from(device_sn)]),
+            reason: SessionEnd::DeviceRemoved,
+        });
         Ok(true)
     })
 }
@@ -73,6 +79,11 @@ pub async fn kick(state: &AppState, caller: &Caller, device_sn: Option<i32>) -> 
                     .await?;
             }
         }
+        caller.record(EventKind::SessionEnded {
+            user_id,
+            device_sns: device_sn.map(|sn| vec![i64::from(sn)]),
+            reason: SessionEnd::Kicked,
+        });
         Ok(true)
     })
 }
@@ -85,7 +96,7 @@ pub async fn bind_token(
     device_token: String,
     notifier_name: String,
 ) -> ApiResult<bool> {
-    let user_id = caller.user_id()?;
+    caller.user_id()?;
     crate::domain::common::text::check_chars(
         "device_token",
         &device_token,
@@ -100,7 +111,7 @@ pub async fn bind_token(
     )?;
     set_push_binding(
         state,
-        user_id,
+        caller,
         device_sn,
         Some(device_token),
         Some(notifier_name),
@@ -110,28 +121,37 @@ pub async fn bind_token(
 
 /// Remove the push token of a device of the acting user.
 pub async fn unbind_token(state: &AppState, caller: &Caller, device_sn: i32) -> ApiResult<bool> {
-    let user_id = caller.user_id()?;
-    set_push_binding(state, user_id, device_sn, None, None).await
+    set_push_binding(state, caller, device_sn, None, None).await
 }
 
 async fn set_push_binding(
     state: &AppState,
-    user_id: i64,
+    caller: &Caller,
     device_sn: i32,
     device_token: Option<String>,
     notifier_name: Option<String>,
 ) -> ApiResult<bool> {
-    let done = device::Entity::update_many()
-        .col_expr(device::Column::DeviceToken, Expr::value(device_token))
-        .col_expr(device::Column::NotifierName, Expr::value(notifier_name))
-        .filter(device::Column::UserId.eq(user_id))
-        .filter(device::Column::DeviceSn.eq(device_sn))
-        .exec(&state.db)
-        .await?;
-    if done.rows_affected == 0 {
-        return Err(no_device(device_sn));
-    }
-    Ok(true)
+    let user_id = caller.user_id()?;
+    tx::transaction!(state, |txn| {
+        let done = device::Entity::update_many()
+            .col_expr(
+                device::Column::DeviceToken,
+                Expr::value(device_token.clone()),
+            )
+            .col_expr(
+                device::Column::NotifierName,
+                Expr::value(notifier_name.clone()),
+            )
+            .filter(device::Column::UserId.eq(user_id))
+            .filter(device::Column::DeviceSn.eq(device_sn))
+            .exec(txn)
+            .await?;
+        if done.rows_affected == 0 {
+            return Err(no_device(device_sn));
+        }
+        caller.record(EventKind::user_updated(user_id, "device_token"));
+        Ok(true)
+    })
 }
 
 /// Online: a live, unexpired session of the acting user was seen within ONLINE_WINDOW_MS (as

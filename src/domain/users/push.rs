@@ -10,6 +10,7 @@ use crate::domain::common::tx;
 use crate::domain::identity::auth::Caller;
 use crate::entity::{user, user_push_tag, user_setting};
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventKind;
 use crate::state::AppState;
 
 pub const MAX_ALIAS_LEN: usize = 128;
@@ -45,6 +46,7 @@ pub async fn bind_alias(
                 .exec(txn)
                 .await?;
         }
+        caller.record(EventKind::user_updated(user_id, "alias"));
         Ok(true)
     })
 }
@@ -57,15 +59,18 @@ pub async fn set_badge(state: &AppState, caller: &Caller, badge: i32) -> ApiResu
             "badge must be 0 or more, got {badge}"
         )));
     }
-    let done = user_setting::Entity::update_many()
-        .col_expr(user_setting::Column::Badge, Expr::value(badge))
-        .filter(user_setting::Column::UserId.eq(user_id))
-        .exec(&state.db)
-        .await?;
-    if done.rows_affected == 0 {
-        return Err(ApiError::UserNotFound(user_id.to_string()));
-    }
-    Ok(true)
+    tx::transaction!(state, |txn| {
+        let done = user_setting::Entity::update_many()
+            .col_expr(user_setting::Column::Badge, Expr::value(badge))
+            .filter(user_setting::Column::UserId.eq(user_id))
+            .exec(txn)
+            .await?;
+        if done.rows_affected == 0 {
+            return Err(ApiError::UserNotFound(user_id.to_string()));
+        }
+        caller.record(EventKind::user_updated(user_id, "badge"));
+        Ok(true)
+    })
 }
 
 /// The acting user's tags, sorted.
@@ -152,6 +157,7 @@ pub async fn add_tags(state: &AppState, caller: &Caller, tags: Vec<String>) -> A
                 )
                 .exec_without_returning(txn)
                 .await?;
+            caller.record(EventKind::user_updated(user_id, "push_tags"));
         }
         Ok(true)
     })
@@ -161,20 +167,30 @@ pub async fn add_tags(state: &AppState, caller: &Caller, tags: Vec<String>) -> A
 pub async fn remove_tags(state: &AppState, caller: &Caller, tags: Vec<String>) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
     let tags = check_tags(tags)?;
-    user_push_tag::Entity::delete_many()
-        .filter(user_push_tag::Column::UserId.eq(user_id))
-        .filter(user_push_tag::Column::Tag.is_in(tags))
-        .exec(&state.db)
-        .await?;
-    Ok(true)
+    tx::transaction!(state, |txn| {
+        let done = user_push_tag::Entity::delete_many()
+            .filter(user_push_tag::Column::UserId.eq(user_id))
+            .filter(user_push_tag::Column::Tag.is_in(tags.clone()))
+            .exec(txn)
+            .await?;
+        if done.rows_affected > 0 {
+            caller.record(EventKind::user_updated(user_id, "push_tags"));
+        }
+        Ok(true)
+    })
 }
 
 /// DELETE /user/push/tag/all: remove every tag of the acting user.
 pub async fn remove_all_tags(state: &AppState, caller: &Caller) -> ApiResult<bool> {
     let user_id = caller.user_id()?;
-    user_push_tag::Entity::delete_many()
-        .filter(user_push_tag::Column::UserId.eq(user_id))
-        .exec(&state.db)
-        .await?;
-    Ok(true)
+    tx::transaction!(state, |txn| {
+        let done = user_push_tag::Entity::delete_many()
+            .filter(user_push_tag::Column::UserId.eq(user_id))
+            .exec(txn)
+            .await?;
+        if done.rows_affected > 0 {
+            caller.record(EventKind::user_updated(user_id, "push_tags"));
+        }
+        Ok(true)
+    })
 }

@@ -12,6 +12,7 @@ use crate::domain::identity::auth::USER_TOKEN_PREFIX;
 use crate::domain::users::accounts::normal_name;
 use crate::entity::{device, user, user_setting};
 use crate::error::{ApiError, ApiResult};
+use crate::events::{self, Actor, EventKind, SessionEnd};
 use crate::state::AppState;
 
 /// Which account a login names.
@@ -207,6 +208,9 @@ async fn open_session(
     expire: i64,
 ) -> ApiResult<device::Model> {
     let now = state.now_ms();
+    let actor = Actor::User {
+        user_id: account.id,
+    };
     if let Some(guid) = device_guid {
         let existing = device::Entity::find()
             .filter(device::Column::UserId.eq(account.id))
@@ -214,6 +218,20 @@ async fn open_session(
             .one(txn)
             .await?;
         if let Some(existing) = existing {
+            let device_sn = i64::from(existing.device_sn);
+            if existing.token_hash.is_some() {
+                let replaced = EventKind::SessionEnded {
+                    user_id: account.id,
+                    device_sns: Some(vec![device_sn]),
+                    reason: SessionEnd::Replaced,
+                };
+                events::record_for(&account.app_id, actor.clone(), replaced);
+            }
+            let started = EventKind::SessionStarted {
+                user_id: account.id,
+                device_sn,
+            };
+            events::record_for(&account.app_id, actor, started);
             let mut active: device::ActiveModel = existing.into();
             active.token_hash = Set(Some(sha256_hex(token)));
             active.token_expires_at = Set(expire);
@@ -224,6 +242,11 @@ async fn open_session(
         }
     }
     let device_sn = next_device_sn(txn, account.id).await?;
+    let started = EventKind::SessionStarted {
+        user_id: account.id,
+        device_sn: i64::from(device_sn),
+    };
+    events::record_for(&account.app_id, actor, started);
     Ok(device::ActiveModel {
         app_id: Set(account.app_id.clone()),
         user_id: Set(account.id),

@@ -1,11 +1,13 @@
 //! A user's settings: reading them, changing some of them (PUT /user/settings and the
 //! single-value routes such as /user/authmode or /user/push/limit).
 use sea_orm::sea_query::{Expr, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, IdenStatic, QueryFilter};
 
+use crate::domain::common::tx;
 use crate::domain::identity::auth::Caller;
 use crate::entity::user_setting;
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventKind;
 use crate::state::AppState;
 
 pub const MAX_AUTH_TEXT_LEN: usize = 256;
@@ -143,14 +145,19 @@ pub async fn update_settings(
         get_settings(state, caller).await?;
         return Ok(true);
     }
-    let mut update = user_setting::Entity::update_many().filter(filter);
-    for (col, expr) in set {
-        update = update.col_expr(col, expr);
-    }
-    if update.exec(&state.db).await?.rows_affected == 0 {
-        return Err(ApiError::UserNotFound(user_id.to_string()));
-    }
-    Ok(true)
+    let what: Vec<&str> = set.iter().map(|(col, _)| col.as_str()).collect();
+    let what = what.join(",");
+    tx::transaction!(state, |txn| {
+        let mut update = user_setting::Entity::update_many().filter(filter.clone());
+        for (col, expr) in &set {
+            update = update.col_expr(*col, expr.clone());
+        }
+        if update.exec(txn).await?.rows_affected == 0 {
+            return Err(ApiError::UserNotFound(user_id.to_string()));
+        }
+        caller.record(EventKind::user_updated(user_id, &what));
+        Ok(true)
+    })
 }
 
 /// The single-value routes: change one setting of the acting user.

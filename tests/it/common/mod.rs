@@ -431,3 +431,35 @@ impl Answer {
         m
     }
 }
+
+/// The domain events a test app committed, as an after-commit subscriber of its seam sees them
+/// ([`TestApp::events`]).
+#[derive(Default)]
+pub struct Events(Mutex<Vec<imserver::events::Event>>);
+
+impl imserver::events::AfterCommit for Events {
+    fn after_commit(&self, batch: &imserver::events::Batch) {
+        self.0.lock().unwrap().extend(batch.events.iter().cloned());
+    }
+}
+
+impl Events {
+    /// The events committed since the last call, oldest first.
+    pub fn take(&self) -> Vec<imserver::events::Event> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+
+    /// The kinds of [`Events::take`].
+    pub fn kinds(&self) -> Vec<imserver::events::EventKind> {
+        self.take().into_iter().map(|e| e.kind).collect()
+    }
+}
+
+impl TestApp {
+    /// From now on, collect the events this app commits.
+    pub fn events(&self) -> Arc<Events> {
+        let events = Arc::new(Events::default());
+        self.state.seam.subscribe(events.clone());
+        events
+    }
+}
