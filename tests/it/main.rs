@@ -8,6 +8,7 @@ mod connections;
 mod error_table;
 mod foundation;
 mod group_content;
+mod group_events;
 mod group_invites;
 mod group_members;
 mod group_moderation;
