@@ -392,3 +392,152 @@ db_test!(
         assert!(!app.members_of(gid).await.contains(&carol));
     }
 );
+
+db_test!(
+    invitations_qr_codes_and_group_ban,
+    |app: TestApp| async move {
+        let (alice, ta) = app.user("alice").await;
+        let (bob, tb) = app.user("bob").await;
+        let (carol, tc) = app.user("carol").await;
+        let (dan, td) = app.user("dan").await;
+        let (erin, te) = app.user("erin").await;
+        confirm_invitations(&app, carol).await;
+        confirm_invitations(&app, dan).await;
+        let gid = app.new_group(&ta, &[bob]).await;
+        let events = Collect::on(&app);
+
+        app.post("/group/invite")
+            .token(&ta)
+            .json(json!({"group_id": gid, "user_list": [carol, dan]}))
+            .send()
+            .await
+            .ok();
+        assert_eq!(
+            events.take(),
+            by(
+                &app,
+                alice,
+                vec![EventKind::MembersInvited {
+                    group_id: gid,
+                    inviter_id: alice,
+                    user_ids: vec![carol, dan]
+                }]
+            )
+        );
+        // accepted: the invitee joins by invitation
+        app.put("/group/invite/handle")
+            .token(&tc)
+            .json(json!({"group_id": gid, "user_id": alice, "approval": true}))
+            .send()
+            .await
+            .ok();
+        assert_eq!(
+            events.take(),
+            by(
+                &app,
+                carol,
+                vec![
+                    EventKind::InvitationAccepted {
+                        group_id: gid,
+                        user_id: carol,
+                        inviter_id: alice
+                    },
+                    EventKind::MembersJoined {
+                        group_id: gid,
+                        user_ids: vec![carol],
+                        by: JoinedBy::Invitation
+                    },
+                ]
+            )
+        );
+        // declined, naming the invitee itself: every invitation of the group
+        app.put("/group/invite/handle")
+            .token(&td)
+            .json(json!({"group_id": gid, "user_id": dan, "approval": false}))
+            .send()
+            .await
+            .ok();
+        assert_eq!(
+            events.take(),
+            by(
+                &app,
+                dan,
+                vec![EventKind::InvitationDeclined {
+                    group_id: gid,
+                    user_id: dan,
+                    inviter_id: None
+                }]
+            )
+        );
+
+        // a QR code of a member: signing is a read, joining records the join
+        let r = app
+            .get("/group/qrcode/sign")
+            .token(&tb)
+            .query("group_id", gid)
+            .send()
+            .await;
+        let qr = r.ok()["qr_info"].as_str().unwrap().to_owned();
+        assert_eq!(events.take(), vec![]);
+        app.post("/group/qrcode/invite")
+            .token(&te)
+            .json(json!({"qr_info": qr}))
+            .send()
+            .await
+            .ok();
+        assert_eq!(
+            events.take(),
+            by(
+                &app,
+                erin,
+                vec![EventKind::MembersJoined {
+                    group_id: gid,
+                    user_ids: vec![erin],
+                    by: JoinedBy::QrCode
+                }]
+            )
+        );
+
+        // the group ban: lifting none records nothing; set, then lifted
+        app.post("/group/settings/unban_all")
+            .token(&ta)
+            .json(json!({"group_id": gid}))
+            .send()
+            .await
+            .ok();
+        assert_eq!(events.take(), vec![]);
+        let until_s = app.state.now_ms() / 1000 + 5 * 60;
+        app.post("/group/settings/ban_all")
+            .token(&tb)
+            .json(json!({"group_id": gid, "duration": 5}))
+            .send()
+            .await
+            .err(20012);
+        app.post("/group/settings/ban_all")
+            .token(&ta)
+            .json(json!({"group_id": gid, "duration": 5}))
+            .send()
+            .await
+            .ok();
+        app.post("/group/settings/unban_all")
+            .token(&ta)
+            .json(json!({"group_id": gid}))
+            .send()
+            .await
+            .ok();
+        assert_eq!(
+            events.take(),
+            by(
+                &app,
+                alice,
+                vec![
+                    EventKind::GroupBanSet {
+                        group_id: gid,
+                        until_s
+                    },
+                    EventKind::GroupBanLifted { group_id: gid },
+                ]
+            )
+        );
+    }
+);
