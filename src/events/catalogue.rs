@@ -175,6 +175,8 @@ pub enum EventKind {
         user_id: i64,
         inviter_id: i64,
     },
+    /// `inviter_id` None: every pending invitation of the user to the group (invite/handle
+    /// naming the invitee itself).
     InvitationDeclined {
         group_id: i64,
         user_id: i64,
@@ -203,6 +205,9 @@ pub enum EventKind {
         group_id: i64,
         user_ids: Vec<i64>,
     },
+    /// Users put on the group's blacklist (members and non-members). A blocked member also
+    /// leaves the group and the users' pending invitations and applications close: this event
+    /// is enough, no `MembersKicked` or `MemberLeft` is recorded for them.
     MembersBlocked {
         group_id: i64,
         user_ids: Vec<i64>,
@@ -219,6 +224,8 @@ pub enum EventKind {
         group_id: i64,
         user_ids: Vec<i64>,
     },
+    /// The group was handed to `to_id`; `from_id` stays as a plain member. A running mute of
+    /// the new owner ends with it (a `MembersUnmuted` follows).
     OwnerAssigned {
         group_id: i64,
         from_id: i64,
@@ -251,6 +258,13 @@ pub enum EventKind {
     FilesDeleted {
         group_id: i64,
         file_ids: Vec<i64>,
+    },
+    /// Pending invitations or applications of `user_id` to the group were closed unanswered, as
+    /// an invite/handle or apply/handle found them unusable: the user was disabled or deleted
+    /// meanwhile (10000), or none of the inviters may still invite (20015).
+    PendingVoided {
+        group_id: i64,
+        user_id: i64,
     },
 }
 

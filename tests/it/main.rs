@@ -9,6 +9,7 @@ mod error_table;
 mod events;
 mod foundation;
 mod group_content;
+mod group_events;
 mod group_invites;
 mod group_members;
 mod group_moderation;

@@ -11,6 +11,7 @@ use crate::domain::groups::roles::{Need, Role, acting_member, memberships, readi
 use crate::domain::identity::auth::Caller;
 use crate::entity::group_member;
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventKind;
 use crate::state::AppState;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -70,9 +71,19 @@ async fn change_roles(
             group_member::Entity::update_many()
                 .col_expr(group_member::Column::Role, Expr::value(role.db()))
                 .filter(group_member::Column::GroupId.eq(group_id))
-                .filter(group_member::Column::UserId.is_in(changed))
+                .filter(group_member::Column::UserId.is_in(changed.clone()))
                 .exec(txn)
                 .await?;
+            caller.record(match change {
+                Change::Promote => EventKind::AdminsGranted {
+                    group_id,
+                    user_ids: changed,
+                },
+                Change::Demote => EventKind::AdminsRevoked {
+                    group_id,
+                    user_ids: changed,
+                },
+            });
         }
         Ok(outcomes)
     })

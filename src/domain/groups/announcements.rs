@@ -7,6 +7,7 @@ use crate::domain::groups::roles::{Need, Role, acting_member, reading_member};
 use crate::domain::identity::auth::Caller;
 use crate::entity::group_announcement;
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventKind;
 use crate::state::AppState;
 
 pub const TITLE_MAX: usize = 128;
@@ -42,6 +43,10 @@ pub async fn publish(
         }
         .insert(txn)
         .await?;
+        caller.record(EventKind::AnnouncementPublished {
+            group_id,
+            announcement_id: row.id,
+        });
         Ok(row)
     })
 }
@@ -114,6 +119,10 @@ pub async fn delete(
         group_announcement::Entity::delete_by_id(row.id)
             .exec(txn)
             .await?;
+        caller.record(EventKind::AnnouncementDeleted {
+            group_id,
+            announcement_id: row.id,
+        });
         Ok(row)
     })
 }

@@ -15,6 +15,7 @@ use crate::domain::groups::roles::{Need, Role, acting_member, memberships, readi
 use crate::domain::identity::auth::Caller;
 use crate::entity::group_blacklist;
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventKind;
 use crate::state::AppState;
 
 /// The users of `user_ids` on the blacklist of a group, in one query. Flows that add members
@@ -105,6 +106,11 @@ pub async fn block(
                 now,
             )
             .await?;
+            // the members among them left: MembersBlocked says so (see the catalogue)
+            caller.record(EventKind::MembersBlocked {
+                group_id,
+                user_ids: blocked,
+            });
         }
         Ok(outcomes)
     })
@@ -137,9 +143,13 @@ pub async fn unblock(
         if !removed.is_empty() {
             group_blacklist::Entity::delete_many()
                 .filter(group_blacklist::Column::GroupId.eq(group_id))
-                .filter(group_blacklist::Column::UserId.is_in(removed))
+                .filter(group_blacklist::Column::UserId.is_in(removed.clone()))
                 .exec(txn)
                 .await?;
+            caller.record(EventKind::MembersUnblocked {
+                group_id,
+                user_ids: removed,
+            });
         }
         Ok(outcomes)
     })

@@ -10,6 +10,7 @@ use crate::domain::groups::roles::{Acting, Need, Role, acting_member, reading_me
 use crate::domain::identity::auth::Caller;
 use crate::entity::group_file;
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventKind;
 use crate::state::AppState;
 
 pub const NAME_MAX: usize = 255;
@@ -91,6 +92,10 @@ pub async fn upload(
         }
         .insert(txn)
         .await?;
+        caller.record(EventKind::FileUploaded {
+            group_id,
+            file_id: row.id,
+        });
         Ok(row)
     })
 }
@@ -151,10 +156,15 @@ pub async fn rename(
         if !may_change(&acting, &file) {
             return Err(ApiError::FileNoPermission(file_id));
         }
+        // the event only when the name changes
+        let renamed = file.name != name;
         let mut f: group_file::ActiveModel = file.into();
         f.name = Set(name.clone());
         f.updated_at = Set(state.now_ms());
         f.update(txn).await?;
+        if renamed {
+            caller.record(EventKind::FileRenamed { group_id, file_id });
+        }
         Ok(true)
     })
 }
@@ -217,9 +227,13 @@ pub async fn delete(
         if !gone.is_empty() {
             group_file::Entity::delete_many()
                 .filter(group_file::Column::GroupId.eq(group_id))
-                .filter(group_file::Column::Id.is_in(gone))
+                .filter(group_file::Column::Id.is_in(gone.clone()))
                 .exec(txn)
                 .await?;
+            caller.record(EventKind::FilesDeleted {
+                group_id,
+                file_ids: gone,
+            });
         }
         Ok(outcomes)
     })

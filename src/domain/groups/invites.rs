@@ -19,6 +19,8 @@ use crate::domain::groups::roles::{Acting, Need, Role, acting_member, load_group
 use crate::domain::identity::auth::Caller;
 use crate::entity::{group, group_application, group_invitation, group_member, user_setting};
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventKind;
+use crate::events::catalogue::JoinedBy;
 use crate::state::AppState;
 
 pub use crate::domain::common::pending::{AGREED, PENDING, PENDING_TTL_MS, REASON_MAX, REJECTED};
@@ -39,16 +41,16 @@ fn listed(status: impl ColumnTrait, expire: impl ColumnTrait, now: i64) -> Condi
 /// Close the pending invitations and applications of `user_ids` in a group (or, with `None`, in
 /// every group: the users are being deleted), as `status` (AGREED when they joined by whatever
 /// path, REJECTED when they were blacklisted or deleted), so that none stays pending for a user
-/// it no longer applies to. Two statements, whatever the count.
+/// it no longer applies to. Two statements, whatever the count; answers how many closed.
 pub async fn close_pending<C: ConnectionTrait>(
     db: &C,
     group_id: Option<i64>,
     user_ids: &[i64],
     status: i32,
     now: i64,
-) -> ApiResult<()> {
+) -> ApiResult<u64> {
     if user_ids.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let mut invitations = group_invitation::Entity::update_many()
         .col_expr(group_invitation::Column::Status, Expr::value(status))
@@ -64,9 +66,8 @@ pub async fn close_pending<C: ConnectionTrait>(
         invitations = invitations.filter(group_invitation::Column::GroupId.eq(g));
         applications = applications.filter(group_application::Column::GroupId.eq(g));
     }
-    invitations.exec(db).await?;
-    applications.exec(db).await?;
-    Ok(())
+    let closed = invitations.exec(db).await?.rows_affected;
+    Ok(closed + applications.exec(db).await?.rows_affected)
 }
 
 /// The `reason` of an invitee that confirms invitations: invited, not yet a member.
@@ -94,13 +95,14 @@ pub async fn invite(
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;
         acting.require(invite_rank(&acting.group))?;
-        invite_among(txn, &acting, &ids, &reason, now).await
+        invite_among(txn, caller, &acting, &ids, &reason, now).await
     })
 }
 
 /// The per-user decisions and writes of `invite`, in the caller's transaction.
 async fn invite_among(
     txn: &DatabaseTransaction,
+    caller: &Caller,
     acting: &Acting,
     ids: &[i64],
     reason: &Option<String>,
@@ -140,8 +142,23 @@ async fn invite_among(
         };
         outcomes.push(outcome);
     }
+    // the group is locked and `joining` holds no member: every one of them joins
     add_members(txn, &acting.group, &joining, now).await?;
     record_invitations(txn, group_id, inviter, &pending, reason, now).await?;
+    if !joining.is_empty() {
+        caller.record(EventKind::MembersJoined {
+            group_id,
+            user_ids: joining,
+            by: JoinedBy::Invitation,
+        });
+    }
+    if !pending.is_empty() {
+        caller.record(EventKind::MembersInvited {
+            group_id,
+            inviter_id: inviter,
+            user_ids: pending,
+        });
+    }
     Ok(outcomes)
 }
 
@@ -290,6 +307,11 @@ pub async fn handle_invitation(
         let ids: Vec<i64> = pending.iter().map(|i| i.id).collect();
         if !approval {
             set_invitation_status(txn, &ids, REJECTED, now).await?;
+            caller.record(EventKind::InvitationDeclined {
+                group_id,
+                user_id: uid,
+                inviter_id: named,
+            });
             return Ok(Ok(true));
         }
         let allowed =
@@ -297,8 +319,20 @@ pub async fn handle_invitation(
         let refused = match pending.iter().find(|i| allowed.contains(&i.inviter_id)) {
             None => ApiError::InvitationVoid(newest.inviter_id),
             Some(chosen) => match join_one(txn, &group, uid, now).await {
-                Ok(_) => {
+                Ok(joined) => {
                     set_invitation_status(txn, &[chosen.id], AGREED, now).await?;
+                    caller.record(EventKind::InvitationAccepted {
+                        group_id,
+                        user_id: uid,
+                        inviter_id: chosen.inviter_id,
+                    });
+                    if joined {
+                        caller.record(EventKind::MembersJoined {
+                            group_id,
+                            user_ids: vec![uid],
+                            by: JoinedBy::Invitation,
+                        });
+                    }
                     return Ok(Ok(true));
                 }
                 Err(e @ ApiError::UserNotFound(_)) => e,
@@ -306,6 +340,10 @@ pub async fn handle_invitation(
             },
         };
         set_invitation_status(txn, &ids, REJECTED, now).await?;
+        caller.record(EventKind::PendingVoided {
+            group_id,
+            user_id: uid,
+        });
         Ok(Err(refused))
     })?
 }
@@ -401,7 +439,14 @@ pub async fn apply(
         }
         if group.r#type == TYPE_CHATROOM || group.apply_approval == APPROVAL_OPEN {
             return match join_one(txn, &group, uid, now).await? {
-                true => Ok(Applied::Joined),
+                true => {
+                    caller.record(EventKind::MembersJoined {
+                        group_id,
+                        user_ids: vec![uid],
+                        by: JoinedBy::Application,
+                    });
+                    Ok(Applied::Joined)
+                }
                 false => Err(ApiError::AlreadyMember(uid)),
             };
         }
@@ -446,6 +491,10 @@ pub async fn apply(
             )
             .exec_without_returning(txn)
             .await?;
+        caller.record(EventKind::MemberApplied {
+            group_id,
+            user_id: uid,
+        });
         Ok(Applied::Pending)
     })
 }
@@ -470,7 +519,12 @@ pub async fn handle_application(
             .await?
             .is_empty();
         if gone {
-            close_pending(txn, Some(group_id), &[applicant], REJECTED, now).await?;
+            if close_pending(txn, Some(group_id), &[applicant], REJECTED, now).await? > 0 {
+                caller.record(EventKind::PendingVoided {
+                    group_id,
+                    user_id: applicant,
+                });
+            }
             return Ok(Err(ApiError::UserNotFound(applicant.to_string())));
         }
         let app = group_application::Entity::find()
@@ -481,13 +535,29 @@ pub async fn handle_application(
             .one(txn)
             .await?
             .ok_or(ApiError::ApplicationHandled)?;
-        if approval {
-            join_one(txn, &acting.group, applicant, now).await?;
-        }
+        let joined = approval && join_one(txn, &acting.group, applicant, now).await?;
         let mut row: group_application::ActiveModel = app.into();
         row.status = Set(if approval { AGREED } else { REJECTED });
         row.updated_at = Set(now);
         row.update(txn).await?;
+        if approval {
+            caller.record(EventKind::ApplicationAccepted {
+                group_id,
+                user_id: applicant,
+            });
+        } else {
+            caller.record(EventKind::ApplicationDeclined {
+                group_id,
+                user_id: applicant,
+            });
+        }
+        if joined {
+            caller.record(EventKind::MembersJoined {
+                group_id,
+                user_ids: vec![applicant],
+                by: JoinedBy::Application,
+            });
+        }
         Ok(Ok(UserOutcome::ok(applicant)))
     })?
 }

@@ -16,6 +16,8 @@ use crate::domain::groups::roles::{
 use crate::domain::identity::auth::Caller;
 use crate::entity::{group, group_member};
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventKind;
+use crate::events::catalogue::JoinedBy;
 use crate::state::AppState;
 
 /// group.type of a private group.
@@ -208,6 +210,17 @@ async fn create_with(
     group_member::Entity::insert_many(rows)
         .exec_without_returning(txn)
         .await?;
+    caller.record(EventKind::GroupCreated {
+        group_id: created.id,
+        owner_id: owner,
+    });
+    if !joining.is_empty() {
+        caller.record(EventKind::MembersJoined {
+            group_id: created.id,
+            user_ids: joining.to_vec(),
+            by: JoinedBy::Creation,
+        });
+    }
     Ok(GroupView::with(created, None))
 }
 
@@ -271,6 +284,7 @@ pub async fn destroy(state: &AppState, caller: &Caller, group_id: i64) -> ApiRes
         g.status = Set(STATUS_DISSOLVED);
         g.updated_at = Set(state.now_ms());
         g.update(txn).await?;
+        caller.record(EventKind::GroupDestroyed { group_id });
         Ok(true)
     })
 }
@@ -302,6 +316,14 @@ pub async fn update_info(
         } else {
             Role::Admin
         })?;
+        // the event only when the value changes (setting it again changes nothing but updated_at)
+        let (what, before, value) = match &change {
+            InfoChange::Name(v) => ("name", &acting.group.name, v),
+            InfoChange::Avatar(v) => ("avatar", &acting.group.avatar, v),
+            InfoChange::Description(v) => ("description", &acting.group.description, v),
+            InfoChange::Ext(v) => ("ext", &acting.group.ext, v),
+        };
+        let changed = before.as_deref() != Some(value.as_str());
         let mut g: group::ActiveModel = acting.group.into();
         match &change {
             InfoChange::Name(v) => g.name = Set(Some(v.clone())),
@@ -311,6 +333,12 @@ pub async fn update_info(
         }
         g.updated_at = Set(state.now_ms());
         g.update(txn).await?;
+        if changed {
+            caller.record(EventKind::GroupInfoUpdated {
+                group_id,
+                what: what.to_owned(),
+            });
+        }
         Ok(true)
     })
 }
@@ -342,6 +370,16 @@ pub async fn update_setting(
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;
         acting.require(Role::Admin)?;
+        // the event only when the setting changes
+        let old = &acting.group;
+        let (what, changed) = match change {
+            SettingChange::MemberInvite(v) => ("member_invite", old.member_invite != v),
+            SettingChange::MemberModify(v) => ("member_modify", old.member_modify != v),
+            SettingChange::ReadAck(v) => ("read_ack", old.read_ack != v),
+            SettingChange::HistoryVisible(v) => ("history_visible", old.history_visible != v),
+            SettingChange::ApplyApproval(v) => ("apply_approval", old.apply_approval != v),
+            SettingChange::HideMemberInfo(v) => ("hide_member_info", old.hide_member_info != v),
+        };
         let mut g: group::ActiveModel = acting.group.into();
         match change {
             SettingChange::MemberInvite(v) => g.member_invite = Set(v),
@@ -353,6 +391,12 @@ pub async fn update_setting(
         }
         g.updated_at = Set(state.now_ms());
         g.update(txn).await?;
+        if changed {
+            caller.record(EventKind::GroupSettingsChanged {
+                group_id,
+                what: what.to_owned(),
+            });
+        }
         Ok(true)
     })
 }
@@ -383,7 +427,18 @@ pub async fn update_own_member(
     }
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;
-        let mut m: group_member::ActiveModel = acting.own_membership()?.clone().into();
+        let own = acting.own_membership()?;
+        // the event only when the setting changes
+        let (what, changed) = match &change {
+            MemberChange::DisplayName(v) => (
+                "display_name",
+                own.display_name.as_deref() != Some(v.as_str()),
+            ),
+            MemberChange::MuteMode(v) => ("msg_mute_mode", own.msg_mute_mode != *v),
+            MemberChange::PushMode(v) => ("msg_push_mode", own.msg_push_mode != *v),
+            MemberChange::NotDisturb(v) => ("not_disturb", own.not_disturb != *v),
+        };
+        let mut m: group_member::ActiveModel = own.clone().into();
         match &change {
             MemberChange::DisplayName(v) => m.display_name = Set(Some(v.clone())),
             MemberChange::MuteMode(v) => m.msg_mute_mode = Set(*v),
@@ -391,6 +446,13 @@ pub async fn update_own_member(
             MemberChange::NotDisturb(v) => m.not_disturb = Set(*v),
         }
         let m = m.update(txn).await?;
+        if changed {
+            caller.record(EventKind::MemberSettingsChanged {
+                group_id,
+                user_id: m.user_id,
+                what: what.to_owned(),
+            });
+        }
         Ok(GroupView::with(acting.group, Some(&m)))
     })
 }
@@ -408,13 +470,28 @@ pub async fn transfer(
         // The group is locked: a deletion of the new owner (which locks every group of the user
         // first) either went before, and took its membership with it, or waits for this transfer
         // and then refuses to delete an owner (20004).
-        if memberships(txn, group_id, vec![new_owner])
+        let Some(target) = memberships(txn, group_id, vec![new_owner])
             .await?
-            .is_empty()
-        {
+            .into_iter()
+            .next()
+        else {
             return Err(ApiError::TransferTargetNotMember(new_owner));
+        };
+        let old_owner = acting.group.owner_id;
+        let now = state.now_ms();
+        let outcome = hand_over(txn, acting.group, new_owner, now).await?;
+        caller.record(EventKind::OwnerAssigned {
+            group_id,
+            from_id: old_owner,
+            to_id: new_owner,
+        });
+        if target.mute_expire_time > now {
+            caller.record(EventKind::MembersUnmuted {
+                group_id,
+                user_ids: vec![new_owner],
+            });
         }
-        hand_over(txn, acting.group, new_owner, state.now_ms()).await
+        Ok(outcome)
     })
 }
 

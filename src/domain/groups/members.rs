@@ -21,6 +21,7 @@ use crate::domain::groups::roles::{
 use crate::domain::identity::auth::Caller;
 use crate::entity::{group, group_member, user};
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventKind;
 use crate::state::AppState;
 
 /// Remove `user_ids` (never the owner) from a group in two statements, whatever their number;
@@ -331,7 +332,20 @@ pub async fn kick(
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;
         acting.require(Role::Admin)?;
-        kick_among(txn, &acting, &ids, state.now_ms()).await
+        let outcomes = kick_among(txn, &acting, &ids, state.now_ms()).await?;
+        // the successes are the users removed (their memberships, read under the group lock)
+        let kicked: Vec<i64> = outcomes
+            .iter()
+            .filter(|o| o.success)
+            .map(|o| o.user_id)
+            .collect();
+        if !kicked.is_empty() {
+            caller.record(EventKind::MembersKicked {
+                group_id,
+                user_ids: kicked,
+            });
+        }
+        Ok(outcomes)
     })
 }
 
@@ -376,6 +390,10 @@ pub async fn leave(state: &AppState, caller: &Caller, group_id: i64) -> ApiResul
             return Err(ApiError::OwnerCannotLeave);
         }
         remove_members(txn, group_id, &[me.user_id], state.now_ms()).await?;
+        caller.record(EventKind::MemberLeft {
+            group_id,
+            user_id: me.user_id,
+        });
         Ok(true)
     })
 }

@@ -15,6 +15,7 @@ use crate::domain::groups::roles::{Need, Role, acting_member, memberships, readi
 use crate::domain::identity::auth::Caller;
 use crate::entity::{group, group_member};
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventKind;
 use crate::state::AppState;
 
 /// Longest mute (ban and ban_all), in minutes: one year of 365 days.
@@ -97,9 +98,20 @@ async fn change_mutes(
             group_member::Entity::update_many()
                 .col_expr(group_member::Column::MuteExpireTime, Expr::value(until))
                 .filter(group_member::Column::GroupId.eq(group_id))
-                .filter(group_member::Column::UserId.is_in(changed))
+                .filter(group_member::Column::UserId.is_in(changed.clone()))
                 .exec(txn)
                 .await?;
+            caller.record(match change {
+                Change::Mute(until_ms) => EventKind::MembersMuted {
+                    group_id,
+                    user_ids: changed,
+                    until_ms,
+                },
+                Change::Unmute => EventKind::MembersUnmuted {
+                    group_id,
+                    user_ids: changed,
+                },
+            });
         }
         Ok(outcomes)
     })
@@ -193,10 +205,21 @@ async fn set_group_ban(
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;
         acting.require(Role::Admin)?;
+        let now = state.now_ms();
+        let was_banned = group_banned(acting.group.ban_expire_time, now);
         let mut g: group::ActiveModel = acting.group.into();
         g.ban_expire_time = Set(until);
-        g.updated_at = Set(state.now_ms());
+        g.updated_at = Set(now);
         g.update(txn).await?;
+        if until != 0 {
+            caller.record(EventKind::GroupBanSet {
+                group_id,
+                until_s: until,
+            });
+        } else if was_banned {
+            // unban_all of a group that no ban mutes changes nothing worth an event
+            caller.record(EventKind::GroupBanLifted { group_id });
+        }
         Ok(())
     })
 }

@@ -11,6 +11,8 @@ use crate::domain::groups::roles::{Need, load_group, memberships, reading_member
 use crate::domain::identity::auth::Caller;
 use crate::entity::server_meta;
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventKind;
+use crate::events::catalogue::JoinedBy;
 use crate::state::AppState;
 
 /// Lifetime of a QR code: 7 days.
@@ -139,6 +141,11 @@ pub async fn join(state: &AppState, caller: &Caller, qr_info: &str) -> ApiResult
         if !join_one(txn, &group, uid, state.now_ms()).await? {
             return Err(ApiError::AlreadyMember(uid));
         }
+        caller.record(EventKind::MembersJoined {
+            group_id,
+            user_ids: vec![uid],
+            by: JoinedBy::QrCode,
+        });
         Ok(group_id)
     })
 }
