@@ -160,7 +160,8 @@ db_test!(
             .json(body)
             .send()
             .await;
-        assert!(unknown.err(40000).contains("nosuchapp"));
+        let m = unknown.err(40000);
+        assert!(m.contains("app_id") && !m.contains("nosuchapp"), "{m}");
     }
 );
 
