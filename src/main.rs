@@ -182,7 +182,7 @@ async fn serve(config: &Config) -> Result<(), String> {
         let base = format!("http://{}", config.listen);
         println!(
             "\nFirst start: created app '{app}'. Its admin token is shown only now:\n\n  app_id:      {app}\n  admin token: {token}\n\n\
-             Open {base}/swagger, click Authorize and enter the admin token as access-token;\n  fill app_id on each call. Or with curl:\n\n  \
+             Open {base}/swagger, click Authorize and enter the app_id and the admin token as\n  access-token, once: every Try it out then sends them. Or with curl:\n\n  \
              curl -s -X POST {base}/user/register/v2 -H 'app_id: {app}' -H 'content-type: application/json' -d '{{\"username\":\"alice\",\"password\":\"secret123\"}}'\n",
             app = new.app_id,
             token = new.admin_token,
