@@ -6,17 +6,18 @@ use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, ExecResult,
+    QueryResult, Statement, TransactionTrait,
 };
 
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::domain::identity::Identity;
 use crate::domain::presence::Presence;
+use crate::domain::tx;
 
 pub struct AppState {
-    pub db: DatabaseConnection,
+    pub db: Db,
     pub settings: Settings,
     pub clock: SharedClock,
     /// Apps, admin tokens, sessions and their users, from memory (see domain::identity).
@@ -32,7 +33,7 @@ pub type State = Arc<AppState>;
 impl AppState {
     pub fn new(db: DatabaseConnection, settings: Settings, clock: SharedClock) -> AppState {
         AppState {
-            db,
+            db: Db(db),
             settings,
             clock,
             identity: Arc::default(),
@@ -45,7 +46,7 @@ impl AppState {
     /// that counts its statements.
     pub fn with_db(&self, db: DatabaseConnection) -> AppState {
         AppState {
-            db,
+            db: Db(db),
             settings: self.settings.clone(),
             clock: self.clock.clone(),
             identity: self.identity.clone(),
@@ -79,6 +80,82 @@ impl AppState {
             ));
         }
         Ok(())
+    }
+}
+
+/// The database of the requests: the pool, through which every statement outside a
+/// transaction goes, so that one lost connection costs a retry, not an answer (see
+/// domain::tx, "Connection loss"): a read runs again on a fresh connection, and on PostgreSQL a
+/// write runs as its own transaction, run again when its connection died before its COMMIT.
+/// Transactions (`begin`) and everything else of the pool are its `DatabaseConnection`'s
+/// (`Deref`; `clone` answers that connection).
+pub struct Db(DatabaseConnection);
+
+impl std::ops::Deref for Db {
+    type Target = DatabaseConnection;
+
+    fn deref(&self) -> &DatabaseConnection {
+        &self.0
+    }
+}
+
+/// A statement that changes something, prepared or not.
+#[derive(Clone)]
+enum Write<'a> {
+    Prepared(Statement),
+    Unprepared(&'a str),
+}
+
+impl Db {
+    /// One write outside a transaction: on PostgreSQL in a transaction of its own, run again
+    /// while its connection is lost before COMMIT.
+    async fn write(&self, write: Write<'_>) -> Result<ExecResult, DbErr> {
+        if self.0.get_database_backend() != DbBackend::Postgres {
+            return match write {
+                Write::Prepared(stmt) => self.0.execute_raw(stmt).await,
+                Write::Unprepared(sql) => self.0.execute_unprepared(sql).await,
+            };
+        }
+        tx::reconnecting(|| {
+            let write = write.clone();
+            async move {
+                let txn = self.0.begin().await?;
+                let done = match write {
+                    Write::Prepared(stmt) => txn.execute_raw(stmt).await?,
+                    Write::Unprepared(sql) => txn.execute_unprepared(sql).await?,
+                };
+                txn.commit().await.map_err(tx::commit_error)?;
+                Ok(done)
+            }
+        })
+        .await
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Db {
+    fn get_database_backend(&self) -> DbBackend {
+        self.0.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.write(Write::Prepared(stmt)).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.write(Write::Unprepared(sql)).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        tx::reconnecting(|| self.0.query_one_raw(stmt.clone())).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        tx::reconnecting(|| self.0.query_all_raw(stmt.clone())).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.0.support_returning()
     }
 }
 
@@ -132,6 +209,16 @@ pub async fn open_pool(
     // firewall may have dropped it); a busy connection goes straight to work (sea-orm pings on
     // every checkout by default: a round trip per statement on PostgreSQL).
     opts.test_before_acquire_if_idle_for(Duration::from_secs(30));
+    // After a lost connection, each connection put back before it is pinged once before its
+    // next use (a dead one is replaced): see domain::tx, "Connection loss".
+    opts.map_sqlx_postgres_before_acquire(|conn, meta| {
+        Box::pin(async move {
+            if tx::suspect(meta.idle_for) {
+                sea_orm::sqlx::Connection::ping(conn).await?;
+            }
+            Ok(true)
+        })
+    });
     if url.starts_with("sqlite:") {
         // One connection: SQLite serialises writers anyway, and :memory: is per connection.
         // Write-ahead log with synchronous=NORMAL: a commit no longer waits for an fsync of the

@@ -19,9 +19,20 @@
 //! again on a fresh transaction, at most [`MAX_ATTEMPTS`] times with a growing random pause. A
 //! body therefore reads everything it decides on inside its transaction, and does its slow
 //! work (password hashing) before `write`.
+//!
+//! **Connection loss.** A PostgreSQL connection may die under a statement (its backend
+//! terminated, the server restarted: SQLSTATE 57P01 and the like, or a broken socket). A
+//! transaction that failed so before its COMMIT was sent changed nothing: `transaction!` runs it
+//! again like an aborted one. A statement outside a transaction goes through
+//! [`crate::state::Db`], which runs it again the same way, [`reconnecting`] (a write there is
+//! its own transaction, so that this holds for it too). Only a connection lost during COMMIT
+//! itself is answered as an error ([`commit_error`]): its outcome is unknown. After a loss the
+//! pool pings each connection once before its next use ([`suspect`]), so that a retry does not
+//! meet the next dead connection; otherwise checkouts are not pinged.
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
 
 use rand::Rng;
 use sea_orm::{
@@ -173,7 +184,11 @@ pub async fn begin(state: &AppState) -> ApiResult<DatabaseTransaction> {
 /// Commit after a body that succeeded, roll back after one that failed.
 pub async fn finish<T>(txn: DatabaseTransaction, outcome: ApiResult<T>) -> ApiResult<T> {
     match outcome {
-        Ok(value) => txn.commit().await.map(|()| value).map_err(ApiError::from),
+        Ok(value) => txn
+            .commit()
+            .await
+            .map(|()| value)
+            .map_err(|e| ApiError::from(commit_error(e))),
         Err(e) => {
             // a failed rollback (a dropped connection) is rolled back by the database
             let _ = txn.rollback().await;
@@ -190,7 +205,10 @@ pub async fn again<T>(
 ) -> std::ops::ControlFlow<ApiResult<T>> {
     match result {
         Err(e) if is_transient(&e) && *attempt < MAX_ATTEMPTS => {
-            tracing::debug!(attempt = *attempt, error = %describe(&e), "transaction aborted by a race; retrying");
+            if lost(&e) {
+                connection_lost();
+            }
+            tracing::debug!(attempt = *attempt, error = %describe(&e), "transaction aborted by a race or a lost connection; retrying");
             tokio::time::sleep(backoff(*attempt)).await;
             *attempt += 1;
             std::ops::ControlFlow::Continue(())
@@ -216,20 +234,109 @@ fn describe(e: &ApiError) -> String {
     }
 }
 
-/// True for the errors that a new attempt of the same transaction can resolve.
+/// True for the errors that a new attempt of the same transaction can resolve: an abort by a
+/// race, or a connection lost before COMMIT.
 pub fn is_transient(e: &ApiError) -> bool {
     match e {
         ApiError::Contended(_) => true,
         ApiError::Database(db) => {
-            db_code(db).is_some_and(|code| TRANSIENT_CODES.contains(&code.as_str()))
+            is_connection_lost(db)
+                || db_code(db).is_some_and(|code| TRANSIENT_CODES.contains(&code.as_str()))
         }
         _ => false,
     }
 }
 
+fn lost(e: &ApiError) -> bool {
+    matches!(e, ApiError::Database(db) if is_connection_lost(db))
+}
+
 /// PostgreSQL: serialization_failure, deadlock_detected. SQLite (extended result codes):
 /// SQLITE_BUSY, SQLITE_LOCKED and their variants (recovery, snapshot, shared cache).
 const TRANSIENT_CODES: &[&str] = &["40001", "40P01", "5", "6", "261", "262", "517"];
+
+/// PostgreSQL: admin_shutdown (a terminated backend), crash_shutdown, cannot_connect_now,
+/// idle_session_timeout; and the connection exceptions (class 08).
+const LOST_CODES: &[&str] = &["57P01", "57P02", "57P03", "57P05"];
+
+/// True when `e` says that the connection died under the statement (or could not be opened
+/// while the database restarts): what it was running did not commit, unless it was COMMIT.
+pub fn is_connection_lost(e: &DbErr) -> bool {
+    use sea_orm::sqlx::Error;
+    match e {
+        DbErr::Exec(RuntimeErr::SqlxError(err))
+        | DbErr::Query(RuntimeErr::SqlxError(err))
+        | DbErr::Conn(RuntimeErr::SqlxError(err)) => match &**err {
+            Error::Io(_) | Error::Tls(_) => true,
+            Error::Database(d) => d
+                .code()
+                .is_some_and(|c| c.starts_with("08") || LOST_CODES.contains(&c.as_ref())),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// The error of a failed COMMIT: a connection lost during it no longer counts as lost (nothing
+/// runs it again: whether it committed is unknown), and is answered.
+pub fn commit_error(e: DbErr) -> DbErr {
+    if !is_connection_lost(&e) {
+        return e;
+    }
+    connection_lost();
+    DbErr::Custom(format!(
+        "the connection was lost during COMMIT (its outcome is unknown, so it is not run again): {e}"
+    ))
+}
+
+/// Run `statement` (one statement, or one transaction ending in [`commit_error`]) again on a
+/// fresh connection while its connection was lost, at most [`MAX_ATTEMPTS`] times: the one
+/// place where a statement outside `transaction!` is retried ([`crate::state::Db`]).
+pub async fn reconnecting<T, F, Fut>(mut statement: F) -> Result<T, DbErr>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, DbErr>>,
+{
+    let mut attempt = 1u32;
+    loop {
+        match statement().await {
+            Err(e) if is_connection_lost(&e) => {
+                connection_lost();
+                if attempt >= MAX_ATTEMPTS {
+                    tracing::warn!(attempts = attempt, error = %e, "database connection still lost after every retry");
+                    return Err(e);
+                }
+                tracing::debug!(attempt, error = %e, "database connection lost; running the statement again");
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// When a connection loss was last seen (microseconds since [`SINCE`], plus one; 0: never).
+static LOST_AT: AtomicU64 = AtomicU64::new(0);
+static SINCE: LazyLock<Instant> = LazyLock::new(Instant::now);
+
+fn micros_since(at: Duration) -> u64 {
+    u64::try_from(at.as_micros()).unwrap_or(u64::MAX - 1) + 1
+}
+
+/// Note a lost connection: the connections that sat in the pool since then may be dead too
+/// (a restart or a mass termination kills them all), see [`suspect`].
+pub fn connection_lost() {
+    LOST_AT.fetch_max(micros_since(SINCE.elapsed()), Ordering::AcqRel);
+}
+
+/// Whether a pooled connection, idle for `idle_for`, must be pinged before it is handed out:
+/// when it was put back before the last connection loss was seen (a connection is pinged when
+/// it is put back, so one put back since was alive then). One atomic load while no loss was
+/// ever seen.
+pub fn suspect(idle_for: Duration) -> bool {
+    let lost = LOST_AT.load(Ordering::Acquire);
+    lost != 0 && micros_since(SINCE.elapsed().saturating_sub(idle_for)) <= lost
+}
 
 /// The database's own error code (SQLSTATE on PostgreSQL, the result code on SQLite).
 fn db_code(e: &DbErr) -> Option<String> {
