@@ -99,51 +99,34 @@ impl std::ops::Deref for Db {
     }
 }
 
-/// A statement that changes something, prepared or not.
-#[derive(Clone)]
-enum Write<'a> {
-    Prepared(Statement),
-    Unprepared(&'a str),
-}
-
-impl Db {
-    /// One write outside a transaction: on PostgreSQL in a transaction of its own, run again
-    /// while its connection is lost before COMMIT.
-    async fn write(&self, write: Write<'_>) -> Result<ExecResult, DbErr> {
-        if self.0.get_database_backend() != DbBackend::Postgres {
-            return match write {
-                Write::Prepared(stmt) => self.0.execute_raw(stmt).await,
-                Write::Unprepared(sql) => self.0.execute_unprepared(sql).await,
-            };
-        }
-        tx::reconnecting(|| {
-            let write = write.clone();
-            async move {
-                let txn = self.0.begin().await?;
-                let done = match write {
-                    Write::Prepared(stmt) => txn.execute_raw(stmt).await?,
-                    Write::Unprepared(sql) => txn.execute_unprepared(sql).await?,
-                };
-                txn.commit().await.map_err(tx::commit_error)?;
-                Ok(done)
-            }
-        })
-        .await
-    }
-}
-
 #[async_trait::async_trait]
 impl ConnectionTrait for Db {
     fn get_database_backend(&self) -> DbBackend {
         self.0.get_database_backend()
     }
 
+    /// A write outside a transaction: on PostgreSQL in a transaction of its own, run again
+    /// while its connection is lost before COMMIT (and after an aborted COMMIT, `tx::commit`).
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.write(Write::Prepared(stmt)).await
+        if self.0.get_database_backend() != DbBackend::Postgres {
+            return self.0.execute_raw(stmt).await;
+        }
+        tx::reconnecting(|| {
+            let stmt = stmt.clone();
+            async move {
+                let txn = self.0.begin().await?;
+                let done = txn.execute_raw(stmt).await?;
+                tx::commit(&self.0, txn).await?;
+                Ok(done)
+            }
+        })
+        .await
     }
 
+    /// Runs again like a read: only for statements that may run twice (the `SELECT 1` of
+    /// /ready); writes go through `execute_raw` (sea-orm's queries) or a transaction.
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.write(Write::Unprepared(sql)).await
+        tx::reconnecting(|| self.0.execute_unprepared(sql)).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {

@@ -25,8 +25,9 @@
 //! transaction that failed so before its COMMIT was sent changed nothing: `transaction!` runs it
 //! again like an aborted one. A statement outside a transaction goes through
 //! [`crate::state::Db`], which runs it again the same way, [`reconnecting`] (a write there is
-//! its own transaction, so that this holds for it too). Only a connection lost during COMMIT
-//! itself is answered as an error ([`commit_error`]): its outcome is unknown. After a loss the
+//! its own transaction, so that this holds for it too). A connection lost during COMMIT itself
+//! is resolved by asking a fresh connection whether the transaction committed ([`commit`]);
+//! only when that stays unknown is it answered as an error ([`commit_error`]). After a loss the
 //! pool pings each connection once before its next use ([`suspect`]), so that a retry does not
 //! meet the next dead connection; otherwise checkouts are not pinged.
 use std::collections::{HashMap, HashSet};
@@ -36,8 +37,8 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, RuntimeErr, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, RuntimeErr, Statement, TransactionTrait,
 };
 
 use crate::domain::id_lists::among;
@@ -83,7 +84,7 @@ macro_rules! transaction {
                         changes.collect($crate::domain::tx::typed(async $body)).await
                     };
                     let outcome = changes.announce(&txn, state, outcome).await;
-                    $crate::domain::tx::finish(txn, outcome).await
+                    $crate::domain::tx::finish(state, txn, outcome).await
                 }
                 Err(e) => Err(e),
             };
@@ -181,14 +182,17 @@ pub async fn begin(state: &AppState) -> ApiResult<DatabaseTransaction> {
     Ok(state.db.begin().await?)
 }
 
-/// Commit after a body that succeeded, roll back after one that failed.
-pub async fn finish<T>(txn: DatabaseTransaction, outcome: ApiResult<T>) -> ApiResult<T> {
+/// Commit after a body that succeeded ([`commit`]), roll back after one that failed.
+pub async fn finish<T>(
+    state: &AppState,
+    txn: DatabaseTransaction,
+    outcome: ApiResult<T>,
+) -> ApiResult<T> {
     match outcome {
-        Ok(value) => txn
-            .commit()
+        Ok(value) => commit(&state.db, txn)
             .await
             .map(|()| value)
-            .map_err(|e| ApiError::from(commit_error(e))),
+            .map_err(ApiError::from),
         Err(e) => {
             // a failed rollback (a dropped connection) is rolled back by the database
             let _ = txn.rollback().await;
@@ -277,15 +281,66 @@ pub fn is_connection_lost(e: &DbErr) -> bool {
     }
 }
 
-/// The error of a failed COMMIT: a connection lost during it no longer counts as lost (nothing
-/// runs it again: whether it committed is unknown), and is answered.
-pub fn commit_error(e: DbErr) -> DbErr {
+/// Commit `txn`. On PostgreSQL a connection lost during COMMIT is resolved on a fresh
+/// connection of `db`: the transaction's id, read just before COMMIT (none when it wrote
+/// nothing: then nothing was lost, and it may run again), is looked up with `txid_status`:
+/// committed answers `Ok`, aborted answers the lost connection (so that it runs again), and
+/// an outcome that stays unknown answers an error that is not retried ([`commit_error`]).
+pub async fn commit(db: &DatabaseConnection, txn: DatabaseTransaction) -> Result<(), DbErr> {
+    let xid = if txn.get_database_backend() == DbBackend::Postgres {
+        let sql = "SELECT txid_current_if_assigned() AS xid";
+        txn.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+            .await?
+            .and_then(|row| row.try_get::<Option<i64>>("", "xid").ok().flatten())
+    } else {
+        None
+    };
+    let Err(e) = txn.commit().await else {
+        return Ok(());
+    };
     if !is_connection_lost(&e) {
-        return e;
+        return Err(e);
     }
     connection_lost();
+    let Some(xid) = xid else {
+        return Err(e);
+    };
+    let outcome = committed(db, xid).await;
+    tracing::debug!(xid, committed = ?outcome, error = %e, "connection lost during COMMIT");
+    match outcome {
+        Some(true) => Ok(()),
+        Some(false) => Err(e),
+        None => Err(commit_error(e)),
+    }
+}
+
+/// Whether the transaction `xid` committed (asked on a fresh connection), `None` when that
+/// stays unknown (still in progress after a while, or the database cannot tell).
+async fn committed(db: &DatabaseConnection, xid: i64) -> Option<bool> {
+    for _ in 0..MAX_ATTEMPTS * 4 {
+        let stmt = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT txid_status($1) AS status",
+            [xid.into()],
+        );
+        let row = reconnecting(|| db.query_one_raw(stmt.clone()))
+            .await
+            .ok()??;
+        match row.try_get::<Option<String>>("", "status").ok()??.as_str() {
+            "committed" => return Some(true),
+            "aborted" => return Some(false),
+            // the terminated backend has not finished its abort yet
+            _ => tokio::time::sleep(Duration::from_millis(5)).await,
+        }
+    }
+    None
+}
+
+/// The error of a COMMIT whose connection was lost and whose outcome stays unknown: it no
+/// longer counts as lost (nothing runs it again), and is answered.
+pub fn commit_error(e: DbErr) -> DbErr {
     DbErr::Custom(format!(
-        "the connection was lost during COMMIT (its outcome is unknown, so it is not run again): {e}"
+        "the connection was lost during COMMIT and whether it committed is unknown (so it is not run again): {e}"
     ))
 }
 
