@@ -39,7 +39,7 @@ async fn open() -> (DatabaseConnection, Option<(DatabaseConnection, String)>) {
             let db = imserver::boot::connect(&url, 4, Some(&schema))
                 .await
                 .expect("postgres schema");
-            let detail = state::open_pool(&url, 1, Some(&schema))
+            let detail = imserver::db::open_pool(&url, 1, Some(&schema))
                 .await
                 .expect("postgres detail");
             if std::env::var("BENCH_PG_LOG").is_ok_and(|v| v == "1") {

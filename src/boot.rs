@@ -4,7 +4,7 @@
 use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 
 use crate::cache::{identity, presence};
-use crate::state::{self, State};
+use crate::state::State;
 
 /// Connect to `url` (creating the directory of a SQLite file), apply pending migrations and
 /// make sure the QR-code signing secret exists (so that signing, a GET, writes nothing).
@@ -13,8 +13,8 @@ pub async fn connect(
     max_connections: u32,
     schema: Option<&str>,
 ) -> Result<DatabaseConnection, DbErr> {
-    let db = state::open_pool(url, max_connections, schema).await?;
-    state::migrate(&db).await?;
+    let db = crate::db::open_pool(url, max_connections, schema).await?;
+    crate::db::migrate(&db).await?;
     crate::domain::groups::qrcode::ensure_secret(&db).await?;
     Ok(db)
 }

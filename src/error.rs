@@ -77,7 +77,8 @@ pub enum ApiError {
     QrInvalid,
     #[error("QR code has expired")]
     QrExpired,
-    #[error("app_id '{0}' does not exist")]
+    /// The message names the header, not its value (which may be a pasted secret).
+    #[error("no app has this app_id")]
     AppNotFound(String),
     /// Whom the request acts for does not fit the operation; worded by the api layer
     /// (`api::kit::auth`), which knows the header names.

@@ -6,7 +6,7 @@ use imserver::clock::SystemClock;
 use imserver::config::{Config, Settings};
 use imserver::domain::identity::apps;
 use imserver::net;
-use imserver::state::{self, AppState, State};
+use imserver::state::{AppState, State};
 use migration::{Migrator, MigratorTrait};
 use poem::Server;
 
@@ -119,11 +119,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Migrate { action } => {
-            let db = state::open_pool(&config.database_url, 1, None)
+            let db = imserver::db::open_pool(&config.database_url, 1, None)
                 .await
                 .map_err(|e| e.to_string())?;
             match action {
-                MigrateAction::Up => state::migrate(&db).await.map_err(|e| e.to_string())?,
+                MigrateAction::Up => imserver::db::migrate(&db)
+                    .await
+                    .map_err(|e| e.to_string())?,
                 MigrateAction::Down { steps } => Migrator::down(&db, Some(steps))
                     .await
                     .map_err(|e| e.to_string())?,
@@ -182,7 +184,7 @@ async fn serve(config: &Config) -> Result<(), String> {
         let base = format!("http://{}", config.listen);
         println!(
             "\nFirst start: created app '{app}'. Its admin token is shown only now:\n\n  app_id:      {app}\n  admin token: {token}\n\n\
-             Open {base}/swagger, click Authorize and enter the admin token as access-token;\n  fill app_id on each call. Or with curl:\n\n  \
+             Open {base}/swagger, click Authorize and enter the app_id and the admin token as\n  access-token, once: every Try it out then sends them. Or with curl:\n\n  \
              curl -s -X POST {base}/user/register/v2 -H 'app_id: {app}' -H 'content-type: application/json' -d '{{\"username\":\"alice\",\"password\":\"secret123\"}}'\n",
             app = new.app_id,
             token = new.admin_token,

@@ -12,6 +12,15 @@ drop_schemas() {
   psql -qAt "$TEST_DATABASE_URL" -c "SELECT 'DROP SCHEMA ' || quote_ident(nspname) || ' CASCADE;' FROM pg_namespace WHERE nspname LIKE 'imtest\\_${IMTEST_RUN}\\_%'" \
     | PGOPTIONS=--client-min-messages=warning psql -q "$TEST_DATABASE_URL" -f - >/dev/null || true
 }
+# imtest_* schemas outside the imtest_<run>_* form: a test that names its schemas otherwise
+# escapes drop_schemas, so the run fails when there are more of them at its end than at its start
+stray_schemas() {
+  psql -qAt "$TEST_DATABASE_URL" -c "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'imtest\\_%' AND nspname NOT LIKE 'imtest\\_%\\_%'" 2>/dev/null || echo 0
+}
+strays_before=0
+if [ -n "${TEST_DATABASE_URL:-}" ] && command -v psql >/dev/null 2>&1; then
+  strays_before=$(stray_schemas)
+fi
 finish() {
   local status=$?
   drop_schemas
@@ -19,6 +28,11 @@ finish() {
     left=$(psql -qAt "$TEST_DATABASE_URL" -c "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'imtest\\_${IMTEST_RUN}\\_%'" 2>/dev/null || echo 0)
     if [ "${left:-0}" != 0 ]; then
       echo "cargo_tests.sh: $left test schemas of this run could not be dropped" >&2
+      status=1
+    fi
+    strays=$(stray_schemas)
+    if [ "${strays:-0}" -gt "${strays_before:-0}" ]; then
+      echo "cargo_tests.sh: $((strays - strays_before)) new imtest_* schemas not named imtest_<run>_* were left behind (a test must name its schemas from IMTEST_RUN, or drop them)" >&2
       status=1
     fi
   fi

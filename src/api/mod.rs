@@ -51,7 +51,7 @@ capabilities!(users, roster, groups, system);
 
 fn description() -> String {
     String::from(
-        "Self-hosted instant-messaging back office: users, devices, push settings and groups.\n\n\
+        "Self-hosted instant-messaging back office: users, devices, push settings, friends and groups.\n\n\
          Every answer is the envelope `{code, data, message}` (paged lists add `cursor`, `total`, \
          `version`). `code` 200 with `message` null is success. Business errors answer HTTP 200 \
          with their code in the envelope (an `ErrorEnvelope`); faults of the server answer HTTP \

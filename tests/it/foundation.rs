@@ -160,7 +160,8 @@ db_test!(
             .json(body)
             .send()
             .await;
-        assert!(unknown.err(40000).contains("nosuchapp"));
+        let m = unknown.err(40000);
+        assert!(m.contains("app_id") && !m.contains("nosuchapp"), "{m}");
     }
 );
 
@@ -652,8 +653,13 @@ async fn concurrent_first_connects_on_one_postgres_schema_both_migrate() {
     let admin = sea_orm::Database::connect(url.as_str())
         .await
         .expect("postgres");
+    // imtest_<run>_<random>, as tests/common names its schemas (cargo_tests.sh drops its run's);
+    // this test also drops its own, and fails when one remains
+    let run = std::env::var("IMTEST_RUN").unwrap_or_else(|_| "adhoc".into());
+    let mut made = Vec::new();
     for _ in 0..3 {
-        let schema = format!("imtest_{}", imserver::crypto::new_id(12));
+        let schema = format!("imtest_{run}_{}", imserver::crypto::new_id(12));
+        made.push(schema.clone());
         admin
             .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
             .await
@@ -676,6 +682,23 @@ async fn concurrent_first_connects_on_one_postgres_schema_both_migrate() {
         assert_eq!(pending(a).await, 0);
         assert_eq!(pending(b).await, 0);
     }
+    for schema in &made {
+        admin
+            .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE"))
+            .await
+            .expect("drop schema");
+    }
+    let left = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!(
+                "SELECT nspname FROM pg_namespace WHERE nspname IN ('{}')",
+                made.join("', '")
+            ),
+        ))
+        .await
+        .expect("schemas");
+    assert!(left.is_empty(), "schemas left behind: {left:?}");
     admin.close().await.ok();
 }
 

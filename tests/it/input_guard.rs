@@ -575,3 +575,33 @@ db_test!(
         assert_eq!(r.code(), 405);
     }
 );
+
+db_test!(
+    no_error_message_echoes_a_header_value,
+    |app: TestApp| async move {
+        // a user token pasted into an identity header: the answer names the header, never the
+        // value (it may be a secret)
+        let (_, token) = app.user("alice").await;
+        for name in ["user_id", "group_id"] {
+            let r = app
+                .get("/user/profile")
+                .admin()
+                .header(name, &token)
+                .send()
+                .await;
+            let m = r.err(10002);
+            assert!(m.contains(&format!("header {name}")), "{name}: {m}");
+            assert!(!m.contains(&token), "{name} echoed: {m}");
+            assert!(!m.contains("usr_"), "{name} echoed: {m}");
+        }
+        let r = app
+            .get("/user/profile")
+            .token(&token)
+            .header("app_id", &token)
+            .send()
+            .await;
+        let m = r.err(40000);
+        assert!(m.contains("app_id"), "{m}");
+        assert!(!m.contains(&token), "app_id echoed: {m}");
+    }
+);

@@ -734,6 +734,72 @@ db_test!(
     }
 );
 
+// Accept and decline of one pending application at the same moment: exactly one wins, and the
+// database agrees with it (friends exactly when the application shows accepted). On PostgreSQL
+// the two really overlap; decline starts 0-4 ms after accept (its statements run in that window).
+db_test!(
+    accept_and_decline_at_once_exactly_one_wins,
+    |app: TestApp| async move {
+        let pairs = match app.backend {
+            common::Backend::Postgres(_) => 200,
+            common::Backend::Sqlite => 10,
+        };
+        let b = app.register("target").await;
+        fn as_user(call: common::Call<'_>, id: i64) -> common::Call<'_> {
+            call.admin().header("user_id", id)
+        }
+        as_user(app.put("/user/authmode"), b)
+            .query("value", 1)
+            .send()
+            .await
+            .ok();
+        for i in 0..pairs {
+            let a = app.register(&format!("applicant_{i}")).await;
+            as_user(app.post("/roster/apply"), a)
+                .json(json!({"user_id": b}))
+                .send()
+                .await
+                .ok();
+            let accept = as_user(app.post("/roster/accept"), b)
+                .query("user_id", a)
+                .send();
+            let delay = std::time::Duration::from_micros(100 * (i % 41));
+            let decline = async {
+                // a busy wait on the test's task: tokio's timer has a 1 ms grain
+                let start = std::time::Instant::now();
+                while start.elapsed() < delay {
+                    tokio::task::yield_now().await;
+                }
+                as_user(app.post("/roster/decline"), b)
+                    .json(json!({"user_id": a}))
+                    .send()
+                    .await
+            };
+            let (accepted, declined) = tokio::join!(accept, decline);
+            let codes = (accepted.code(), declined.code());
+            assert!(
+                codes == (200, 10007) || codes == (10007, 200),
+                "pair {i} on {:?}: exactly one wins, got {codes:?}",
+                app.backend
+            );
+            let status = roster_application::Entity::find()
+                .filter(roster_application::Column::ApplicantId.eq(a))
+                .filter(roster_application::Column::TargetId.eq(b))
+                .one(&app.state.db)
+                .await
+                .unwrap()
+                .unwrap()
+                .status;
+            let rows = rows_between(&app, a, b).await;
+            if codes.0 == 200 {
+                assert_eq!((status, rows), (1, 2), "pair {i}: accepted, friends");
+            } else {
+                assert_eq!((status, rows), (2, 0), "pair {i}: declined, no friends");
+            }
+        }
+    }
+);
+
 db_test!(apply_batch_answers_per_item, |app: TestApp| async move {
     let (a, _) = app.user("alice").await;
     let (b, _) = app.user("bob").await;

@@ -390,3 +390,15 @@ fn tags_are_the_areas_in_order() {
         }
     }
 }
+
+/// The spec's description names the areas it serves, friends among them.
+#[test]
+fn the_description_names_every_area() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&imserver::api::spec_json(&AppState::offline())).unwrap();
+    let description = spec["info"]["description"].as_str().unwrap();
+    let first = description.lines().next().unwrap();
+    for area in ["users", "devices", "push settings", "friends", "groups"] {
+        assert!(first.contains(area), "{area} missing from {first:?}");
+    }
+}

@@ -50,9 +50,8 @@ fn id_header(req: &Request, name: &str) -> poem::Result<Option<i64>> {
             ))
             .into()),
             Ok(id) => Ok(Some(id)),
-            Err(_) => {
-                Err(ApiError::bad(format!("header {name} must be an int64, got '{v}'")).into())
-            }
+            // the header is named, its value never echoed: it may be a pasted secret (a token)
+            Err(_) => Err(ApiError::bad(format!("header {name} must be an int64")).into()),
         },
     }
 }

@@ -19,10 +19,13 @@
 //! again on a fresh transaction, at most [`MAX_ATTEMPTS`] times with a growing random pause. A
 //! body therefore reads everything it decides on inside its transaction, and does its slow
 //! work (password hashing) before `write`.
+//!
+//! **Connection loss.** A transaction whose connection died before its COMMIT was sent changed
+//! nothing: `transaction!` runs it again like an aborted one; a COMMIT whose connection was
+//! lost is resolved by asking a fresh connection whether it committed (`crate::db`, which also
+//! runs the statements outside transactions again).
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
 
-use rand::Rng;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, RuntimeErr, TransactionTrait,
@@ -35,8 +38,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::Recorder;
 use crate::state::AppState;
 
-/// How many times one request's transaction runs at most before its error is answered.
-pub const MAX_ATTEMPTS: u32 = 8;
+pub use crate::db::MAX_ATTEMPTS;
+use crate::db::{backoff, is_connection_lost};
 
 /// `transaction!(state, |txn| { body })`: run `body` (an async block over `txn: &DatabaseTransaction`
 /// that answers an `ApiResult`) in a transaction and commit it; run it again on a fresh
@@ -122,7 +125,7 @@ pub async fn finish<T>(
         return Err(e.into());
     }
     recorder.commit_sent();
-    txn.commit().await?;
+    crate::db::commit(&state.db, txn).await?;
     recorder.committed();
     Ok(value)
 }
@@ -135,7 +138,10 @@ pub async fn again<T>(
 ) -> std::ops::ControlFlow<ApiResult<T>> {
     match result {
         Err(e) if is_transient(&e) && *attempt < MAX_ATTEMPTS => {
-            tracing::debug!(attempt = *attempt, error = %describe(&e), "transaction aborted by a race; retrying");
+            if matches!(&e, ApiError::Database(db) if is_connection_lost(db)) {
+                crate::db::connection_lost();
+            }
+            tracing::debug!(attempt = *attempt, error = %describe(&e), "transaction aborted by a race or a lost connection; retrying");
             tokio::time::sleep(backoff(*attempt)).await;
             *attempt += 1;
             std::ops::ControlFlow::Continue(())
@@ -148,12 +154,6 @@ pub async fn again<T>(
     }
 }
 
-/// A random pause before attempt `attempt + 1`: up to 2, 4, 8 ... ms, at most 100 ms.
-fn backoff(attempt: u32) -> Duration {
-    let cap_ms = (1u64 << attempt.min(16)).saturating_mul(2).min(100);
-    Duration::from_micros(rand::rng().random_range(500..=cap_ms * 1000))
-}
-
 fn describe(e: &ApiError) -> String {
     match e {
         ApiError::Database(db) => db.to_string(),
@@ -161,12 +161,14 @@ fn describe(e: &ApiError) -> String {
     }
 }
 
-/// True for the errors that a new attempt of the same transaction can resolve.
+/// True for the errors that a new attempt of the same transaction can resolve: an abort by a
+/// race, or a connection lost before COMMIT.
 pub fn is_transient(e: &ApiError) -> bool {
     match e {
         ApiError::Contended(_) => true,
         ApiError::Database(db) => {
-            db_code(db).is_some_and(|code| TRANSIENT_CODES.contains(&code.as_str()))
+            is_connection_lost(db)
+                || db_code(db).is_some_and(|code| TRANSIENT_CODES.contains(&code.as_str()))
         }
         _ => false,
     }

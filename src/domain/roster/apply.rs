@@ -369,7 +369,9 @@ pub async fn accept(state: &AppState, caller: &Caller, applicant: i64) -> ApiRes
 }
 
 /// Decline the pending application of `applicant` to the acting user (3.7), with a reason kept
-/// with it. Handled, expired or absent: 10007. One statement.
+/// with it. Handled, expired or absent: 10007. It locks both users first, as accept does (the
+/// roster lock order): an accept of the same application at the same moment runs before or
+/// after it, never across it, so exactly one of the two wins.
 pub async fn decline(
     state: &AppState,
     caller: &Caller,
@@ -379,23 +381,26 @@ pub async fn decline(
     crate::domain::common::text::check_optional("reason", reason.as_deref(), 0, REASON_MAX)?;
     let me = caller.user_id()?;
     let now = state.now_ms();
-    let done = roster_application::Entity::update_many()
-        .col_expr(roster_application::Column::Status, Expr::value(REJECTED))
-        .col_expr(
-            roster_application::Column::DeclineReason,
-            Expr::value(reason),
-        )
-        .col_expr(roster_application::Column::UpdatedAt, Expr::value(now))
-        .filter(roster_application::Column::ApplicantId.eq(applicant))
-        .filter(roster_application::Column::TargetId.eq(me))
-        .filter(roster_application::Column::Status.eq(PENDING))
-        .filter(roster_application::Column::ExpireTime.gt(now))
-        .exec(&state.db)
-        .await?;
-    if done.rows_affected == 0 {
-        return Err(ApiError::FriendApplicationHandled(applicant));
-    }
-    Ok(true)
+    tx::transaction!(state, |txn| {
+        lock_people(txn, &caller.app_id, &[me, applicant]).await?;
+        let done = roster_application::Entity::update_many()
+            .col_expr(roster_application::Column::Status, Expr::value(REJECTED))
+            .col_expr(
+                roster_application::Column::DeclineReason,
+                Expr::value(reason.clone()),
+            )
+            .col_expr(roster_application::Column::UpdatedAt, Expr::value(now))
+            .filter(roster_application::Column::ApplicantId.eq(applicant))
+            .filter(roster_application::Column::TargetId.eq(me))
+            .filter(roster_application::Column::Status.eq(PENDING))
+            .filter(roster_application::Column::ExpireTime.gt(now))
+            .exec(txn)
+            .await?;
+        if done.rows_affected == 0 {
+            return Err(ApiError::FriendApplicationHandled(applicant));
+        }
+        Ok(true)
+    })
 }
 
 /// An application as apply/list shows it.

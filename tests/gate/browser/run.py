@@ -15,16 +15,25 @@ def main():
     shots = gate.out_dir("swagger")
     name = "made in Swagger UI " + os.urandom(3).hex()
     with gate.Server("swagger") as srv:
+        errors = []
+        # The first-start banner (stdout, copied to the log) tells the Authorize way this check
+        # takes: app_id and the token entered once, not app_id filled on each call.
+        with open(srv.log_path, errors="replace") as f:
+            banner = f.read().partition("First start")[2].partition("curl -s")[0]
+        authorize = banner.partition("Open ")[2]
+        if "Authorize" not in authorize or "app_id and the admin token" not in authorize or "each call" in authorize:
+            errors.append(f"the first-start banner does not tell the Authorize way: {authorize!r}")
         user = srv.register_user("swagger_user")
         env = dict(os.environ, GATE_BASE=srv.base, GATE_APP_ID=srv.app_id, GATE_TOKEN=user.token,
                    GATE_ADMIN_TOKEN=srv.admin_token, GATE_USER_ID=str(user.user_id), GATE_SHOTS=shots, GATE_GROUP_NAME=name)
         proc = subprocess.run(["node", os.path.join(HERE, "swagger.mjs")], env=env, cwd=HERE,
                               stdout=subprocess.PIPE, text=True, timeout=300)
         if proc.returncode != 0:
+            for e in errors:
+                print("FAIL", e)
             print(f"swagger.mjs failed; screenshots in {shots}, server log {srv.log_path}")
             return 1
         seen = json.loads(proc.stdout.strip().splitlines()[-1])
-        errors = []
         if seen["page_errors"]:
             errors.append(f"JavaScript errors in Swagger UI: {seen['page_errors']}")
         # Swagger UI sent both headers the way the spec declares them.
