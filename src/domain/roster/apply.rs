@@ -399,6 +399,10 @@ pub async fn decline(
         if done.rows_affected == 0 {
             return Err(ApiError::FriendApplicationHandled(applicant));
         }
+        caller.record(EventKind::FriendRequestDeclined {
+            user_id: me,
+            applicant_id: applicant,
+        });
         Ok(true)
     })
 }
