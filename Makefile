@@ -1,17 +1,23 @@
 # imserver: `make run` starts the server on ./data/imserver.db; `make test` runs every test.
 CARGO ?= cargo
 
-.PHONY: run test gate e2e fuzz openapi release coverage bench
+.PHONY: run test lint gate e2e fuzz openapi release coverage bench
 
 ## Build (debug) and start the server on the embedded default: SQLite under ./data, 127.0.0.1:8080.
 run:
 	$(CARGO) run --bin imserver -- serve
 
-## Every test: unit, integration (SQLite; PostgreSQL too when TEST_DATABASE_URL is set), spec drift,
-## then the gatekeepers (real clients against a real server, see `make gate`).
-test:
+## Every test: formatting and clippy, unit, integration (SQLite; PostgreSQL too when
+## TEST_DATABASE_URL is set), spec drift, then the gatekeepers (real clients against a real
+## server, see `make gate`).
+test: lint
 	CARGO="$(CARGO)" tests/cargo_tests.sh
 	tests/gate/run_all.sh
+
+## `cargo fmt --check` and clippy over every target, warnings as errors.
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 ## Only the gatekeepers; CHECKS="sdk lint" picks checks by name (tests/gate/check_*).
 gate:

@@ -147,15 +147,17 @@ async fn main() {
         ROUNDS / 2,
         ms(&times[ROUNDS / 2])
     );
-    let log = log.lock().unwrap();
-    for (d, s) in log.iter() {
-        println!("  {:>8.2} ms  {s}", ms(d));
+    {
+        let log = log.lock().unwrap();
+        for (d, s) in log.iter() {
+            println!("  {:>8.2} ms  {s}", ms(d));
+        }
+        println!(
+            "  {:>8.2} ms  in {} statements",
+            log.iter().map(|(d, _)| ms(d)).sum::<f64>(),
+            log.len()
+        );
     }
-    println!(
-        "  {:>8.2} ms  in {} statements",
-        log.iter().map(|(d, _)| ms(d)).sum::<f64>(),
-        log.len()
-    );
     if let Some((_, schema)) = detail {
         st.db
             .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE"))

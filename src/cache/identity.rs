@@ -104,6 +104,9 @@ fn id_payloads(prefix: &str, ids: &[i64]) -> Vec<String> {
     out
 }
 
+/// The member_list pages of one group: (after, rows fetched) -> the rows.
+type Pages = HashMap<(Option<i64>, u64), Arc<Vec<group_member::Model>>>;
+
 /// A user session as a token names it.
 #[derive(Clone, Debug)]
 pub struct Session {
@@ -129,7 +132,7 @@ struct Cache {
     /// The users of each group in `members`.
     members_of: HashMap<i64, HashSet<i64>>,
     /// member_list pages: group -> (after, rows fetched) -> the rows.
-    pages: HashMap<i64, HashMap<(Option<i64>, u64), Arc<Vec<group_member::Model>>>>,
+    pages: HashMap<i64, Pages>,
     /// How many pages `pages` holds.
     page_count: usize,
 }

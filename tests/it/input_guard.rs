@@ -439,7 +439,7 @@ db_test!(
                     op["requestBody"]["content"]["application/json"]["schema"].clone();
                 let body = fitting(&spec, &body_schema);
                 // each bounded query parameter broken in turn, the others fitting
-                let mut cases: Vec<(String, Vec<(String, String)>, serde_json::Value)> = Vec::new();
+                let mut cases: Vec<Case> = Vec::new();
                 for p in &params {
                     let Some(bad) = breaking(&p["schema"]) else {
                         continue;
@@ -605,3 +605,6 @@ db_test!(
         assert!(!m.contains(&token), "app_id echoed: {m}");
     }
 );
+
+/// A broken request of the walk over the spec: what is broken, its query, its body.
+type Case = (String, Vec<(String, String)>, serde_json::Value);

@@ -7,5 +7,6 @@ pub mod envelope;
 pub mod fallback;
 pub mod lenient;
 pub mod paging;
+pub mod platform;
 pub mod request_body;
 pub mod spec;

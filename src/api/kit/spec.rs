@@ -66,7 +66,6 @@ pub const ACT_ON_GROUP: &str = "act_on_group";
 
 /// The name of an operation: the entry for its method, else the one for every method (the
 /// capabilities' `OPERATION_NAMES`, gathered by `api::operation_names`).
-
 pub fn operation_name(method: &Method, path: &str) -> Option<&'static str> {
     let entries = || {
         crate::api::operation_names()
@@ -511,11 +510,10 @@ fn describe_value(place: &str, field: &str, schema: &mut Value) {
     if let Some((_, _, values, names)) = VALUE_SETS
         .iter()
         .find(|(w, f, _, _)| *f == field && here(w))
+        && schema["type"] == "integer"
     {
-        if schema["type"] == "integer" {
-            schema["enum"] = values.iter().map(|v| Value::from(*v)).collect();
-            schema["x-enum-varnames"] = names.iter().map(|n| Value::from(*n)).collect();
-        }
+        schema["enum"] = values.iter().map(|v| Value::from(*v)).collect();
+        schema["x-enum-varnames"] = names.iter().map(|n| Value::from(*n)).collect();
     }
     if let Some((_, _, values)) = STRING_SETS.iter().find(|(w, f, _)| *f == field && here(w)) {
         schema["enum"] = values.iter().map(|v| Value::from(*v)).collect();

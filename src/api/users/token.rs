@@ -7,6 +7,7 @@ use poem_openapi::{Object, OpenApi};
 use super::Tag;
 use crate::api::kit::auth::AppScope;
 use crate::api::kit::envelope::{R, Reply};
+use crate::api::kit::platform::platform_from_user_agent;
 use crate::domain::users::sessions::{self, LoginBy, LoginRequest, TokenGrant};
 use crate::error::ApiError;
 use crate::state::State;
@@ -113,7 +114,10 @@ impl TokenApi {
             by,
             password: f.password,
             device_guid: f.device_guid,
-            platform: f.platform,
+            platform: Some(
+                f.platform
+                    .unwrap_or_else(|| platform_from_user_agent(user_agent(req).as_deref())),
+            ),
             user_agent: user_agent(req),
         };
         sessions::login(&self.0, &app.0.app_id, login)

@@ -360,12 +360,12 @@ pub async fn update_setting(
     group_id: i64,
     change: SettingChange,
 ) -> ApiResult<bool> {
-    if let SettingChange::ApplyApproval(v) = change {
-        if !(0..=2).contains(&v) {
-            return Err(ApiError::bad(format!(
-                "apply_approval must be 0-2, got {v}"
-            )));
-        }
+    if let SettingChange::ApplyApproval(v) = change
+        && !(0..=2).contains(&v)
+    {
+        return Err(ApiError::bad(format!(
+            "apply_approval must be 0-2, got {v}"
+        )));
     }
     tx::transaction!(state, |txn| {
         let acting = acting_member(txn, caller, group_id, Need::Live).await?;

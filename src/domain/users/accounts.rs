@@ -802,6 +802,9 @@ pub struct ItemResult {
     pub reason: Option<String>,
 }
 
+/// Where an item of a profile batch holds the value of one column.
+type ItemField = fn(&ProfileItem) -> Option<&String>;
+
 /// One item of /user/avatar/batch or /user/profile/batch: its user and the fields to set.
 pub struct ProfileItem {
     pub user_id: Option<i64>,
@@ -904,7 +907,7 @@ async fn update_profiles(
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::AppId.eq(app_id))
         .filter(user::Column::Id.is_in(good.iter().map(|(id, _)| *id).collect::<Vec<_>>()));
-    let columns: [(user::Column, fn(&ProfileItem) -> Option<&String>); 5] = [
+    let columns: [(user::Column, ItemField); 5] = [
         (user::Column::Avatar, |i| i.avatar.as_ref()),
         (user::Column::Description, |i| i.patch.description.as_ref()),
         (user::Column::NickName, |i| i.patch.nick_name.as_ref()),

@@ -30,10 +30,10 @@ pub enum Backend {
 /// The databases every test runs on.
 pub fn backends() -> Vec<Backend> {
     let mut v = vec![Backend::Sqlite];
-    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
-        if !url.is_empty() {
-            v.push(Backend::Postgres(url));
-        }
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL")
+        && !url.is_empty()
+    {
+        v.push(Backend::Postgres(url));
     }
     v
 }
