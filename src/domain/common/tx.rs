@@ -456,3 +456,53 @@ mod tests {
         assert!(row.is_none(), "the handler's failure rolled the write back");
     }
 }
+
+#[cfg(test)]
+mod connection_loss {
+    //! On PostgreSQL, a transaction whose connection dies before COMMIT runs again on a fresh
+    //! connection (here the body terminates its own backend on the first attempt).
+    use std::sync::{Arc, Mutex};
+
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    use super::*;
+    use crate::config::Settings;
+    use crate::state::AppState;
+
+    #[tokio::test]
+    async fn a_transaction_whose_backend_is_terminated_runs_again() {
+        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+            return;
+        };
+        let schema = format!(
+            "imtest_{}_txloss",
+            std::env::var("IMTEST_RUN").unwrap_or_else(|_| "adhoc".into())
+        );
+        let admin = crate::db::open_pool(&url, 1, None).await.unwrap();
+        let create = format!("CREATE SCHEMA IF NOT EXISTS {schema}");
+        admin.execute_unprepared(&create).await.unwrap();
+        let db = crate::boot::connect(&url, 2, Some(&schema)).await.unwrap();
+        let state = AppState::new(
+            db,
+            Settings::for_tests(),
+            Arc::new(crate::clock::SystemClock),
+        );
+        let attempts = Mutex::new(0);
+        let answer = transaction!(&state, |txn| {
+            let attempt = {
+                let mut n = attempts.lock().unwrap();
+                *n += 1;
+                *n
+            };
+            if attempt == 1 {
+                let kill = "SELECT pg_terminate_backend(pg_backend_pid())";
+                txn.execute_raw(Statement::from_string(DbBackend::Postgres, kill))
+                    .await?;
+            }
+            Ok(attempt)
+        });
+        let drop = format!("DROP SCHEMA {schema} CASCADE");
+        admin.execute_unprepared(&drop).await.unwrap();
+        assert_eq!(answer.unwrap(), 2, "the second attempt answered");
+    }
+}

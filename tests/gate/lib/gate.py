@@ -118,7 +118,8 @@ class Server:
             self.database_url, self._drop = fresh_pg_database(db)
         self.log_path = os.path.join(out_dir("logs"), f"{name}-{self.port}.log")
         self._env = dict(os.environ, IMSERVER_DATABASE_URL=self.database_url,
-                         IMSERVER_LISTEN=f"127.0.0.1:{self.port}", IMSERVER_LOG="info",
+                         IMSERVER_LISTEN=f"127.0.0.1:{self.port}",
+                         IMSERVER_LOG=os.environ.get("GATE_SERVER_LOG", "info"),
                          NO_COLOR="1", **(env or {}))
         self._args = list(args)
         self.proc = None
