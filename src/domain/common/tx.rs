@@ -465,7 +465,6 @@ mod connection_loss {
 
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-    use super::*;
     use crate::config::Settings;
     use crate::state::AppState;
 
