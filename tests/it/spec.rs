@@ -133,7 +133,7 @@ fn envelopes_are_typed_success_or_error() {
         Some(codes.len())
     );
     for (name, schema) in schemas.as_object().unwrap() {
-        if name.starts_with("Envelope_") || name.starts_with("PageEnvelope_") {
+        if name.starts_with("Envelope_") || name.starts_with("EnvelopePage_") {
             assert_eq!(
                 schema["properties"]["code"]["enum"],
                 serde_json::json!([200]),
@@ -175,6 +175,77 @@ fn envelopes_are_typed_success_or_error() {
     }
 }
 
+/// typescript-fetch tries a `oneOf`'s members in the order of their class names (the schema
+/// name without `_`) and takes the first whose check passes; its check of ErrorEnvelope passes
+/// on a success too, so every success envelope must come first (issue 21: it lost every paged
+/// answer when `PageEnvelope_*` sorted after `ErrorEnvelope`).
+#[test]
+fn every_success_envelope_sorts_before_the_error_envelope() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&imserver::api::spec_json(&AppState::offline())).unwrap();
+    let class = |r: &serde_json::Value| {
+        r["$ref"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .replace('_', "")
+    };
+    let mut seen = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let one_of = op["responses"]["200"]["content"]["application/json; charset=utf-8"]
+                ["schema"]["oneOf"]
+                .as_array()
+                .unwrap();
+            let (success, error) = (class(&one_of[0]), class(&one_of[1]));
+            assert!(success < error, "{method} {path}: {success} after {error}");
+            seen += 1;
+        }
+    }
+    assert!(seen > 150, "{seen}");
+}
+
+/// Every fixed value set is a named component schema with the names of its values, and its
+/// fields refer to it (hey-api, typescript-fetch and openapi-python-client name the type).
+#[test]
+fn fixed_value_sets_are_named_components() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&imserver::api::spec_json(&AppState::offline())).unwrap();
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    let named: Vec<&String> = schemas
+        .iter()
+        .filter(|(_, s)| s.get("enum").is_some() && s.get("x-enum-varnames").is_some())
+        .map(|(n, _)| n)
+        .collect();
+    assert!(named.len() >= 8, "{named:?}");
+    for name in &named {
+        let s = &schemas[name.as_str()];
+        assert_eq!(
+            s["enum"].as_array().map(Vec::len),
+            s["x-enum-varnames"].as_array().map(Vec::len),
+            "{name}"
+        );
+    }
+    // no inline enum is left but the success envelopes' `code` 200
+    let text = serde_json::to_string(&spec["paths"]).unwrap();
+    assert!(!text.contains("\"enum\""), "an inline enum in a parameter");
+    for (name, schema) in schemas {
+        for (field, prop) in schema["properties"].as_object().into_iter().flatten() {
+            if prop.get("enum").is_some() {
+                assert_eq!(field, "code", "{name}.{field} is an inline enum");
+            }
+        }
+    }
+    assert_eq!(
+        schemas["DeviceInfo"]["properties"]["platform"]["$ref"],
+        "#/components/schemas/Platform"
+    );
+    assert_eq!(schemas["Platform"]["x-enum-varnames"][1], "Ios");
+    assert_eq!(schemas["GroupType"]["enum"], serde_json::json!([0, 2]));
+}
+
 #[test]
 fn nullable_references_are_the_reference_or_null() {
     let spec: serde_json::Value =
@@ -197,7 +268,7 @@ fn nullable_references_are_the_reference_or_null() {
         data,
         &serde_json::json!({"$ref": "#/components/schemas/Profile"})
     );
-    let total = &spec["components"]["schemas"]["PageEnvelope_GroupMember"]["properties"]["total"];
+    let total = &spec["components"]["schemas"]["EnvelopePage_GroupMember"]["properties"]["total"];
     assert!(
         total.get("nullable").is_none(),
         "a list's total is always sent: {total}"
@@ -297,26 +368,30 @@ fn value_sets_nulls_and_ids_are_declared() {
     let spec: serde_json::Value =
         serde_json::from_str(&imserver::api::spec_json(&AppState::offline())).unwrap();
     let s = &spec["components"]["schemas"];
+    // a field of a value set refers to its named component
+    let set = |schema: &str, field: &str| {
+        let r = s[schema]["properties"][field]["$ref"]
+            .as_str()
+            .unwrap_or_default();
+        &s[r.rsplit('/').next().unwrap_or_default()]
+    };
+    assert_eq!(set("GroupInfo", "type")["enum"], serde_json::json!([0, 2]));
     assert_eq!(
-        s["GroupInfo"]["properties"]["type"]["enum"],
-        serde_json::json!([0, 2])
-    );
-    assert_eq!(
-        s["GroupInfo"]["properties"]["type"]["x-enum-varnames"],
+        set("GroupInfo", "type")["x-enum-varnames"],
         serde_json::json!(["PrivateGroup", "Chatroom"])
     );
     assert_eq!(
-        s["DeviceInfo"]["properties"]["platform"]["x-enum-varnames"]
+        set("DeviceInfo", "platform")["x-enum-varnames"]
             .as_array()
             .map(Vec::len),
         Some(7)
     );
     assert_eq!(
-        s["GroupInvitation"]["properties"]["status"]["enum"],
+        set("GroupInvitation", "status")["enum"],
         serde_json::json!([0, 1, 2])
     );
     assert_eq!(
-        s["UserResult"]["properties"]["result"]["enum"],
+        set("UserResult", "result")["enum"],
         serde_json::json!(["success", "fail"])
     );
     assert!(
@@ -401,4 +476,45 @@ fn the_description_names_every_area() {
     for area in ["users", "devices", "push settings", "friends", "groups"] {
         assert!(first.contains(area), "{area} missing from {first:?}");
     }
+}
+
+/// The README's client examples are the gate journeys' own code: every region between
+/// `// README example begin: NAME` and `// README example end` in a journey stands in the README
+/// (dedented) as a block opening with `// README example: NAME`.
+#[test]
+fn readme_client_examples_are_the_journeys_code() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let mut seen = 0;
+    for journey in ["tests/gate/ts/journey.ts", "tests/gate/ts/journey-fetch.ts"] {
+        let text = std::fs::read_to_string(format!("{root}/{journey}")).unwrap();
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            let Some(name) = line.trim().strip_prefix("// README example begin: ") else {
+                continue;
+            };
+            let body: Vec<&str> = lines
+                .by_ref()
+                .take_while(|l| l.trim() != "// README example end")
+                .collect();
+            let indent = body
+                .iter()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| l.len() - l.trim_start().len())
+                .min()
+                .unwrap_or(0);
+            let mut block = format!("```ts\n// README example: {name}\n");
+            for l in &body {
+                block.push_str(l.get(indent..).unwrap_or(""));
+                block.push('\n');
+            }
+            block.push_str("```");
+            assert!(
+                readme.contains(&block),
+                "README lacks the example {name} of {journey} as it stands there:\n{block}"
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 3, "{seen} examples");
 }

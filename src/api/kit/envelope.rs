@@ -37,7 +37,7 @@ impl<T: ParseFromJSON + ToJSON + Send + Sync> EnvelopeBody for Envelope<T> {
 }
 
 #[derive(Object)]
-pub struct PageEnvelope<T: ParseFromJSON + ToJSON + Send + Sync> {
+pub struct EnvelopePage<T: ParseFromJSON + ToJSON + Send + Sync> {
     /// Return code, 200 is success
     pub code: i32,
     /// Error information, null means success
@@ -57,9 +57,9 @@ pub struct PageEnvelope<T: ParseFromJSON + ToJSON + Send + Sync> {
     pub version: Option<i64>,
 }
 
-impl<T: ParseFromJSON + ToJSON + Send + Sync> EnvelopeBody for PageEnvelope<T> {
+impl<T: ParseFromJSON + ToJSON + Send + Sync> EnvelopeBody for EnvelopePage<T> {
     fn failure(code: i32, message: String) -> Self {
-        PageEnvelope {
+        EnvelopePage {
             code,
             message: Some(message),
             data: None,
@@ -84,7 +84,7 @@ pub enum Reply<B: EnvelopeBody> {
 /// The reply of an operation answering `data` of type T.
 pub type R<T> = Reply<Envelope<T>>;
 /// The reply of a paged list of T.
-pub type P<T> = Reply<PageEnvelope<T>>;
+pub type P<T> = Reply<EnvelopePage<T>>;
 
 impl<B: EnvelopeBody> Reply<B> {
     pub fn error(err: ApiError) -> Self {
@@ -113,7 +113,7 @@ impl<T: ParseFromJSON + ToJSON + Send + Sync> From<ApiResult<T>> for R<T> {
 impl<T: ParseFromJSON + ToJSON + Send + Sync> From<ApiResult<Page<T>>> for P<T> {
     fn from(result: ApiResult<Page<T>>) -> Self {
         match result {
-            Ok(page) => Reply::Ok(Json(PageEnvelope {
+            Ok(page) => Reply::Ok(Json(EnvelopePage {
                 code: 200,
                 message: None,
                 data: Some(page.items),

@@ -19,14 +19,20 @@
 //!   and its client fails on every error envelope (`data: null`); see tests/gate/lint/redocly.yaml.
 //! - body fields that the documents make required while the server also takes an alternative
 //!   ([`DOCUMENTED_REQUIRED`]).
-//! - typed envelopes: a success envelope (`Envelope_*`, `PageEnvelope_*`) has `code` 200 and
+//! - typed envelopes: a success envelope (`Envelope_*`, `EnvelopePage_*`) has `code` 200 and
 //!   every field required (`message` null, `data`, and on lists `cursor`, `total`, `version`);
 //!   errors are `ErrorEnvelope`, whose `code` is an [`ERROR_CODE`] (the error table as an enum).
 //!   An operation answers HTTP 200 with `oneOf` the two (so `code !== 200` tells them apart in
-//!   a typed client) and HTTP 500 with `ErrorEnvelope`.
+//!   a typed client) and HTTP 500 with `ErrorEnvelope`. Every success envelope's name sorts
+//!   before `ErrorEnvelope`'s: typescript-fetch tries the members of a `oneOf` in the order of
+//!   their names, and its check of `ErrorEnvelope` (the keys `code` and `message` present) also
+//!   passes on a success, while a success envelope's check (`code === 200`) fails on an error;
+//!   openapi-python-client tries them in the spec's order (success first), hey-api does not
+//!   choose at run time (`code` narrows the union).
 //!
 //! On the JSON document ([`finish`]): the tags in the order of `ApiTags`; `enum` and
-//! `x-enum-varnames` for the error codes and every fixed value set ([`VALUE_SETS`]; poem-openapi's
+//! `x-enum-varnames` for the error codes and every fixed value set, each a named component
+//! schema that its fields refer to ([`VALUE_SETS`]; poem-openapi's
 //! schema type cannot carry the names); `maximum` 2^53-1 on ids ([`MAX_ID`]); every object's keys
 //! sorted, so that the committed files are the same on every run (poem-openapi keeps security
 //! requirements in hash maps).
@@ -47,7 +53,7 @@ pub const ERROR_CODE: &str = "ErrorCode";
 pub const ERROR_ENVELOPE: &str = "ErrorEnvelope";
 
 fn is_envelope(schema: &str) -> bool {
-    schema.starts_with("Envelope_") || schema.starts_with("PageEnvelope_")
+    schema.starts_with("Envelope_") || schema.starts_with("EnvelopePage_")
 }
 
 pub struct SpecConventions<T>(pub T);
@@ -348,6 +354,7 @@ pub fn finish(document: &str, tag_order: &[&str]) -> Value {
     if let Some(code) = doc.pointer_mut(&format!("/components/schemas/{ERROR_CODE}")) {
         code["x-enum-varnames"] = Value::Array(names);
     }
+    let mut components = Components::new();
     if let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
@@ -359,7 +366,7 @@ pub fn finish(document: &str, tag_order: &[&str]) -> Value {
                 .into_iter()
                 .flatten()
             {
-                describe_value(name, field, prop);
+                describe_value(name, field, prop, &mut components);
             }
         }
     }
@@ -378,10 +385,22 @@ pub fn finish(document: &str, tag_order: &[&str]) -> Value {
                 {
                     let name = param["name"].as_str().unwrap_or_default().to_owned();
                     if let Some(schema) = param.get_mut("schema") {
-                        describe_value(path, &name, schema);
+                        describe_value(path, &name, schema, &mut components);
                     }
                 }
             }
+        }
+    }
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, component) in components {
+            assert!(
+                !schemas.contains_key(name),
+                "the value set {name} takes the name of a schema"
+            );
+            schemas.insert(name.to_owned(), component);
         }
     }
     // serde_json's map is ordered by key: the round trip sorts every object
@@ -402,51 +421,95 @@ pub fn id_field(name: &str) -> bool {
 /// The words for an id above [`MAX_ID`].
 pub const ID_BOUND: &str = "must be at most 9007199254740991 (ids stay below 2^53)";
 
-/// The fixed value sets: where (a schema, or a path for query parameters; `*` anywhere), which
-/// field, its values and their names in generated clients.
-type ValueSet = (
-    &'static [&'static str],
-    &'static str,
-    &'static [i64],
-    &'static [&'static str],
-);
+/// A fixed value set: where (a schema, or a path for query parameters; `*` anywhere), which
+/// field, the component schema that names the set, its values and their names in generated
+/// clients (`x-enum-varnames`).
+struct ValueSet {
+    places: &'static [&'static str],
+    field: &'static str,
+    component: &'static str,
+    values: Values,
+    names: &'static [&'static str],
+}
+
+enum Values {
+    Int(&'static [i64]),
+    Str(&'static [&'static str]),
+}
+
+const fn ints(
+    places: &'static [&'static str],
+    field: &'static str,
+    component: &'static str,
+    values: &'static [i64],
+    names: &'static [&'static str],
+) -> ValueSet {
+    ValueSet {
+        places,
+        field,
+        component,
+        values: Values::Int(values),
+        names,
+    }
+}
+
+const fn strs(
+    places: &'static [&'static str],
+    field: &'static str,
+    component: &'static str,
+    values: &'static [&'static str],
+    names: &'static [&'static str],
+) -> ValueSet {
+    ValueSet {
+        places,
+        field,
+        component,
+        values: Values::Str(values),
+        names,
+    }
+}
+
+const AUTH_MODES: &[&str] = &["Anyone", "NeedsConsent", "NeedsAnswer", "Nobody"];
+
+/// Every fixed value set, each a component schema of its own (so generators name the type: a
+/// TypeScript `Platform`, a Python `Platform` enum, instead of `0 | 1 | ...`).
 const VALUE_SETS: &[ValueSet] = &[
-    (
+    ints(
         &["*"],
         "platform",
+        "Platform",
         &[0, 1, 2, 3, 4, 5, 6],
         &[
             "Unknown", "Ios", "Android", "Windows", "Mac", "Linux", "Web",
         ],
     ),
-    (
+    ints(
         &["*"],
         "apply_approval",
+        "ApplyApproval",
         &[0, 1, 2],
         &["AcceptAll", "NeedsApproval", "RejectAll"],
     ),
-    (
-        &["*"],
-        "auth_mode",
-        &[0, 1, 2, 3],
-        &["Anyone", "NeedsConsent", "NeedsAnswer", "Nobody"],
-    ),
-    (
+    ints(&["*"], "auth_mode", "AuthMode", &[0, 1, 2, 3], AUTH_MODES),
+    ints(
         &["/user/authmode"],
         "value",
+        "AuthMode",
         &[0, 1, 2, 3],
-        &["Anyone", "NeedsConsent", "NeedsAnswer", "Nobody"],
+        AUTH_MODES,
     ),
-    (
+    ints(
         &["*"],
         "msg_mute_mode",
+        "MsgMuteMode",
         &[0, 1, 2],
         &["NotBlocked", "NoNotifications", "NoMessages"],
     ),
     // responses only: a bad msg_push_mode in a request is the documented 20003, not a schema error
-    (
+    ints(
         &["GroupBrief", "GroupInfo"],
         "msg_push_mode",
+        "MsgPushMode",
         &[0, 1, 2, 3, 4],
         &[
             "All",
@@ -456,67 +519,77 @@ const VALUE_SETS: &[ValueSet] = &[
             "MentionsOnly",
         ],
     ),
-    (
+    ints(
         &["CreateGroupReq", "GroupBrief", "GroupInfo"],
         "type",
+        "GroupType",
         &[0, 2],
         &["PrivateGroup", "Chatroom"],
     ),
-    (
+    ints(
         &["GroupBrief", "GroupInfo"],
         "status",
+        "GroupStatus",
         &[0, 1],
         &["Normal", "Dissolved"],
     ),
-    (
+    ints(
         &["GroupApplication", "GroupInvitation"],
         "status",
+        "GroupRequestStatus",
         &[0, 1, 2],
         &["Pending", "Agreed", "Rejected"],
     ),
-    (
+    ints(
         &["UserListItem"],
         "status",
+        "UserStatus",
         &[0, 1],
         &["Normal", "Disabled"],
     ),
-    (
+    ints(
         &["RosterApplicationView"],
         "status",
+        "FriendRequestStatus",
         &[0, 1, 2],
         &["Pending", "Accepted", "Declined"],
     ),
-    (
+    ints(
         &["RosterItemDto"],
         "relation",
+        "RosterRelation",
         &[0, 1, 2, 3],
         &["Friend", "DeletedFriend", "Stranger", "Blacklisted"],
     ),
-];
-
-/// The fixed string sets: where, which field, the values.
-const STRING_SETS: &[(&[&str], &str, &[&str])] = &[
-    (
+    strs(
         &["UserResult", "FileResult"],
         "result",
+        "ItemResult",
         &["success", "fail"],
+        &["Success", "Fail"],
     ),
-    (&["Health"], "status", &["up", "ready"]),
+    strs(
+        &["Health"],
+        "status",
+        "HealthStatus",
+        &["up", "ready"],
+        &["Up", "Ready"],
+    ),
 ];
 
-/// `enum` (with `x-enum-varnames`) on the fields of a fixed value set, and `maximum` on ids.
-fn describe_value(place: &str, field: &str, schema: &mut Value) {
+/// The component schemas of the value sets, as [`name_value`] made them while it passed over
+/// the document.
+type Components = std::collections::BTreeMap<&'static str, Value>;
+
+/// A field of a fixed value set is a reference to its component, which holds the values, their
+/// names and what the fields say of them. `maximum` on ids.
+fn describe_value(place: &str, field: &str, schema: &mut Value, components: &mut Components) {
     let here = |places: &[&str]| places.iter().any(|p| *p == "*" || *p == place);
-    if let Some((_, _, values, names)) = VALUE_SETS
+    if let Some(set) = VALUE_SETS
         .iter()
-        .find(|(w, f, _, _)| *f == field && here(w))
-        && schema["type"] == "integer"
+        .find(|s| s.field == field && here(s.places))
     {
-        schema["enum"] = values.iter().map(|v| Value::from(*v)).collect();
-        schema["x-enum-varnames"] = names.iter().map(|n| Value::from(*n)).collect();
-    }
-    if let Some((_, _, values)) = STRING_SETS.iter().find(|(w, f, _)| *f == field && here(w)) {
-        schema["enum"] = values.iter().map(|v| Value::from(*v)).collect();
+        name_value(place, set, schema, components);
     }
     let id_like = id_field(field);
     if id_like && schema["format"] == "int64" {
@@ -525,4 +598,56 @@ fn describe_value(place: &str, field: &str, schema: &mut Value) {
     if id_like && schema["type"] == "array" && schema["items"]["format"] == "int64" {
         schema["items"]["maximum"] = MAX_ID.into();
     }
+}
+
+fn name_value(place: &str, set: &ValueSet, schema: &mut Value, components: &mut Components) {
+    let (ty, values): (_, Vec<Value>) = match set.values {
+        Values::Int(v) => ("integer", v.iter().map(|v| Value::from(*v)).collect()),
+        Values::Str(v) => ("string", v.iter().map(|v| Value::from(*v)).collect()),
+    };
+    if schema["type"] != ty {
+        return;
+    }
+    assert!(
+        schema.get("nullable").is_none(),
+        "{place}.{}: a nullable field of a value set",
+        set.field
+    );
+    let said = schema["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let component = components.entry(set.component).or_insert_with(|| {
+        let names: Vec<String> = values
+            .iter()
+            .zip(set.names)
+            .map(|(v, n)| format!("{v} {n}"))
+            .collect();
+        let mut component = serde_json::json!({
+            "type": ty,
+            "enum": values,
+            "x-enum-varnames": set.names,
+            "description": format!("{said}\n\nValues: {}.", names.join(", ")),
+        });
+        if let Some(format) = schema.get("format") {
+            component["format"] = format.clone();
+        }
+        component
+    });
+    assert_eq!(
+        (&component["format"], &component["type"]),
+        (&schema["format"], &schema["type"]),
+        "{place}.{}: the fields of {} differ in type",
+        set.field,
+        set.component
+    );
+    // a field that says more than the set's first one keeps its words, under its name
+    let described = component["description"].as_str().unwrap_or_default();
+    if !said.is_empty() && !described.contains(&said) {
+        let more = format!("{described}\n\n`{place}` `{}`: {said}", set.field);
+        component["description"] = more.into();
+    }
+    // OpenAPI 3.0 ignores what stands beside a `$ref` (and the linters refuse it): the field is
+    // the reference alone
+    *schema = serde_json::json!({ "$ref": format!("#/components/schemas/{}", set.component) });
 }

@@ -252,7 +252,7 @@ def create_group(c):
     g = data(op("POST", "/group/create").sync_detailed(client=c.users["alice"], body=M.CreateGroupReq(
         name=f"sdk group {RUN}", description="made by the generated client")), "group/create")
     check(isinstance(g, M.GroupInfo), f"group/create data is a {type(g).__name__}, not GroupInfo")
-    check(g.owner_id == c.ids["alice"] and g.count == 1 and g.status == 0, f"created group: {g}")
+    check(g.owner_id == c.ids["alice"] and g.count == 1 and g.status == M.GroupStatus.NORMAL, f"created group: {g}")
     c.gid = g.group_id
     g = group_info(c)
     check((g.group_id, g.name, g.owner_id, g.count) == (c.gid, f"sdk group {RUN}", c.ids["alice"], 1),
@@ -272,7 +272,7 @@ def invite(c):
     env = ok(op("GET", "/group/invitation_list").sync_detailed(client=c.users["bob"]),
              "bob's invitation_list")
     pending = [i for i in env.data if i.group_id == c.gid]
-    check(len(pending) == 1 and pending[0].status == 0 and pending[0].inviter_id == c.ids["alice"]
+    check(len(pending) == 1 and pending[0].status == M.GroupRequestStatus.PENDING and pending[0].inviter_id == c.ids["alice"]
           and pending[0].invitee_id == c.ids["bob"], f"bob's invitations: {env.data}")
     ok(op("POST", "/group/invite/handle").sync_detailed(client=c.users["bob"], body=M.HandleReq(
         approval=True, group_id=c.gid, user_id=c.ids["alice"])), "bob accepts")
@@ -297,7 +297,7 @@ def apply(c):
           and env.total == 1, f"applications: {env.data}")
     r = data(op("POST", "/group/apply/handle").sync_detailed(client=c.users["alice"], body=M.HandleReq(
         approval=True, group_id=c.gid, user_id=c.ids["dave"])), "alice approves")
-    check(r.user_id == c.ids["dave"] and r.result == "success", f"apply/handle answer: {r}")
+    check(r.user_id == c.ids["dave"] and r.result == M.ItemResult.SUCCESS, f"apply/handle answer: {r}")
     env = ok(op("POST", "/group/application_list").sync_detailed(
         client=c.users["alice"], body=M.ApplicationListReq(group_list=[c.gid])),
         "application_list after approval")
@@ -312,7 +312,7 @@ def apply(c):
 def paging(c):
     res = data(op("POST", "/group/invite").sync_detailed(client=c.users["alice"], body=M.InviteReq(
         group_id=c.gid, user_list=c.batch)), "invite ten")
-    check(sorted(r.user_id for r in res if r.result == "success") == sorted(c.batch), f"invite ten: {res}")
+    check(sorted(r.user_id for r in res if r.result == M.ItemResult.SUCCESS) == sorted(c.batch), f"invite ten: {res}")
     c.joined += c.batch
     ids, pages, totals, _ = members(c, limit=4)
     n = len(c.joined)
@@ -486,7 +486,7 @@ def newer_group_routes(c):
 def friends(c):
     alice, bob, carol = c.users["alice"], c.users["bob"], c.users["carol"]
     a, b, k = c.ids["alice"], c.ids["bob"], c.ids["carol"]
-    ok(op("PUT", "/user/authmode").sync_detailed(client=bob, value=M.SetAuthModeValue(1)), "bob: consent needed")
+    ok(op("PUT", "/user/authmode").sync_detailed(client=bob, value=M.AuthMode.NEEDS_CONSENT), "bob: consent needed")
     ok(op("POST", "/roster/apply").sync_detailed(client=alice, body=M.RosterApplyReq(user_id=b, reason="hi")),
        "alice asks bob")
     asks = data(op("GET", "/roster/apply/list").sync_detailed(client=bob), "bob's requests")
@@ -528,7 +528,7 @@ def transfer_destroy(c):
                                                            group_id=c.gid), "bob destroys") is True,
           "destroy answers true")
     g = group_info(c)
-    check(g.status == 1, f"destroyed group: {g}")
+    check(g.status == M.GroupStatus.DISSOLVED, f"destroyed group: {g}")
     joined = data(op("GET", "/group/user_joined").sync_detailed(client=c.users["bob"]),
                   "bob's user_joined")
     check(c.gid not in joined, f"bob's groups after destroy: {joined}")

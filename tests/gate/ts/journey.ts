@@ -40,10 +40,16 @@ import {
   requestFriend,
   updateProfile,
   updateUserSettings,
+  AuthMode,
+  FriendRequestStatus,
+  GroupRequestStatus,
+  GroupStatus,
+  ItemResult,
+  RosterRelation,
   type ErrorCode,
   type ErrorEnvelope,
   type GroupInfo,
-  type PageEnvelopeGroupMember,
+  type EnvelopePageGroupMember,
 } from 'imserver-client';
 import { createClient, createConfig, type Client } from 'imserver-client/client';
 
@@ -70,28 +76,23 @@ function hasRoute(method: string, path: string): boolean {
   return member(member(member(SPEC, 'paths'), path), method.toLowerCase()) !== undefined;
 }
 
-/** The header that carries a security scheme (components.securitySchemes[scheme].name). */
-function schemeHeader(scheme: string): string {
-  const name = member(member(member(member(SPEC, 'components'), 'securitySchemes'), scheme), 'name');
-  if (typeof name !== 'string') throw new Error(`the spec has no security scheme ${scheme}`);
-  return name;
-}
-
 // -- identity, set once per client --------------------------------------------------------------
 interface Identity {
   token?: string;
   actAsUser?: number;
 }
 
+// README example begin: hey-api
 /** A client that sends app_id, and the token and act_as_user it is given, on every call. */
 function clientFor(who: Identity): Client {
-  const headers = new Map<string, string>([[schemeHeader('app_id'), APP_ID]]);
-  if (who.token !== undefined) headers.set(schemeHeader('access-token'), who.token);
-  if (who.actAsUser !== undefined) headers.set(schemeHeader('act_as_user'), String(who.actAsUser));
+  const headers = new Map<string, string>([['app_id', APP_ID]]);
+  if (who.token !== undefined) headers.set('access-token', who.token);
+  if (who.actAsUser !== undefined) headers.set('user_id', String(who.actAsUser));
   // The generated functions list the schemes each operation takes; the client asks for each by
   // its header name and sends those it has an answer for.
   return createClient(createConfig({ baseUrl: BASE, auth: (scheme) => headers.get(scheme.name ?? '') }));
 }
+// README example end
 
 // -- answers ----------------------------------------------------------------------------------
 class Failed extends Error {}
@@ -134,16 +135,6 @@ async function refused<T extends { code: 200 }>(
   if (env.code === 200) throw new Failed(`${what}: expected code ${expected}, got a success`);
   check(env.code === expected && env.message.length > 0, `${what}: expected code ${expected}, got ${JSON.stringify(env)}`);
   return env;
-}
-
-/**
- * `data` of a success envelope. The spec declares every envelope's data nullable (one Envelope<T>
- * with Option<T> serves every operation; only getLatestAnnouncement answers null on success), so
- * `code === 200` leaves `T | null`: this checks it at run time instead of asserting it away.
- */
-function present<T>(data: T | null, what: string): T {
-  if (data === null) throw new Failed(`${what}: success with data null`);
-  return data;
 }
 
 // -- steps ------------------------------------------------------------------------------------
@@ -194,7 +185,7 @@ function groupOf(c: Ctx): number {
 
 async function groupInfo(c: Ctx, client: Client = userOf(c, 'alice')): Promise<GroupInfo> {
   const env = await ok(getGroupInfo({ client, query: { group_id: groupOf(c) } }), 'group info');
-  return present(env.data, 'group info');
+  return env.data;
 }
 
 /** Every member through listGroupMembers pages of `limit`, following `cursor` until null. */
@@ -203,11 +194,11 @@ async function members(c: Ctx, limit = 1000): Promise<{ ids: number[]; pages: nu
   const totals = new Set<number | null>();
   let cursor: string | null = null; // the first page (the parameter takes the answered cursor as is)
   for (let pages = 1; ; pages++) {
-    const page: PageEnvelopeGroupMember = await ok(
+    const page: EnvelopePageGroupMember = await ok(
       listGroupMembers({ client: userOf(c, 'alice'), query: { group_id: groupOf(c), limit, cursor } }),
       `member_list page ${pages}`,
     );
-    const rows = present(page.data, `member_list page ${pages}`);
+    const rows = page.data;
     check(rows.length <= limit, `member_list page ${pages}: ${rows.length} rows for limit ${limit}`);
     ids.push(...rows.map((m) => m.user_id));
     totals.add(page.total);
@@ -221,7 +212,7 @@ step('register users: one without a token, the others through the app admin toke
   [['POST', '/user/register/v2']], [], async (c) => {
     const reg = async (client: Client, name: string): Promise<number> => {
       const env = await ok(registerUser({ client, body: { username: name, password: 'secret-pass-1' } }), `register ${name}`);
-      const d = present(env.data, `register ${name}`);
+      const d = env.data;
       check(d.user_id > 0, `register ${name}: ${JSON.stringify(d)}`);
       return d.user_id;
     };
@@ -238,14 +229,14 @@ step('register ten more users in one batch (app admin; one by one while the batc
     if (hasRoute('POST', '/user/register/batch')) {
       const env = await ok(registerUsers({ client: c.admin, body: { list: names.map((username) => ({ username, password: 'secret-pass-1' })) } }),
         'register/batch');
-      const rows = present(env.data, 'register/batch');
+      const rows = env.data;
       check(JSON.stringify(rows.map((r) => [r.username, r.success])) === JSON.stringify(names.map((n) => [n, true])),
         `register/batch: ${JSON.stringify(rows)}`);
       c.batch = rows.flatMap((r) => (typeof r.user_id === 'number' ? [r.user_id] : []));
     } else {
       for (const username of names) {
         const env = await ok(registerUser({ client: c.admin, body: { username, password: 'secret-pass-1' } }), `register ${username}`);
-        c.batch.push(present(env.data, `register ${username}`).user_id);
+        c.batch.push(env.data.user_id);
       }
     }
     check(new Set(c.batch).size === 10 && c.batch.every((u) => Number.isSafeInteger(u) && u > 0), `batch ids ${c.batch}`);
@@ -257,7 +248,7 @@ step('log in by name; a wrong password answers 11001 typed as ErrorEnvelope',
     for (const who of PEOPLE) {
       const env = await ok(loginByName({ client: c.anon, body: { name: `${who}_${RUN}`, password: 'secret-pass-1', device_guid: `ts-${who}` } }),
         `token/user ${who}`);
-      const t = present(env.data, `token/user ${who}`);
+      const t = env.data;
       check(t.user_id === idOf(c, who) && t.token.length > 0 && t.expire > Date.now() / 1000, `token/user ${who}: ${JSON.stringify(t)}`);
       c.users.set(who, clientFor({ token: t.token }));
     }
@@ -276,21 +267,34 @@ step('log in by name; a wrong password answers 11001 typed as ErrorEnvelope',
 step('read and update the profile (as the user, and as the app admin acting for the user)',
   [['GET', '/user/profile'], ['PUT', '/user/profile']], ['users'], async (c) => {
     const alice = userOf(c, 'alice');
-    let p = present((await ok(getProfile({ client: alice }), 'profile')).data, 'profile');
+    let p = (await ok(getProfile({ client: alice }), 'profile')).data;
     check(p.user_id === idOf(c, 'alice') && p.username === `alice_${RUN}`, `profile: ${JSON.stringify(p)}`);
     const updated = await ok(updateProfile({ client: alice, body: { nick_name: 'Alice from TypeScript', description: 'generated client', public_info: 'hello' } }),
       'update profile');
     check(updated.data === true, `update profile answered ${JSON.stringify(updated.data)}`);
-    p = present((await ok(getProfile({ client: alice }), 'profile after update')).data, 'profile after update');
+    p = (await ok(getProfile({ client: alice }), 'profile after update')).data;
     check(p.nick_name === 'Alice from TypeScript' && p.description === 'generated client' && p.public_info === 'hello',
       `profile after update: ${JSON.stringify(p)}`);
     // a second client: the admin token acting as alice (the act_as_user scheme), set once
     const adminAsAlice = clientFor({ token: ADMIN_TOKEN, actAsUser: idOf(c, 'alice') });
-    p = present((await ok(getProfile({ client: adminAsAlice }), 'profile as the admin acting as alice')).data, 'admin view');
+    p = (await ok(getProfile({ client: adminAsAlice }), 'profile as the admin acting as alice')).data;
     check(p.user_id === idOf(c, 'alice') && p.nick_name === 'Alice from TypeScript', `admin's view: ${JSON.stringify(p)}`);
     await ok(updateProfile({ client: adminAsAlice, body: { private_info: 'set by the admin' } }), 'update profile as the admin');
-    p = present((await ok(getProfile({ client: alice }), 'profile after the admin')).data, 'profile after the admin');
+    p = (await ok(getProfile({ client: alice }), 'profile after the admin')).data;
     check(p.private_info === 'set by the admin' && p.nick_name === 'Alice from TypeScript', `profile after the admin: ${JSON.stringify(p)}`);
+    // README example begin: hey-api per call
+    // Per call, `auth` is a callback keyed by the scheme's header too: a bare token
+    // (`auth: token`) is sent in every scheme the operation lists, as app_id and user_id as well.
+    const token = await tokenOf(c, 'alice');
+    const perCall = await getProfile({
+      client: c.anon,
+      auth: (scheme) => (scheme.name === 'access-token' ? token : scheme.name === 'app_id' ? APP_ID : undefined),
+    });
+    // README example end
+    const viaCallback = await ok(Promise.resolve(perCall), 'profile with a per-call auth callback');
+    check(viaCallback.data.user_id === idOf(c, 'alice'), `per-call auth: ${JSON.stringify(viaCallback.data)}`);
+    const bare = await answer(getProfile({ client: c.anon, auth: token }), 'profile with a bare per-call token');
+    check(bare.code !== 200, `a bare per-call token was taken: ${JSON.stringify(bare)}`);
     // a user token naming another user is refused
     await refused(getProfile({ client: clientFor({ token: await tokenOf(c, 'alice'), actAsUser: idOf(c, 'bob') }) }),
       10010, 'a user token acting as another user');
@@ -300,24 +304,24 @@ step('read and update the profile (as the user, and as the app admin acting for 
 async function tokenOf(c: Ctx, who: Who): Promise<string> {
   const env = await ok(loginByName({ client: c.anon, body: { name: `${who}_${RUN}`, password: 'secret-pass-1', device_guid: `ts-${who}-2` } }),
     `token/user ${who} again`);
-  return present(env.data, `token/user ${who} again`).token;
+  return env.data.token;
 }
 
 step('update settings and read them back', [['GET', '/user/settings'], ['PUT', '/user/settings']], ['users'], async (c) => {
   const alice = userOf(c, 'alice');
   await ok(updateUserSettings({ client: alice, body: { user_id: idOf(c, 'alice'), no_push: true, no_push_start_hour: 22, no_push_end_hour: 7, vibratory: false, push_nick_name: 'Al' } }),
     'update settings');
-  const s = present((await ok(getUserSettings({ client: alice }), 'settings')).data, 'settings');
+  const s = (await ok(getUserSettings({ client: alice }), 'settings')).data;
   check(s.user_id === idOf(c, 'alice') && s.no_push && s.no_push_start_hour === 22 && s.no_push_end_hour === 7 && !s.vibratory
     && s.push_nick_name === 'Al', `settings after update: ${JSON.stringify(s)}`);
   // null clears a text field
   await ok(updateUserSettings({ client: alice, body: { user_id: idOf(c, 'alice'), push_nick_name: null } }), 'clear push_nick_name');
-  const cleared = present((await ok(getUserSettings({ client: alice }), 'settings after clearing')).data, 'settings after clearing');
+  const cleared = (await ok(getUserSettings({ client: alice }), 'settings after clearing')).data;
   check(cleared.push_nick_name == null && cleared.no_push_start_hour === 22, `settings after clearing: ${JSON.stringify(cleared)}`);
   // bob wants to confirm invitations: inviting him leaves a pending invitation
   const bob = userOf(c, 'bob');
   await ok(updateUserSettings({ client: bob, body: { user_id: idOf(c, 'bob'), group_confirm: true } }), 'bob: group_confirm');
-  const b = present((await ok(getUserSettings({ client: bob }), "bob's settings")).data, "bob's settings");
+  const b = (await ok(getUserSettings({ client: bob }), "bob's settings")).data;
   check(b.group_confirm, `bob's settings: ${JSON.stringify(b)}`);
   c.bobConfirms = true;
   made.add('bobConfirms');
@@ -326,8 +330,8 @@ step('update settings and read them back', [['GET', '/user/settings'], ['PUT', '
 step('create a group', [['POST', '/group/create'], ['GET', '/group/info']], ['users'], async (c) => {
   const env = await ok(createGroup({ client: userOf(c, 'alice'), body: { name: `ts group ${RUN}`, description: 'made by the generated client' } }),
     'group/create');
-  const g = present(env.data, 'group/create');
-  check(g.owner_id === idOf(c, 'alice') && g.count === 1 && g.status === 0, `created group: ${JSON.stringify(g)}`);
+  const g = env.data;
+  check(g.owner_id === idOf(c, 'alice') && g.count === 1 && g.status === GroupStatus.Normal, `created group: ${JSON.stringify(g)}`);
   c.gid = g.group_id;
   const info = await groupInfo(c);
   check(info.group_id === g.group_id && info.name === `ts group ${RUN}` && info.owner_id === idOf(c, 'alice') && info.count === 1,
@@ -339,18 +343,18 @@ step('invite: carol joins at once, bob gets an invitation and accepts it',
   [['POST', '/group/invite'], ['GET', '/group/invitation_list'], ['PUT', '/group/invite/handle'], ['GET', '/group/member_list']],
   ['gid', 'bobConfirms'], async (c) => {
     const gid = groupOf(c);
-    const res = present((await ok(inviteToGroup({ client: userOf(c, 'alice'), body: { group_id: gid, user_list: [idOf(c, 'carol'), idOf(c, 'bob')], reason: 'join us' } }),
-      'invite carol and bob')).data, 'invite');
-    check(res.length === 2 && res.every((r) => r.result === 'success'), `invite answer: ${JSON.stringify(res)}`);
+    const res = (await ok(inviteToGroup({ client: userOf(c, 'alice'), body: { group_id: gid, user_list: [idOf(c, 'carol'), idOf(c, 'bob')], reason: 'join us' } }),
+      'invite carol and bob')).data;
+    check(res.length === 2 && res.every((r) => r.result === ItemResult.Success), `invite answer: ${JSON.stringify(res)}`);
     let { ids } = await members(c);
     check(ids.includes(idOf(c, 'carol')) && !ids.includes(idOf(c, 'bob')), `after invite, members ${ids}`);
     const bob = userOf(c, 'bob');
     const inv = await ok(listInvitations({ client: bob }), "bob's invitation_list");
-    const pending = present(inv.data, 'invitation_list').filter((i) => i.group_id === gid);
-    check(pending.length === 1 && pending[0].status === 0 && pending[0].inviter_id === idOf(c, 'alice') && pending[0].invitee_id === idOf(c, 'bob'),
+    const pending = inv.data.filter((i) => i.group_id === gid);
+    check(pending.length === 1 && pending[0].status === GroupRequestStatus.Pending && pending[0].inviter_id === idOf(c, 'alice') && pending[0].invitee_id === idOf(c, 'bob'),
       `bob's invitations: ${JSON.stringify(inv.data)}`);
     await ok(handleInvitation({ client: bob, body: { approval: true, group_id: gid, user_id: idOf(c, 'alice') } }), 'bob accepts');
-    const after = present((await ok(listInvitations({ client: bob }), "bob's invitation_list after accepting")).data, 'invitation_list');
+    const after = (await ok(listInvitations({ client: bob }), "bob's invitation_list after accepting")).data;
     check(JSON.stringify(after.filter((i) => i.group_id === gid).map((i) => i.status)) === '[1]', `handled invitation: ${JSON.stringify(after)}`);
     ({ ids } = await members(c));
     const want = [idOf(c, 'alice'), idOf(c, 'carol'), idOf(c, 'bob')];
@@ -361,9 +365,8 @@ step('invite: carol joins at once, bob gets an invitation and accepts it',
 
 step('list members in pages of 4 with the cursor (after inviting ten more)',
   [['POST', '/group/invite'], ['GET', '/group/member_list']], ['joined', 'batch'], async (c) => {
-    const res = present((await ok(inviteToGroup({ client: userOf(c, 'alice'), body: { group_id: groupOf(c), user_list: c.batch } }), 'invite ten')).data,
-      'invite ten');
-    check(res.filter((r) => r.result === 'success').length === c.batch.length, `invite ten: ${JSON.stringify(res)}`);
+    const res = (await ok(inviteToGroup({ client: userOf(c, 'alice'), body: { group_id: groupOf(c), user_list: c.batch } }), 'invite ten')).data;
+    check(res.filter((r) => r.result === ItemResult.Success).length === c.batch.length, `invite ten: ${JSON.stringify(res)}`);
     c.joined.push(...c.batch);
     const { ids, pages, totals } = await members(c, 4);
     const n = c.joined.length;
@@ -375,10 +378,10 @@ step('list members in pages of 4 with the cursor (after inviting ten more)',
 
 step('moderation: mute carol for ten minutes', [['POST', '/group/ban'], ['GET', '/group/banned_list']], ['joined'], async (c) => {
   const before = Date.now();
-  const res = present((await ok(muteMembers({ client: userOf(c, 'alice'), body: { group_id: groupOf(c), user_list: [idOf(c, 'carol')], duration: 10 } }),
-    'mute carol')).data, 'mute carol');
-  check(res.length === 1 && res[0].user_id === idOf(c, 'carol') && res[0].result === 'success', `mute answer: ${JSON.stringify(res)}`);
-  const muted = present((await ok(listMutedMembers({ client: userOf(c, 'alice'), query: { group_id: groupOf(c) } }), 'banned_list')).data, 'banned_list');
+  const res = (await ok(muteMembers({ client: userOf(c, 'alice'), body: { group_id: groupOf(c), user_list: [idOf(c, 'carol')], duration: 10 } }),
+    'mute carol')).data;
+  check(res.length === 1 && res[0].user_id === idOf(c, 'carol') && res[0].result === ItemResult.Success, `mute answer: ${JSON.stringify(res)}`);
+  const muted = (await ok(listMutedMembers({ client: userOf(c, 'alice'), query: { group_id: groupOf(c) } }), 'banned_list')).data;
   check(muted.length === 1 && muted[0].user_id === idOf(c, 'carol'), `muted: ${JSON.stringify(muted)}`);
   const until = muted[0].expired_time;
   check(before + 9 * 60_000 < until && until <= Date.now() + 10 * 60_000 + 1000, `mute end ${until}`);
@@ -387,10 +390,10 @@ step('moderation: mute carol for ten minutes', [['POST', '/group/ban'], ['GET', 
 step('moderation: block a member; he leaves and is on the blocked list',
   [['POST', '/group/block'], ['GET', '/group/blocked_list'], ['GET', '/group/member_list']], ['joined', 'batch'], async (c) => {
     const target = c.batch[0];
-    const res = present((await ok(blockUsers({ client: userOf(c, 'alice'), body: { group_id: groupOf(c), user_list: [target] } }), 'block')).data, 'block');
-    check(res.length === 1 && res[0].user_id === target && res[0].result === 'success', `block answer: ${JSON.stringify(res)}`);
+    const res = (await ok(blockUsers({ client: userOf(c, 'alice'), body: { group_id: groupOf(c), user_list: [target] } }), 'block')).data;
+    check(res.length === 1 && res[0].user_id === target && res[0].result === ItemResult.Success, `block answer: ${JSON.stringify(res)}`);
     const blocked = await ok(listBlockedUsers({ client: userOf(c, 'alice'), query: { group_id: groupOf(c) } }), 'blocked_list');
-    const rows = present(blocked.data, 'blocked_list');
+    const rows = blocked.data;
     check(rows.length === 1 && rows[0].user_id === target && rows[0].group_id === groupOf(c) && blocked.total === 1,
       `blocked: ${JSON.stringify(blocked)}`);
     c.joined = c.joined.filter((u) => u !== target);
@@ -401,23 +404,23 @@ step('moderation: block a member; he leaves and is on the blocked list',
 step('post an announcement; a member reads it, a non-member gets 20011',
   [['POST', '/group/announcement/edit'], ['GET', '/group/announcement/last']], ['joined'], async (c) => {
     const gid = groupOf(c);
-    const a = present((await ok(publishAnnouncement({ client: userOf(c, 'alice'), body: { group_id: gid, title: 'Welcome', content: 'Read the rules, then say hello.' } }),
-      'announcement/edit')).data, 'announcement/edit');
+    const a = (await ok(publishAnnouncement({ client: userOf(c, 'alice'), body: { group_id: gid, title: 'Welcome', content: 'Read the rules, then say hello.' } }),
+      'announcement/edit')).data;
     check(a.group_id === gid && a.author === idOf(c, 'alice') && a.title === 'Welcome', `announcement: ${JSON.stringify(a)}`);
     // data is null on success when the group has no announcement: here it has one
-    const last = present((await ok(getLatestAnnouncement({ client: userOf(c, 'carol'), query: { group_id: gid } }), 'announcement/last as carol')).data,
-      'announcement/last');
+    const last = (await ok(getLatestAnnouncement({ client: userOf(c, 'carol'), query: { group_id: gid } }), 'announcement/last as carol')).data;
+    check(last !== null, 'announcement/last: null although the group has one');
     check(last.id === a.id && last.title === 'Welcome' && last.content === 'Read the rules, then say hello.', `last announcement: ${JSON.stringify(last)}`);
     const e = await refused(getLatestAnnouncement({ client: userOf(c, 'dave'), query: { group_id: gid } }), 20011, 'a non-member reads it');
     e.code satisfies ErrorCode;
   });
 
 step('sign a QR invite; erin joins with it', [['GET', '/group/qrcode/sign'], ['POST', '/group/qrcode/invite']], ['joined'], async (c) => {
-  const q = present((await ok(getGroupQrCode({ client: userOf(c, 'alice'), query: { group_id: groupOf(c) } }), 'qrcode/sign')).data, 'qrcode/sign');
+  const q = (await ok(getGroupQrCode({ client: userOf(c, 'alice'), query: { group_id: groupOf(c) } }), 'qrcode/sign')).data;
   check(q.qr_info.length > 0 && q.expire_at > q.create_at, `qr code: ${JSON.stringify(q)}`);
   const tampered = q.qr_info.slice(0, -2) + (q.qr_info.endsWith('AA') ? 'BB' : 'AA');
   await refused(joinByQrCode({ client: userOf(c, 'erin'), body: { qr_info: tampered } }), 20024, 'a tampered QR code');
-  const j = present((await ok(joinByQrCode({ client: userOf(c, 'erin'), body: { qr_info: q.qr_info } }), 'qrcode/invite as erin')).data, 'qrcode/invite');
+  const j = (await ok(joinByQrCode({ client: userOf(c, 'erin'), body: { qr_info: q.qr_info } }), 'qrcode/invite as erin')).data;
   check(j.group_id === groupOf(c), `qr joined: ${JSON.stringify(j)}`);
   c.joined.push(idOf(c, 'erin'));
   const { ids } = await members(c);
@@ -430,15 +433,15 @@ step('friends: dave asks alice, she accepts; carol befriends erin at once; each 
   [['PUT', '/user/settings'], ['POST', '/roster/apply'], ['GET', '/roster/apply/list'], ['PUT', '/roster/accept'],
     ['GET', '/roster/list'], ['POST', '/roster/list']], ['users'], async (c) => {
     const [alice, dave] = [userOf(c, 'alice'), userOf(c, 'dave')];
-    await ok(updateUserSettings({ client: alice, body: { user_id: idOf(c, 'alice'), auth_mode: 1 } }), 'alice: auth_mode 1');
+    await ok(updateUserSettings({ client: alice, body: { user_id: idOf(c, 'alice'), auth_mode: AuthMode.NeedsConsent } }), 'alice: auth_mode 1');
     const applied = await ok(requestFriend({ client: dave, body: { user_id: idOf(c, 'alice'), reason: 'hi from dave' } }), 'dave asks alice');
     check(applied.data === true, `roster/apply answered ${JSON.stringify(applied.data)}`);
     const requests = await ok(listFriendRequests({ client: alice, query: { limit: 10 } }), "alice's friend requests");
-    const pending = present(requests.data, 'roster/apply/list');
-    check(pending.length === 1 && pending[0].user_id === idOf(c, 'dave') && pending[0].status === 0 && pending[0].reason === 'hi from dave'
+    const pending = requests.data;
+    check(pending.length === 1 && pending[0].user_id === idOf(c, 'dave') && pending[0].status === FriendRequestStatus.Pending && pending[0].reason === 'hi from dave'
       && requests.total === 1, `alice's friend requests: ${JSON.stringify(requests)}`);
     const friendsOf = async (client: Client, what: string): Promise<number[]> =>
-      present((await ok(listFriends({ client }), what)).data, what);
+      (await ok(listFriends({ client }), what)).data;
     check((await friendsOf(alice, "alice's friends before accepting")).length === 0, 'alice has friends before accepting');
     await ok(acceptFriendRequest({ client: alice, query: { user_id: idOf(c, 'dave') } }), 'alice accepts');
     await refused(acceptFriendRequest({ client: alice, query: { user_id: idOf(c, 'dave') } }), 10007, 'accepting twice');
@@ -447,10 +450,10 @@ step('friends: dave asks alice, she accepts; carol befriends erin at once; each 
     // carol asks erin, whose auth_mode is 0: friends at once, both ways
     await ok(requestFriend({ client: userOf(c, 'carol'), body: { user_id: idOf(c, 'erin'), alias: 'Erin' } }), 'carol asks erin');
     check(JSON.stringify(await friendsOf(userOf(c, 'erin'), "erin's friends")) === JSON.stringify([idOf(c, 'carol')]), "erin's friends");
-    const items = present((await ok(getRosterItems({ client: userOf(c, 'carol'), body: { list: [idOf(c, 'erin'), idOf(c, 'dave')] } }),
-      "carol's roster items")).data, 'roster items');
-    check(items.length === 2 && items[0].user_id === idOf(c, 'erin') && items[0].relation === 0 && items[0].alias === 'Erin'
-      && items[1].user_id === idOf(c, 'dave') && items[1].relation === 2 && items[1].alias == null, `roster items: ${JSON.stringify(items)}`);
+    const items = (await ok(getRosterItems({ client: userOf(c, 'carol'), body: { list: [idOf(c, 'erin'), idOf(c, 'dave')] } }),
+      "carol's roster items")).data;
+    check(items.length === 2 && items[0].user_id === idOf(c, 'erin') && items[0].relation === RosterRelation.Friend && items[0].alias === 'Erin'
+      && items[1].user_id === idOf(c, 'dave') && items[1].relation === RosterRelation.Stranger && items[1].alias == null, `roster items: ${JSON.stringify(items)}`);
   });
 
 // -- main -------------------------------------------------------------------------------------

@@ -10,5 +10,7 @@ export default defineConfig({
     path: process.env.GATE_TS_CLIENT ?? `${root}tests/gate/out/ts/client`,
     postProcess: [],
   },
-  plugins: ['@hey-api/client-fetch', '@hey-api/typescript', '@hey-api/sdk'],
+  // enums: the named value sets (Platform, GroupStatus, ...) as objects with their names, so a
+  // journey writes GroupStatus.Normal (the spec's own names) where the wire has 0
+  plugins: ['@hey-api/client-fetch', { name: '@hey-api/typescript', enums: { mode: 'javascript', case: 'preserve' } }, '@hey-api/sdk'],
 });

@@ -1,0 +1,154 @@
+// The user journey through openapi-generator's typescript-fetch client (7.26), generated from
+// openapi/openapi.json into $GATE_OUT/ts/fetch by check_35_ts_sdk, type-checked with this file
+// under strict tsc and run (tsx) against a real server that run.py started.
+//
+// typescript-fetch parses every answer at run time (its `oneOf` deserializer picks a member of
+// "success envelope | ErrorEnvelope" by checks on the keys): this journey reads the values it
+// parsed, so a member picked wrongly (a paged answer read as an ErrorEnvelope, losing data, cursor
+// and total) fails here. Same habits as journey.ts: no non-null assertion, cast, `any` or
+// type-ignore (lint.ts), and `code === 200` narrows an answer to its success envelope.
+import {
+  AuthMode,
+  Configuration,
+  ErrorCode,
+  FriendRequestStatus,
+  FriendsApi,
+  GroupInvitationsAndApplicationsApi,
+  GroupLifecycleApi,
+  GroupMembersApi,
+  GroupStatus,
+  ItemResult,
+  TokensApi,
+  UserProfileApi,
+  UserRegistrationApi,
+  UserSettingsApi,
+  type ErrorEnvelope,
+} from 'imserver-fetch';
+
+function env(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set (run.py sets it)`);
+  return v;
+}
+
+const BASE = env('GATE_BASE');
+const APP_ID = env('GATE_APP_ID');
+const ADMIN_TOKEN = env('GATE_ADMIN_TOKEN');
+const RUN = Math.random().toString(16).slice(2, 8);
+
+class Failed extends Error {}
+
+function check(cond: boolean, what: string): asserts cond {
+  if (!cond) throw new Failed(what);
+}
+
+/** The success envelope (code 200, message null): the check on `code` narrows the union. */
+async function ok<T extends { code: 200 }>(call: Promise<T | ErrorEnvelope>, what: string): Promise<T> {
+  const r = await call;
+  if (r.code !== 200) throw new Failed(`${what}: code ${r.code}, message ${JSON.stringify(r.message)}`);
+  return r;
+}
+
+/** The error envelope of a refused call, whose code must be `expected`. */
+async function refused<T extends { code: 200 }>(
+  call: Promise<T | ErrorEnvelope>,
+  expected: ErrorCode,
+  what: string,
+): Promise<ErrorEnvelope> {
+  const r = await call;
+  if (r.code === 200) throw new Failed(`${what}: expected code ${expected}, got a success`);
+  check(r.code === expected && r.message.length > 0, `${what}: expected code ${expected}, got ${JSON.stringify(r)}`);
+  return r;
+}
+
+// README example begin: typescript-fetch
+/** The APIs of one identity: app_id on every call, the token when there is one. */
+function apis(token?: string) {
+  const headers: Record<string, string> = { app_id: APP_ID };
+  if (token !== undefined) headers['access-token'] = token;
+  const config = new Configuration({ basePath: BASE, headers });
+  return {
+    registration: new UserRegistrationApi(config),
+    tokens: new TokensApi(config),
+    profile: new UserProfileApi(config),
+    settings: new UserSettingsApi(config),
+    groups: new GroupLifecycleApi(config),
+    invites: new GroupInvitationsAndApplicationsApi(config),
+    members: new GroupMembersApi(config),
+    friends: new FriendsApi(config),
+  };
+}
+// README example end
+
+async function main(): Promise<void> {
+  const anon = apis();
+  const admin = apis(ADMIN_TOKEN);
+
+  // register: alice without a token, five more through the app admin token
+  const names = ['alice', 'bob', 'm1', 'm2', 'm3', 'm4'].map((n) => `f${n}_${RUN}`);
+  const ids: number[] = [];
+  for (const [i, username] of names.entries()) {
+    const via = i === 0 ? anon : admin;
+    const r = await ok(via.registration.registerUser({ registerReq: { username, password: 'secret-pass-1' } }), `register ${username}`);
+    check(r.message === null && r.data.userId > 0, `register ${username}: ${JSON.stringify(r)}`);
+    ids.push(r.data.userId);
+  }
+  const [aliceId, bobId] = ids;
+  console.log(`ok    registered ${ids.length} users`);
+
+  // log in; a wrong password is an ErrorEnvelope with code 11001 (WrongPassword)
+  const login = async (username: string) =>
+    (await ok(anon.tokens.loginByName({ tokenByNameReq: { name: username, password: 'secret-pass-1', deviceGuid: `fetch-${username}` } }),
+      `log in ${username}`)).data;
+  const aliceLogin = await login(names[0]);
+  check(aliceLogin.userId === aliceId && aliceLogin.token.length > 0, `alice's token: ${JSON.stringify(aliceLogin)}`);
+  const alice = apis(aliceLogin.token);
+  const bob = apis((await login(names[1])).token);
+  const wrong = await refused(anon.tokens.loginByName({ tokenByNameReq: { name: names[0], password: 'wrong-pass-1' } }),
+    11001, 'a wrong password');
+  check(wrong.code === ErrorCode.WrongPassword, `wrong password: ${JSON.stringify(wrong)}`);
+  console.log('ok    logged in; a wrong password answered 11001');
+
+  // the profile, updated and read back
+  await ok(alice.profile.updateProfile({ profileUpdate: { nickName: 'Alice via fetch' } }), 'update profile');
+  const profile = (await ok(alice.profile.getProfile(), 'profile')).data;
+  check(profile.userId === aliceId && profile.username === names[0] && profile.nickName === 'Alice via fetch',
+    `profile: ${JSON.stringify(profile)}`);
+  console.log('ok    profile updated and read back');
+
+  // a group with six members, listed in pages of 4: two pages, the cursor and total kept
+  const group = (await ok(alice.groups.createGroup({ createGroupReq: { name: `fetch group ${RUN}` } }), 'create group')).data;
+  check(group.ownerId === aliceId && group.status === GroupStatus.Normal, `group: ${JSON.stringify(group)}`);
+  const invited = (await ok(alice.invites.inviteToGroup({ inviteReq: { groupId: group.groupId, userList: ids.slice(1) } }),
+    'invite five')).data;
+  check(invited.length === 5 && invited.every((r) => r.result === ItemResult.Success), `invite: ${JSON.stringify(invited)}`);
+  const first = await ok(alice.members.listGroupMembers({ groupId: group.groupId, limit: 4 }), 'member page 1');
+  check(first.data.length === 4 && first.total === 6 && typeof first.cursor === 'string', `page 1: ${JSON.stringify(first)}`);
+  const second = await ok(alice.members.listGroupMembers({ groupId: group.groupId, limit: 4, cursor: first.cursor }),
+    'member page 2');
+  check(second.data.length === 2 && second.total === 6 && second.cursor === null, `page 2: ${JSON.stringify(second)}`);
+  const paged = [...first.data, ...second.data].map((m) => m.userId);
+  check(JSON.stringify(paged) === JSON.stringify(ids), `members ${paged} != ${ids}`);
+  // a paged operation's error answer is its ErrorEnvelope, not an empty page
+  await refused(bob.members.listGroupMembers({ groupId: group.groupId + 1_000_000 }), 20001, 'members of no group');
+  console.log('ok    members paged over two pages; a paged error read by its code');
+
+  // a friend request: bob confirms requests (auth_mode 1), alice asks, bob accepts
+  await ok(bob.settings.updateUserSettings({ userSettingsUpdate: { userId: bobId, authMode: AuthMode.NeedsConsent } }), 'bob: auth_mode 1');
+  await ok(alice.friends.requestFriend({ rosterApplyReq: { userId: bobId, reason: 'hi from fetch' } }), 'alice asks bob');
+  const requests = await ok(bob.friends.listFriendRequests({ limit: 10 }), "bob's friend requests");
+  check(requests.total === 1 && requests.data.length === 1 && requests.data[0].userId === aliceId
+    && requests.data[0].status === FriendRequestStatus.Pending, `bob's requests: ${JSON.stringify(requests)}`);
+  await ok(bob.friends.acceptFriendRequest({ userId: aliceId }), 'bob accepts');
+  await refused(bob.friends.acceptFriendRequest({ userId: aliceId }), 10007, 'accepting twice');
+  const friends = (await ok(alice.friends.listFriends(), "alice's friends")).data;
+  check(JSON.stringify(friends) === JSON.stringify([bobId]), `alice's friends: ${friends}`);
+  console.log('ok    friend request asked, listed, accepted');
+  console.log('typescript-fetch journey: passed');
+}
+
+main().catch((e: unknown) => {
+  console.log(`FAIL  ${e instanceof Error ? e.message : String(e)}`);
+  if (!(e instanceof Failed) && e instanceof Error) console.log(e.stack);
+  process.exitCode = 1;
+});
