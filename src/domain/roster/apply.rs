@@ -20,7 +20,7 @@ use crate::domain::common::paging::{Page, PageRequest};
 use crate::domain::common::pending::{PENDING, PENDING_TTL_MS, REJECTED};
 use crate::domain::common::tx;
 use crate::domain::identity::auth::Caller;
-use crate::domain::roster::blacklist::{blocked_by, blockers_among};
+use crate::domain::roster::blacklist::{Blocks, blocks_among};
 use crate::domain::roster::items::{
     ALIAS_MAX, AUTH_REFUSE_ALL, MAX_ROSTER_LIST, befriend, friends_among, lock_people,
 };
@@ -164,8 +164,8 @@ async fn decide(
         return Err(ApiError::UserNotFound(me.to_string()));
     }
     let friends = friends_among(txn, me, &targets).await?;
-    let mine_blocked = blocked_by(txn, me, &targets).await?;
-    let blocking_me = blockers_among(txn, me, &targets).await?;
+    let mine_blocked = blocks_among(txn, Blocks::ByUser, me, &targets).await?;
+    let blocking_me = blocks_among(txn, Blocks::OfUser, me, &targets).await?;
     let asking_me = pending_from(txn, &targets, me, now).await?;
     let settings: HashMap<i64, user_setting::Model> = user_setting::Entity::find()
         .filter(among(txn, user_setting::Column::UserId, &targets))
