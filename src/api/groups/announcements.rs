@@ -6,6 +6,7 @@ use super::Tag;
 use crate::api::kit::auth::Caller;
 use crate::api::kit::body::JsonBody;
 use crate::api::kit::envelope::R;
+use crate::api::kit::operations::operations;
 use crate::domain::groups::announcements as group_announcements;
 use crate::entity::group_announcement;
 use crate::state::State;
@@ -54,14 +55,66 @@ pub struct EditAnnouncementReq {
     pub title: String,
 }
 
-#[OpenApi(tag = "Tag::GroupAnnouncements")]
-impl GroupAnnouncementsApi {
-    /// Get group announcement details by group id and announcement id
-    ///
-    /// Section 4.4 of the group document. Members of the group (20011 otherwise); 20020 when
-    /// the group has no such announcement.
-    #[oai(path = "/group/announcement", method = "get")]
-    async fn get(
+operations! {
+    #[OpenApi(tag = "Tag::GroupAnnouncements")]
+    impl GroupAnnouncementsApi {
+        /// Edit group announcement
+        ///
+        /// Section 4.6 of the group document. Owner and admins. Every edit publishes a NEW
+        /// announcement (earlier ones stay listed) with the caller as author and the time of now;
+        /// title 1-128 and content 1-4096 characters.
+        #[oai(path = "/group/announcement/edit", method = "post")]
+        async fn edit(
+            &self,
+            caller: Caller,
+            body: JsonBody<EditAnnouncementReq>,
+        ) -> R<Announcement> {
+            let b = body.0;
+            group_announcements::publish(&self.0, &caller, b.group_id, b.title, b.content)
+                .await
+                .map(Into::into)
+                .into()
+        }
+
+        /// Get the latest group announcement details
+        ///
+        /// Section 4.7 of the group document. Members of the group (20011 otherwise). The most
+        /// recently published announcement; data is null (code 200) when the group has none.
+        #[oai(path = "/group/announcement/last", method = "get")]
+        async fn last(
+            &self,
+            caller: Caller,
+            /// GroupID
+            #[oai(name = "group_id")]
+            group_id: Query<i64>,
+        ) -> R<Option<Announcement>> {
+            group_announcements::last(&self.0, &caller, group_id.0)
+                .await
+                .map(|a| a.map(Announcement::from))
+                .into()
+        }
+
+        /// Get group announcements list
+        ///
+        /// Section 4.8 of the group document. Members of the group (20011 otherwise). Every
+        /// announcement of the group, newest first.
+        #[oai(path = "/group/announcement/list", method = "get")]
+        async fn list(
+            &self,
+            caller: Caller,
+            /// GroupID
+            #[oai(name = "group_id")]
+            group_id: Query<i64>,
+        ) -> R<Vec<Announcement>> {
+            group_announcements::list(&self.0, &caller, group_id.0)
+                .await
+                .map(|v| v.into_iter().map(Into::into).collect())
+                .into()
+        }
+    }
+
+    // One announcement of the group.
+    shared |one| (
         &self,
         caller: Caller,
         /// Announcement ID
@@ -70,85 +123,24 @@ impl GroupAnnouncementsApi {
         /// GroupID
         #[oai(name = "group_id")]
         group_id: Query<i64>,
-    ) -> R<Announcement> {
-        group_announcements::get(&self.0, &caller, group_id.0, announcement_id.0)
+    ) {
+        one(&self.0, &caller, group_id.0, announcement_id.0)
             .await
             .map(Into::into)
             .into()
-    }
+    } for {
+        /// Get group announcement details by group id and announcement id
+        ///
+        /// Section 4.4 of the group document. Members of the group (20011 otherwise); 20020 when
+        /// the group has no such announcement.
+        #[oai(path = "/group/announcement", method = "get")]
+        fn get() -> R<Announcement> = group_announcements::get;
 
-    /// Delete group announcement
-    ///
-    /// Section 4.5 of the group document. Owner and admins; 20020 when the group has no such
-    /// announcement. Answers the deleted announcement.
-    #[oai(
-        path = "/group/announcement/delete",
-        method = "delete",
-        method = "post"
-    )]
-    async fn delete(
-        &self,
-        caller: Caller,
-        /// Announcement ID
-        #[oai(name = "announcement_id")]
-        announcement_id: Query<i64>,
-        /// GroupID
-        #[oai(name = "group_id")]
-        group_id: Query<i64>,
-    ) -> R<Announcement> {
-        group_announcements::delete(&self.0, &caller, group_id.0, announcement_id.0)
-            .await
-            .map(Into::into)
-            .into()
-    }
-
-    /// Edit group announcement
-    ///
-    /// Section 4.6 of the group document. Owner and admins. Every edit publishes a NEW
-    /// announcement (earlier ones stay listed) with the caller as author and the time of now;
-    /// title 1-128 and content 1-4096 characters.
-    #[oai(path = "/group/announcement/edit", method = "post")]
-    async fn edit(&self, caller: Caller, body: JsonBody<EditAnnouncementReq>) -> R<Announcement> {
-        let b = body.0;
-        group_announcements::publish(&self.0, &caller, b.group_id, b.title, b.content)
-            .await
-            .map(Into::into)
-            .into()
-    }
-
-    /// Get the latest group announcement details
-    ///
-    /// Section 4.7 of the group document. Members of the group (20011 otherwise). The most
-    /// recently published announcement; data is null (code 200) when the group has none.
-    #[oai(path = "/group/announcement/last", method = "get")]
-    async fn last(
-        &self,
-        caller: Caller,
-        /// GroupID
-        #[oai(name = "group_id")]
-        group_id: Query<i64>,
-    ) -> R<Option<Announcement>> {
-        group_announcements::last(&self.0, &caller, group_id.0)
-            .await
-            .map(|a| a.map(Announcement::from))
-            .into()
-    }
-
-    /// Get group announcements list
-    ///
-    /// Section 4.8 of the group document. Members of the group (20011 otherwise). Every
-    /// announcement of the group, newest first.
-    #[oai(path = "/group/announcement/list", method = "get")]
-    async fn list(
-        &self,
-        caller: Caller,
-        /// GroupID
-        #[oai(name = "group_id")]
-        group_id: Query<i64>,
-    ) -> R<Vec<Announcement>> {
-        group_announcements::list(&self.0, &caller, group_id.0)
-            .await
-            .map(|v| v.into_iter().map(Into::into).collect())
-            .into()
+        /// Delete group announcement
+        ///
+        /// Section 4.5 of the group document. Owner and admins; 20020 when the group has no such
+        /// announcement. Answers the deleted announcement.
+        #[oai(path = "/group/announcement/delete", method = "delete", method = "post")]
+        fn delete() -> R<Announcement> = group_announcements::delete;
     }
 }

@@ -188,6 +188,18 @@ pub struct CreateGroupReq {
     pub user_list: Option<Vec<i64>>,
 }
 
+impl From<CreateGroupReq> for NewGroup {
+    fn from(b: CreateGroupReq) -> Self {
+        NewGroup {
+            name: b.name,
+            avatar: b.avatar,
+            description: b.description,
+            r#type: b.kind,
+            user_list: b.user_list.unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Object)]
 pub struct GroupListReq {
     /// Group id list, at most 500
@@ -238,6 +250,14 @@ value_body!(
     max_length = 2048
 );
 
+/// A group as the caller sees it: what /group/info and /group/settings answer.
+pub async fn group_info(state: &State, caller: &Caller, group_id: i64) -> R<GroupInfo> {
+    groups::info(state, caller, group_id)
+        .await
+        .map(Into::into)
+        .into()
+}
+
 #[OpenApi(tag = "Tag::GroupLifecycle")]
 impl GroupInfoApi {
     /// Create group
@@ -249,15 +269,7 @@ impl GroupInfoApi {
     /// admin token must name the owner with the user_id header (10002 otherwise).
     #[oai(path = "/group/create", method = "post")]
     async fn create(&self, caller: Caller, body: JsonBody<CreateGroupReq>) -> R<GroupInfo> {
-        let b = body.0;
-        let req = NewGroup {
-            name: b.name,
-            avatar: b.avatar,
-            description: b.description,
-            r#type: b.kind,
-            user_list: b.user_list.unwrap_or_default(),
-        };
-        groups::create(&self.0, &caller, req)
+        groups::create(&self.0, &caller, body.0.into())
             .await
             .map(Into::into)
             .into()
@@ -287,10 +299,7 @@ impl GroupInfoApi {
         caller: Caller,
         #[oai(name = "group_id")] group_id: Query<i64>,
     ) -> R<GroupInfo> {
-        groups::info(&self.0, &caller, group_id.0)
-            .await
-            .map(Into::into)
-            .into()
+        group_info(&self.0, &caller, group_id.0).await
     }
 
     /// Get group information by group id

@@ -1,14 +1,15 @@
 //! Group settings (read and update) and the caller's own member settings: display name,
 //! message mute mode, push mode and do-not-disturb.
 use poem_openapi::param::Query;
+use poem_openapi::types::{ParseFromJSON, ToJSON};
 use poem_openapi::{Object, OpenApi};
 
 use super::Tag;
-use crate::api::groups::info::{GroupInfo, value_body};
+use crate::api::groups::info::{GroupInfo, group_info, value_body};
 use crate::api::kit::auth::Caller;
 use crate::api::kit::body::JsonBody;
 use crate::api::kit::envelope::R;
-use crate::domain::groups::lifecycle::{self as groups, MemberChange, SettingChange};
+use crate::domain::groups::lifecycle::{self as groups, GroupView, MemberChange, SettingChange};
 use crate::state::State;
 
 pub struct GroupSettingsApi(pub State);
@@ -64,10 +65,7 @@ impl GroupSettingsApi {
         caller: Caller,
         #[oai(name = "group_id")] group_id: Query<i64>,
     ) -> R<GroupInfo> {
-        groups::info(&self.0, &caller, group_id.0)
-            .await
-            .map(Into::into)
-            .into()
+        group_info(&self.0, &caller, group_id.0).await
     }
 
     /// Update group settings - whether to allow member invitations
@@ -84,14 +82,8 @@ impl GroupSettingsApi {
         body: JsonBody<GroupFlagValue>,
     ) -> R<bool> {
         let b = body.0;
-        groups::update_setting(
-            &self.0,
-            &caller,
-            b.group_id,
-            SettingChange::MemberInvite(b.value),
-        )
-        .await
-        .into()
+        self.set(&caller, b.group_id, SettingChange::MemberInvite(b.value))
+            .await
     }
 
     /// Update group settings - whether group members can modify group information
@@ -104,14 +96,8 @@ impl GroupSettingsApi {
     )]
     async fn allow_member_modify(&self, caller: Caller, body: JsonBody<GroupFlagValue>) -> R<bool> {
         let b = body.0;
-        groups::update_setting(
-            &self.0,
-            &caller,
-            b.group_id,
-            SettingChange::MemberModify(b.value),
-        )
-        .await
-        .into()
+        self.set(&caller, b.group_id, SettingChange::MemberModify(b.value))
+            .await
     }
 
     /// Update group settings - whether to enable “mark after read”
@@ -124,14 +110,8 @@ impl GroupSettingsApi {
     )]
     async fn enable_read_ack(&self, caller: Caller, body: JsonBody<GroupFlagValue>) -> R<bool> {
         let b = body.0;
-        groups::update_setting(
-            &self.0,
-            &caller,
-            b.group_id,
-            SettingChange::ReadAck(b.value),
-        )
-        .await
-        .into()
+        self.set(&caller, b.group_id, SettingChange::ReadAck(b.value))
+            .await
     }
 
     /// Update group settings - whether group chat history visible to new members
@@ -144,14 +124,8 @@ impl GroupSettingsApi {
     )]
     async fn history_visible(&self, caller: Caller, body: JsonBody<GroupFlagValue>) -> R<bool> {
         let b = body.0;
-        groups::update_setting(
-            &self.0,
-            &caller,
-            b.group_id,
-            SettingChange::HistoryVisible(b.value),
-        )
-        .await
-        .into()
+        self.set(&caller, b.group_id, SettingChange::HistoryVisible(b.value))
+            .await
     }
 
     /// Update group settings - whether to hide member details from plain members
@@ -169,14 +143,8 @@ impl GroupSettingsApi {
     )]
     async fn hide_member_info(&self, caller: Caller, body: JsonBody<GroupFlagValue>) -> R<bool> {
         let b = body.0;
-        groups::update_setting(
-            &self.0,
-            &caller,
-            b.group_id,
-            SettingChange::HideMemberInfo(b.value),
-        )
-        .await
-        .into()
+        self.set(&caller, b.group_id, SettingChange::HideMemberInfo(b.value))
+            .await
     }
 
     /// Update group settings - whether group membership request needs Admin approval
@@ -193,14 +161,12 @@ impl GroupSettingsApi {
         body: JsonBody<ApplyApprovalReq>,
     ) -> R<bool> {
         let b = body.0;
-        groups::update_setting(
-            &self.0,
+        self.set(
             &caller,
             b.group_id,
             SettingChange::ApplyApproval(b.apply_approval),
         )
         .await
-        .into()
     }
 
     /// Update group profile
@@ -210,15 +176,13 @@ impl GroupSettingsApi {
     #[oai(path = "/group/display_name", method = "put", method = "post")]
     async fn display_name(&self, caller: Caller, body: JsonBody<DisplayNameValue>) -> R<bool> {
         let b = body.0;
-        groups::update_own_member(
-            &self.0,
+        self.own(
             &caller,
             b.group_id,
             MemberChange::DisplayName(b.value),
+            |_| true,
         )
         .await
-        .map(|_| true)
-        .into()
     }
 
     /// Set group message blocking mode
@@ -229,15 +193,13 @@ impl GroupSettingsApi {
     #[oai(path = "/group/msg/mute_mode", method = "put", method = "post")]
     async fn mute_mode(&self, caller: Caller, body: JsonBody<MuteModeReq>) -> R<GroupInfo> {
         let b = body.0;
-        groups::update_own_member(
-            &self.0,
+        self.own(
             &caller,
             b.group_id,
             MemberChange::MuteMode(b.msg_mute_mode),
+            Into::into,
         )
         .await
-        .map(Into::into)
-        .into()
     }
 
     /// Set group message pushing mode
@@ -248,15 +210,13 @@ impl GroupSettingsApi {
     #[oai(path = "/group/msg/push_mode", method = "put", method = "post")]
     async fn push_mode(&self, caller: Caller, body: JsonBody<PushModeReq>) -> R<GroupInfo> {
         let b = body.0;
-        groups::update_own_member(
-            &self.0,
+        self.own(
             &caller,
             b.group_id,
             MemberChange::PushMode(b.msg_push_mode),
+            Into::into,
         )
         .await
-        .map(Into::into)
-        .into()
     }
 
     /// Set do-not-disturb for a group
@@ -267,14 +227,36 @@ impl GroupSettingsApi {
     #[oai(path = "/group/msg/not_disturb", method = "put", method = "post")]
     async fn not_disturb(&self, caller: Caller, body: JsonBody<GroupFlagValue>) -> R<bool> {
         let b = body.0;
-        groups::update_own_member(
-            &self.0,
+        self.own(
             &caller,
             b.group_id,
             MemberChange::NotDisturb(b.value),
+            |_| true,
         )
         .await
-        .map(|_| true)
-        .into()
+    }
+}
+
+impl GroupSettingsApi {
+    /// Changes one setting of the group (admins and the owner).
+    async fn set(&self, caller: &Caller, group_id: i64, change: SettingChange) -> R<bool> {
+        groups::update_setting(&self.0, caller, group_id, change)
+            .await
+            .into()
+    }
+
+    /// Changes one of the caller's own settings in the group, answering `answer` of the group
+    /// as the caller now sees it.
+    async fn own<T: ParseFromJSON + ToJSON + Send + Sync>(
+        &self,
+        caller: &Caller,
+        group_id: i64,
+        change: MemberChange,
+        answer: fn(GroupView) -> T,
+    ) -> R<T> {
+        groups::update_own_member(&self.0, caller, group_id, change)
+            .await
+            .map(answer)
+            .into()
     }
 }

@@ -112,29 +112,41 @@ async fn resolve(req: &Request, token: String) -> poem::Result<Caller> {
     Ok(auth::authenticate(state, &token, claims(req)?).await?)
 }
 
-/// An operation that needs an access-token.
-impl<'a> ApiExtractor<'a> for Caller {
-    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
-    type ParamType = ();
-    type ParamRawType = ();
+/// An extractor that the spec shows as the access-token security scheme (`AccessToken`'s),
+/// with its own `from_request` (and whatever else it says).
+macro_rules! access_token_scheme {
+    (impl<$a:lifetime> for $ty:ty { $($items:tt)* }) => {
+        impl<$a> ApiExtractor<$a> for $ty {
+            const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+            type ParamType = ();
+            type ParamRawType = ();
 
-    fn register(registry: &mut Registry) {
-        <AccessToken as ApiExtractor>::register(registry);
-    }
+            fn register(registry: &mut Registry) {
+                <AccessToken as ApiExtractor>::register(registry);
+            }
 
-    fn security_schemes() -> Vec<&'static str> {
-        <AccessToken as ApiExtractor>::security_schemes()
-    }
+            fn security_schemes() -> Vec<&'static str> {
+                <AccessToken as ApiExtractor>::security_schemes()
+            }
 
-    async fn from_request(
-        req: &'a Request,
-        body: &mut RequestBody,
-        opts: ExtractParamOptions<Self::ParamType>,
-    ) -> poem::Result<Self> {
-        let token = <AccessToken as ApiExtractor>::from_request(req, body, opts)
-            .await
-            .map_err(|_| ApiError::MissingToken)?;
-        resolve(req, token.0.key).await
+            $($items)*
+        }
+    };
+}
+
+// An operation that needs an access-token.
+access_token_scheme! {
+    impl<'a> for Caller {
+        async fn from_request(
+            req: &'a Request,
+            body: &mut RequestBody,
+            opts: ExtractParamOptions<Self::ParamType>,
+        ) -> poem::Result<Self> {
+            let token = <AccessToken as ApiExtractor>::from_request(req, body, opts)
+                .await
+                .map_err(|_| ApiError::MissingToken)?;
+            resolve(req, token.0.key).await
+        }
     }
 }
 
@@ -143,29 +155,19 @@ impl<'a> ApiExtractor<'a> for Caller {
 /// caller, so the token is not looked at: a stale or foreign token does not fail the call.
 pub struct TokenAccepted;
 
-impl<'a> ApiExtractor<'a> for TokenAccepted {
-    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
-    type ParamType = ();
-    type ParamRawType = ();
+access_token_scheme! {
+    impl<'a> for TokenAccepted {
+        fn has_security_fallback() -> bool {
+            true
+        }
 
-    fn register(registry: &mut Registry) {
-        <AccessToken as ApiExtractor>::register(registry);
-    }
-
-    fn security_schemes() -> Vec<&'static str> {
-        <AccessToken as ApiExtractor>::security_schemes()
-    }
-
-    fn has_security_fallback() -> bool {
-        true
-    }
-
-    async fn from_request(
-        _req: &'a Request,
-        _body: &mut RequestBody,
-        _opts: ExtractParamOptions<Self::ParamType>,
-    ) -> poem::Result<Self> {
-        Ok(TokenAccepted)
+        async fn from_request(
+            _req: &'a Request,
+            _body: &mut RequestBody,
+            _opts: ExtractParamOptions<Self::ParamType>,
+        ) -> poem::Result<Self> {
+            Ok(TokenAccepted)
+        }
     }
 }
 

@@ -44,6 +44,28 @@ pub struct RosterApplication {
     pub user_id: i64,
 }
 
+impl From<RosterApplyReq> for ApplyItem {
+    fn from(b: RosterApplyReq) -> Self {
+        ApplyItem {
+            user_id: b.user_id,
+            alias: b.alias,
+            reason: b.reason,
+            auth_answer: b.auth_answer,
+        }
+    }
+}
+
+impl From<RosterApplication> for ApplyItem {
+    fn from(i: RosterApplication) -> Self {
+        ApplyItem {
+            user_id: i.user_id,
+            alias: i.alias,
+            reason: i.reason,
+            auth_answer: None,
+        }
+    }
+}
+
 /// A failed item of /roster/apply/batch
 #[derive(Object)]
 pub struct RosterApplyFail {
@@ -187,14 +209,7 @@ impl RosterApi {
     /// by the user (the caller is in its blacklist, auth_mode 3, a missing or wrong answer).
     #[oai(path = "/roster/apply", method = "post")]
     async fn apply(&self, caller: Caller, body: JsonBody<RosterApplyReq>) -> R<bool> {
-        let b = body.0;
-        let item = ApplyItem {
-            user_id: b.user_id,
-            alias: b.alias,
-            reason: b.reason,
-            auth_answer: b.auth_answer,
-        };
-        roster_apply::apply(&self.0, &caller, item)
+        roster_apply::apply(&self.0, &caller, body.0.into())
             .await
             .map(|_| true)
             .into()
@@ -214,16 +229,7 @@ impl RosterApi {
         caller: Caller,
         body: JsonBody<Vec<RosterApplication>>,
     ) -> R<RosterApplyBatchResult> {
-        let items = body
-            .0
-            .into_iter()
-            .map(|i| ApplyItem {
-                user_id: i.user_id,
-                alias: i.alias,
-                reason: i.reason,
-                auth_answer: None,
-            })
-            .collect();
+        let items = body.0.into_iter().map(Into::into).collect();
         roster_apply::apply_batch(&self.0, &caller, items)
             .await
             .map(|outcomes| {

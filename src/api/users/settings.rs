@@ -242,11 +242,8 @@ impl UserSettingsApi {
         value: Query<QueryOr<bool>>,
         body: JsonBody<SwitchBody>,
     ) -> R<bool> {
-        self.switch(&caller, value.0, body.0, |on| SettingsPatch {
-            auto_download: Some(on),
-            ..Default::default()
-        })
-        .await
+        self.switch(&caller, value.0, body.0, |p| &mut p.auto_download)
+            .await
     }
 
     /// Set whether to turn off push
@@ -263,11 +260,8 @@ impl UserSettingsApi {
         value: Query<QueryOr<bool>>,
         body: JsonBody<SwitchBody>,
     ) -> R<bool> {
-        self.switch(&caller, value.0, body.0, |on| SettingsPatch {
-            no_push: Some(on),
-            ..Default::default()
-        })
-        .await
+        self.switch(&caller, value.0, body.0, |p| &mut p.no_push)
+            .await
     }
 
     /// Set whether to turn off push details
@@ -284,11 +278,8 @@ impl UserSettingsApi {
         value: Query<QueryOr<bool>>,
         body: JsonBody<SwitchBody>,
     ) -> R<bool> {
-        self.switch(&caller, value.0, body.0, |on| SettingsPatch {
-            no_push_detail: Some(on),
-            ..Default::default()
-        })
-        .await
+        self.switch(&caller, value.0, body.0, |p| &mut p.no_push_detail)
+            .await
     }
 
     /// Set push no-disturb time
@@ -378,11 +369,8 @@ impl UserSettingsApi {
         value: Query<QueryOr<bool>>,
         body: JsonBody<SwitchBody>,
     ) -> R<bool> {
-        self.switch(&caller, value.0, body.0, |on| SettingsPatch {
-            no_sounds: Some(on),
-            ..Default::default()
-        })
-        .await
+        self.switch(&caller, value.0, body.0, |p| &mut p.no_sounds)
+            .await
     }
 
     /// Set whether to vibrate alert for new message
@@ -399,25 +387,27 @@ impl UserSettingsApi {
         value: Query<QueryOr<bool>>,
         body: JsonBody<SwitchBody>,
     ) -> R<bool> {
-        self.switch(&caller, value.0, body.0, |on| SettingsPatch {
-            vibratory: Some(on),
-            ..Default::default()
-        })
-        .await
+        self.switch(&caller, value.0, body.0, |p| &mut p.vibratory)
+            .await
     }
 }
 
 impl UserSettingsApi {
-    /// An on/off setting from the query or the JSON body.
+    /// An on/off setting (the field of the patch that `field` picks) from the query or the
+    /// JSON body.
     async fn switch(
         &self,
         caller: &Caller,
         query: QueryOr<bool>,
         body: SwitchBody,
-        patch: fn(bool) -> SettingsPatch,
+        field: fn(&mut SettingsPatch) -> &mut Option<bool>,
     ) -> R<bool> {
         match lenient::required("value", query.0, body.value) {
-            Ok(on) => user_settings::set(&self.0, caller, patch(on)).await.into(),
+            Ok(on) => {
+                let mut patch = SettingsPatch::default();
+                *field(&mut patch) = Some(on);
+                user_settings::set(&self.0, caller, patch).await.into()
+            }
             Err(e) => Reply::error(e),
         }
     }

@@ -111,22 +111,24 @@ mod tests {
             .build(backend)
     }
 
+    /// The filter on the list [3, 1, 2], which must end the statement as `WHERE <ending>`.
+    fn filter_ending(backend: DbBackend, ending: &str) -> Statement {
+        let statement = filter_sql(backend, &[3, 1, 2]);
+        let sql = &statement.sql;
+        assert!(sql.ends_with(&format!("WHERE {ending}")), "{sql}");
+        statement
+    }
+
     #[test]
     fn a_list_is_one_array_parameter_on_postgres_and_an_in_list_on_sqlite() {
-        let pg = filter_sql(DbBackend::Postgres, &[3, 1, 2]);
-        assert!(
-            pg.sql
-                .ends_with(r#"WHERE "group_members"."user_id" = ANY($1)"#),
-            "{}",
-            pg.sql
+        let pg = filter_ending(
+            DbBackend::Postgres,
+            r#""group_members"."user_id" = ANY($1)"#,
         );
         assert_eq!(pg.values.unwrap().0, vec![Value::from(vec![3i64, 1, 2])]);
-        let lite = filter_sql(DbBackend::Sqlite, &[3, 1, 2]);
-        assert!(
-            lite.sql
-                .ends_with(r#"WHERE "group_members"."user_id" IN (?, ?, ?)"#),
-            "{}",
-            lite.sql
+        filter_ending(
+            DbBackend::Sqlite,
+            r#""group_members"."user_id" IN (?, ?, ?)"#,
         );
         // the statement text does not depend on the length of the list
         assert_eq!(filter_sql(DbBackend::Postgres, &[7; 500]).sql, pg.sql);

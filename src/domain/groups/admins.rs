@@ -5,9 +5,8 @@ use std::collections::HashMap;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::domain::common::tx;
-use crate::domain::groups::lifecycle::{MAX_ID_LIST, UserOutcome, unique_ids};
-use crate::domain::groups::roles::{Need, Role, acting_member, memberships, reading_member};
+use crate::domain::groups::lifecycle::UserOutcome;
+use crate::domain::groups::roles::{OnUsers, Role, acts_on_users, memberships, reading_member};
 use crate::domain::identity::auth::Caller;
 use crate::entity::group_member;
 use crate::error::{ApiError, ApiResult};
@@ -22,89 +21,63 @@ enum Change {
 
 /// Make members admins (4.1) or admins members (4.2): the owner only. Each user succeeds or
 /// fails on its own: only members become admins, only admins are demoted.
-async fn change_roles(
-    state: &AppState,
-    caller: &Caller,
-    group_id: i64,
-    user_list: &[i64],
-    change: Change,
-) -> ApiResult<Vec<UserOutcome>> {
-    if user_list.len() > MAX_ID_LIST {
-        return Err(ApiError::bad(format!(
-            "user_list may hold at most {MAX_ID_LIST} ids"
-        )));
+async fn roles_of(on: &OnUsers<'_>, change: Change) -> ApiResult<Vec<UserOutcome>> {
+    let roles: HashMap<i64, Role> = memberships(on.txn, on.group_id, on.ids.to_vec())
+        .await?
+        .into_iter()
+        .map(|m| (m.user_id, Role::from_db(m.role)))
+        .collect();
+    let mut outcomes = Vec::with_capacity(on.ids.len());
+    let mut changed = Vec::new();
+    for &uid in on.ids {
+        let outcome = match (roles.get(&uid), change) {
+            (None, _) => UserOutcome::fail(uid, ApiError::NotMember(uid).to_string()),
+            (Some(Role::Owner), _) => UserOutcome::fail(uid, "the user is the group owner"),
+            (Some(Role::Admin), Change::Promote) => {
+                UserOutcome::fail(uid, "the user is already an admin")
+            }
+            (Some(Role::Member), Change::Demote) => {
+                UserOutcome::fail(uid, "the user is not an admin")
+            }
+            (Some(_), _) => {
+                changed.push(uid);
+                UserOutcome::ok(uid)
+            }
+        };
+        outcomes.push(outcome);
     }
-    let ids = unique_ids(user_list);
-    tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
-        acting.require(Role::Owner)?;
-        let roles: HashMap<i64, Role> = memberships(txn, group_id, ids.clone())
-            .await?
-            .into_iter()
-            .map(|m| (m.user_id, Role::from_db(m.role)))
-            .collect();
-        let mut outcomes = Vec::with_capacity(ids.len());
-        let mut changed = Vec::new();
-        for &uid in &ids {
-            let outcome = match (roles.get(&uid), change) {
-                (None, _) => UserOutcome::fail(uid, ApiError::NotMember(uid).to_string()),
-                (Some(Role::Owner), _) => UserOutcome::fail(uid, "the user is the group owner"),
-                (Some(Role::Admin), Change::Promote) => {
-                    UserOutcome::fail(uid, "the user is already an admin")
-                }
-                (Some(Role::Member), Change::Demote) => {
-                    UserOutcome::fail(uid, "the user is not an admin")
-                }
-                (Some(_), _) => {
-                    changed.push(uid);
-                    UserOutcome::ok(uid)
-                }
-            };
-            outcomes.push(outcome);
-        }
-        if !changed.is_empty() {
-            let role = if change == Change::Promote {
-                Role::Admin
-            } else {
-                Role::Member
-            };
-            group_member::Entity::update_many()
-                .col_expr(group_member::Column::Role, Expr::value(role.db()))
-                .filter(group_member::Column::GroupId.eq(group_id))
-                .filter(group_member::Column::UserId.is_in(changed.clone()))
-                .exec(txn)
-                .await?;
-            caller.record(match change {
-                Change::Promote => EventKind::AdminsGranted {
-                    group_id,
-                    user_ids: changed,
-                },
-                Change::Demote => EventKind::AdminsRevoked {
-                    group_id,
-                    user_ids: changed,
-                },
-            });
-        }
-        Ok(outcomes)
-    })
+    if !changed.is_empty() {
+        let role = if change == Change::Promote {
+            Role::Admin
+        } else {
+            Role::Member
+        };
+        group_member::Entity::update_many()
+            .col_expr(group_member::Column::Role, Expr::value(role.db()))
+            .filter(group_member::Column::GroupId.eq(on.group_id))
+            .filter(group_member::Column::UserId.is_in(changed.clone()))
+            .exec(on.txn)
+            .await?;
+        on.caller.record(match change {
+            Change::Promote => EventKind::AdminsGranted {
+                group_id: on.group_id,
+                user_ids: changed,
+            },
+            Change::Demote => EventKind::AdminsRevoked {
+                group_id: on.group_id,
+                user_ids: changed,
+            },
+        });
+    }
+    Ok(outcomes)
 }
 
-pub async fn add(
-    state: &AppState,
-    caller: &Caller,
-    group_id: i64,
-    user_list: &[i64],
-) -> ApiResult<Vec<UserOutcome>> {
-    change_roles(state, caller, group_id, user_list, Change::Promote).await
-}
+acts_on_users! {
+    /// Make members admins (4.1): see [`roles_of`].
+    pub fn add() as Role::Owner => roles_of(Change::Promote);
 
-pub async fn remove(
-    state: &AppState,
-    caller: &Caller,
-    group_id: i64,
-    user_list: &[i64],
-) -> ApiResult<Vec<UserOutcome>> {
-    change_roles(state, caller, group_id, user_list, Change::Demote).await
+    /// Make admins members again (4.2): see [`roles_of`].
+    pub fn remove() as Role::Owner => roles_of(Change::Demote);
 }
 
 /// The admins of a group (4.3; the owner is not listed), for its members: one query past

@@ -3,7 +3,7 @@
 //! runs in one transaction with a constant number of statements, whatever the list length.
 use std::collections::HashSet;
 
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -24,6 +24,7 @@ use crate::events::catalogue::JoinedBy;
 use crate::state::AppState;
 
 pub use crate::domain::common::pending::{AGREED, PENDING, PENDING_TTL_MS, REASON_MAX, REJECTED};
+use crate::domain::common::pending::{new_request, renewal};
 
 /// apply_approval values of a group (1, the default, records a pending application).
 pub const APPROVAL_OPEN: i32 = 0;
@@ -188,29 +189,24 @@ async fn record_invitations(
     reason: &Option<String>,
     now: i64,
 ) -> ApiResult<()> {
-    let invitation = group_invitation::ActiveModel {
-        group_id: Set(group_id),
-        inviter_id: Set(inviter),
-        invitee_id: Set(0),
-        reason: Set(reason.clone()),
-        status: Set(PENDING),
-        expire_time: Set(now + PENDING_TTL_MS),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    let renew = OnConflict::columns([
-        group_invitation::Column::GroupId,
-        group_invitation::Column::InviteeId,
-        group_invitation::Column::InviterId,
-    ])
-    .update_columns([
-        group_invitation::Column::Reason,
-        group_invitation::Column::Status,
-        group_invitation::Column::ExpireTime,
-        group_invitation::Column::UpdatedAt,
-    ])
-    .to_owned();
+    let invitation = new_request(
+        group_invitation::ActiveModel {
+            group_id: Set(group_id),
+            inviter_id: Set(inviter),
+            invitee_id: Set(0),
+            reason: Set(reason.clone()),
+            ..Default::default()
+        },
+        now,
+    );
+    let renew = renewal::<group_invitation::Entity>(
+        [
+            group_invitation::Column::GroupId,
+            group_invitation::Column::InviteeId,
+            group_invitation::Column::InviterId,
+        ],
+        [group_invitation::Column::Reason],
+    );
     insert_each(
         txn,
         invitation,
@@ -464,31 +460,24 @@ pub async fn apply(
         if blocked_among(txn, group_id, &[uid]).await?.contains(&uid) {
             return Err(ApiError::Blacklisted(uid));
         }
-        let row = group_application::ActiveModel {
-            group_id: Set(group_id),
-            applicant_id: Set(uid),
-            reason: Set(reason.clone()),
-            status: Set(PENDING),
-            expire_time: Set(now + PENDING_TTL_MS),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        };
+        let row = new_request(
+            group_application::ActiveModel {
+                group_id: Set(group_id),
+                applicant_id: Set(uid),
+                reason: Set(reason.clone()),
+                ..Default::default()
+            },
+            now,
+        );
         // applying again renews the application
         group_application::Entity::insert(row)
-            .on_conflict(
-                OnConflict::columns([
+            .on_conflict(renewal::<group_application::Entity>(
+                [
                     group_application::Column::GroupId,
                     group_application::Column::ApplicantId,
-                ])
-                .update_columns([
-                    group_application::Column::Reason,
-                    group_application::Column::Status,
-                    group_application::Column::ExpireTime,
-                    group_application::Column::UpdatedAt,
-                ])
-                .to_owned(),
-            )
+                ],
+                [group_application::Column::Reason],
+            ))
             .exec_without_returning(txn)
             .await?;
         caller.record(EventKind::MemberApplied {

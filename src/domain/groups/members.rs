@@ -16,7 +16,7 @@ use crate::domain::common::paging::{Page, PageRequest};
 use crate::domain::common::tx;
 use crate::domain::groups::lifecycle::{UserOutcome, check_list, unique_ids};
 use crate::domain::groups::roles::{
-    Acting, Need, Role, acting_member, memberships, reading_member,
+    Acting, Need, OnUsers, Role, acting_member, acts_on_users, memberships, reading_member,
 };
 use crate::domain::identity::auth::Caller;
 use crate::entity::{group, group_member, user};
@@ -319,34 +319,28 @@ pub async fn profiles(
         .collect())
 }
 
-/// Kick members out (4.33): the owner kicks anyone but itself, admins plain members only.
-/// Each user succeeds or fails on its own; one transaction, a constant number of statements.
-pub async fn kick(
-    state: &AppState,
-    caller: &Caller,
-    group_id: i64,
-    user_list: &[i64],
-) -> ApiResult<Vec<UserOutcome>> {
-    check_list("user_list", user_list)?;
-    let ids = unique_ids(user_list);
-    tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
-        acting.require(Role::Admin)?;
-        let outcomes = kick_among(txn, &acting, &ids, state.now_ms()).await?;
-        // the successes are the users removed (their memberships, read under the group lock)
-        let kicked: Vec<i64> = outcomes
-            .iter()
-            .filter(|o| o.success)
-            .map(|o| o.user_id)
-            .collect();
-        if !kicked.is_empty() {
-            caller.record(EventKind::MembersKicked {
-                group_id,
-                user_ids: kicked,
-            });
-        }
-        Ok(outcomes)
-    })
+acts_on_users! {
+    /// Kick members out (4.33): the owner kicks anyone but itself, admins plain members only.
+    /// Each user succeeds or fails on its own; one transaction, a constant number of statements.
+    pub fn kick() as Role::Admin => kick_users();
+}
+
+/// The removal of [`kick`] and its event.
+async fn kick_users(on: &OnUsers<'_>) -> ApiResult<Vec<UserOutcome>> {
+    let outcomes = kick_among(on.txn, &on.acting, on.ids, on.state.now_ms()).await?;
+    // the successes are the users removed (their memberships, read under the group lock)
+    let kicked: Vec<i64> = outcomes
+        .iter()
+        .filter(|o| o.success)
+        .map(|o| o.user_id)
+        .collect();
+    if !kicked.is_empty() {
+        on.caller.record(EventKind::MembersKicked {
+            group_id: on.group_id,
+            user_ids: kicked,
+        });
+    }
+    Ok(outcomes)
 }
 
 /// The per-user decisions and the removal of `kick`, in the caller's transaction.

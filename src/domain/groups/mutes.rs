@@ -9,9 +9,11 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::domain::common::paging::{Page, PageRequest};
 use crate::domain::common::tx;
-use crate::domain::groups::lifecycle::{UserOutcome, check_list, unique_ids};
+use crate::domain::groups::lifecycle::UserOutcome;
 use crate::domain::groups::members::shows_details;
-use crate::domain::groups::roles::{Need, Role, acting_member, memberships, reading_member};
+use crate::domain::groups::roles::{
+    Need, OnUsers, Role, acting_member, acts_on_users, memberships, reading_member,
+};
 use crate::domain::identity::auth::Caller;
 use crate::entity::{group, group_member};
 use crate::error::{ApiError, ApiResult};
@@ -47,74 +49,70 @@ enum Change {
     Unmute,
 }
 
-/// Mute (4.12) or unmute (4.51) members: owner and admins; admins act on plain members only.
-/// Each user succeeds or fails on its own; a constant number of queries.
-async fn change_mutes(
-    state: &AppState,
-    caller: &Caller,
-    group_id: i64,
-    user_list: &[i64],
-    change: Change,
-) -> ApiResult<Vec<UserOutcome>> {
-    check_list("user_list", user_list)?;
-    let ids = unique_ids(user_list);
-    let now = state.now_ms();
-    tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
-        acting.require(Role::Admin)?;
-        let targets: HashMap<i64, group_member::Model> = memberships(txn, group_id, ids.clone())
+acts_on_users! {
+    /// Mute (4.12) or unmute (4.51) members: owner and admins; admins act on plain members only.
+    /// Each user succeeds or fails on its own; a constant number of queries.
+    fn change_mutes(change: Change) as Role::Admin => mutes_of(change);
+
+    /// End the mutes of members (4.51); a member that is not muted fails.
+    pub fn unban() as Role::Admin => mutes_of(Change::Unmute);
+}
+
+/// The per-user decisions and the writes of [`change_mutes`].
+async fn mutes_of(on: &OnUsers<'_>, change: Change) -> ApiResult<Vec<UserOutcome>> {
+    let targets: HashMap<i64, group_member::Model> =
+        memberships(on.txn, on.group_id, on.ids.to_vec())
             .await?
             .into_iter()
             .map(|m| (m.user_id, m))
             .collect();
-        let mut outcomes = Vec::with_capacity(ids.len());
-        let mut changed = Vec::new();
-        for &uid in &ids {
-            let Some(m) = targets.get(&uid) else {
-                outcomes.push(UserOutcome::fail(uid, ApiError::NotMember(uid).to_string()));
-                continue;
-            };
-            let verb = if change == Change::Unmute {
-                "unmute"
-            } else {
-                "mute"
-            };
-            if let Err(reason) = acting.check_target(uid, Role::from_db(m.role), verb) {
-                outcomes.push(UserOutcome::fail(uid, reason));
-                continue;
-            }
-            if change == Change::Unmute && m.mute_expire_time <= now {
-                outcomes.push(UserOutcome::fail(uid, "the user is not muted"));
-                continue;
-            }
-            changed.push(uid);
-            outcomes.push(UserOutcome::ok(uid));
+    let mut outcomes = Vec::with_capacity(on.ids.len());
+    let mut changed = Vec::new();
+    for &uid in on.ids {
+        let Some(m) = targets.get(&uid) else {
+            outcomes.push(UserOutcome::fail(uid, ApiError::NotMember(uid).to_string()));
+            continue;
+        };
+        let verb = if change == Change::Unmute {
+            "unmute"
+        } else {
+            "mute"
+        };
+        if let Err(reason) = on.acting.check_target(uid, Role::from_db(m.role), verb) {
+            outcomes.push(UserOutcome::fail(uid, reason));
+            continue;
         }
-        if !changed.is_empty() {
-            let until = match change {
-                Change::Mute(until) => until,
-                Change::Unmute => 0,
-            };
-            group_member::Entity::update_many()
-                .col_expr(group_member::Column::MuteExpireTime, Expr::value(until))
-                .filter(group_member::Column::GroupId.eq(group_id))
-                .filter(group_member::Column::UserId.is_in(changed.clone()))
-                .exec(txn)
-                .await?;
-            caller.record(match change {
-                Change::Mute(until_ms) => EventKind::MembersMuted {
-                    group_id,
-                    user_ids: changed,
-                    until_ms,
-                },
-                Change::Unmute => EventKind::MembersUnmuted {
-                    group_id,
-                    user_ids: changed,
-                },
-            });
+        if change == Change::Unmute && m.mute_expire_time <= on.now {
+            outcomes.push(UserOutcome::fail(uid, "the user is not muted"));
+            continue;
         }
-        Ok(outcomes)
-    })
+        changed.push(uid);
+        outcomes.push(UserOutcome::ok(uid));
+    }
+    if !changed.is_empty() {
+        let until = match change {
+            Change::Mute(until) => until,
+            Change::Unmute => 0,
+        };
+        group_member::Entity::update_many()
+            .col_expr(group_member::Column::MuteExpireTime, Expr::value(until))
+            .filter(group_member::Column::GroupId.eq(on.group_id))
+            .filter(group_member::Column::UserId.is_in(changed.clone()))
+            .exec(on.txn)
+            .await?;
+        on.caller.record(match change {
+            Change::Mute(until_ms) => EventKind::MembersMuted {
+                group_id: on.group_id,
+                user_ids: changed,
+                until_ms,
+            },
+            Change::Unmute => EventKind::MembersUnmuted {
+                group_id: on.group_id,
+                user_ids: changed,
+            },
+        });
+    }
+    Ok(outcomes)
 }
 
 /// Mute members for `duration` minutes (4.12); a new mute replaces a running one.
@@ -128,16 +126,6 @@ pub async fn ban(
     check_duration(duration, false)?;
     let until = state.now_ms() + duration * MINUTE_MS;
     change_mutes(state, caller, group_id, user_list, Change::Mute(until)).await
-}
-
-/// End the mutes of members (4.51); a member that is not muted fails.
-pub async fn unban(
-    state: &AppState,
-    caller: &Caller,
-    group_id: i64,
-    user_list: &[i64],
-) -> ApiResult<Vec<UserOutcome>> {
-    change_mutes(state, caller, group_id, user_list, Change::Unmute).await
 }
 
 /// The members muted now (4.13), by membership row, for members of the group: the

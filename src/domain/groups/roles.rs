@@ -4,7 +4,9 @@
 //! caller's rank; `Acting::may_act_on` checks rank against a target member. Roles rank
 //! owner > admin > member. An app admin token acting on a group has owner rights on that
 //! group only; acting as a user, it has that user's place.
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+};
 
 use crate::cache::identity::{Change, Fill};
 use crate::domain::common::id_lists::among;
@@ -296,6 +298,68 @@ async fn cached_membership(
     );
     Ok(member)
 }
+
+/// What an operation of [`acts_on_users!`] works with, inside its transaction.
+pub struct OnUsers<'a> {
+    pub state: &'a AppState,
+    pub txn: &'a DatabaseTransaction,
+    pub caller: &'a Caller,
+    pub group_id: i64,
+    /// The caller in the live group, of the role the operation needs.
+    pub acting: Acting,
+    /// The users of the list, without repeats, in their order.
+    pub ids: &'a [i64],
+    /// The time of the request (read once, before the transaction).
+    pub now: i64,
+}
+
+/// Operations of a group's owner or admins on each user of a list, each user succeeding or
+/// failing on its own. `pub fn name(params) as role => act(args);` is
+/// `pub async fn name(state, caller, group_id, user_list, params)`, which checks the list (at
+/// most `MAX_ID_LIST` ids, 10002 otherwise), drops its repeats and, in one transaction
+/// (`tx::transaction!`), reads the caller's membership of the live group (under the group's
+/// lock, see [`acting_member`]), requires `role` and answers `act(&OnUsers, args)`. (A macro
+/// for the reason `tx::transaction!` is one.)
+macro_rules! acts_on_users {
+    ($(
+        $(#[$attr:meta])*
+        $vis:vis fn $name:ident($($param:ident: $ty:ty),*) as $role:expr => $act:ident($($arg:expr),*);
+    )+) => {$(
+        $(#[$attr])*
+        $vis async fn $name(
+            state: &$crate::state::AppState,
+            caller: &$crate::domain::identity::auth::Caller,
+            group_id: i64,
+            user_list: &[i64],
+            $($param: $ty,)*
+        ) -> $crate::error::ApiResult<Vec<$crate::domain::groups::lifecycle::UserOutcome>> {
+            $crate::domain::common::lists::check_list("user_list", user_list)?;
+            let ids = $crate::domain::groups::lifecycle::unique_ids(user_list);
+            let now = state.now_ms();
+            $crate::domain::common::tx::transaction!(state, |txn| {
+                let acting = $crate::domain::groups::roles::acting_member(
+                    txn,
+                    caller,
+                    group_id,
+                    $crate::domain::groups::roles::Need::Live,
+                )
+                .await?;
+                acting.require($role)?;
+                let on = $crate::domain::groups::roles::OnUsers {
+                    state,
+                    txn,
+                    caller,
+                    group_id,
+                    acting,
+                    ids: &ids,
+                    now,
+                };
+                $act(&on, $($arg),*).await
+            })
+        }
+    )+};
+}
+pub(crate) use acts_on_users;
 
 #[cfg(test)]
 mod tests {

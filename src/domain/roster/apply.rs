@@ -9,7 +9,7 @@
 //! target's auth_mode.
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QuerySelect, Set,
@@ -17,10 +17,10 @@ use sea_orm::{
 
 use crate::domain::common::id_lists::among;
 use crate::domain::common::paging::{Page, PageRequest};
-use crate::domain::common::pending::{PENDING, PENDING_TTL_MS, REJECTED};
+use crate::domain::common::pending::{PENDING, REJECTED, new_request, renewal};
 use crate::domain::common::tx;
 use crate::domain::identity::auth::Caller;
-use crate::domain::roster::blacklist::{blocked_by, blockers_among};
+use crate::domain::roster::blacklist::{Blocks, blocks_among};
 use crate::domain::roster::items::{
     ALIAS_MAX, AUTH_REFUSE_ALL, MAX_ROSTER_LIST, befriend, friends_among, lock_people,
 };
@@ -164,8 +164,8 @@ async fn decide(
         return Err(ApiError::UserNotFound(me.to_string()));
     }
     let friends = friends_among(txn, me, &targets).await?;
-    let mine_blocked = blocked_by(txn, me, &targets).await?;
-    let blocking_me = blockers_among(txn, me, &targets).await?;
+    let mine_blocked = blocks_among(txn, Blocks::ByUser, me, &targets).await?;
+    let blocking_me = blocks_among(txn, Blocks::OfUser, me, &targets).await?;
     let asking_me = pending_from(txn, &targets, me, now).await?;
     let settings: HashMap<i64, user_setting::Model> = user_setting::Entity::find()
         .filter(among(txn, user_setting::Column::UserId, &targets))
@@ -267,31 +267,28 @@ async fn record(
     if items.is_empty() {
         return Ok(());
     }
-    let rows = items.iter().map(|i| roster_application::ActiveModel {
-        applicant_id: Set(me),
-        target_id: Set(i.user_id),
-        alias: Set(i.alias.clone()),
-        reason: Set(i.reason.clone()),
-        decline_reason: Set(None),
-        status: Set(PENDING),
-        expire_time: Set(now + PENDING_TTL_MS),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+    let rows = items.iter().map(|i| {
+        let row = roster_application::ActiveModel {
+            applicant_id: Set(me),
+            target_id: Set(i.user_id),
+            alias: Set(i.alias.clone()),
+            reason: Set(i.reason.clone()),
+            decline_reason: Set(None),
+            ..Default::default()
+        };
+        new_request(row, now)
     });
-    let renew = OnConflict::columns([
-        roster_application::Column::ApplicantId,
-        roster_application::Column::TargetId,
-    ])
-    .update_columns([
-        roster_application::Column::Alias,
-        roster_application::Column::Reason,
-        roster_application::Column::DeclineReason,
-        roster_application::Column::Status,
-        roster_application::Column::ExpireTime,
-        roster_application::Column::UpdatedAt,
-    ])
-    .to_owned();
+    let renew = renewal::<roster_application::Entity>(
+        [
+            roster_application::Column::ApplicantId,
+            roster_application::Column::TargetId,
+        ],
+        [
+            roster_application::Column::Alias,
+            roster_application::Column::Reason,
+            roster_application::Column::DeclineReason,
+        ],
+    );
     roster_application::Entity::insert_many(rows)
         .on_conflict(renew)
         .exec_without_returning(txn)

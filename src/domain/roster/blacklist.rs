@@ -21,49 +21,36 @@ use crate::state::AppState;
 /// Most users one blacklist holds (10002 beyond): blocked_list answers them all at once.
 pub const MAX_BLOCKED: u64 = 1000;
 
-/// The users among `ids` that `user_id` has blocked (one query).
-pub async fn blocked_by<C: ConnectionTrait>(
-    db: &C,
-    user_id: i64,
-    ids: &[i64],
-) -> ApiResult<HashSet<i64>> {
-    entries_among(
-        db,
-        roster_block::Column::UserId,
-        user_id,
-        roster_block::Column::BlockedId,
-        ids,
-    )
-    .await
+/// Which way the blacklist entries between a user and others go.
+#[derive(Clone, Copy)]
+pub enum Blocks {
+    /// The user blocked them (its own blacklist).
+    ByUser,
+    /// They blocked the user.
+    OfUser,
 }
 
-/// The users among `ids` that have blocked `user_id` (one query).
-pub async fn blockers_among<C: ConnectionTrait>(
+/// The users among `ids` with a blacklist entry between them and `user_id` that goes the way
+/// `way` says (one query).
+pub async fn blocks_among<C: ConnectionTrait>(
     db: &C,
+    way: Blocks,
     user_id: i64,
-    ids: &[i64],
-) -> ApiResult<HashSet<i64>> {
-    entries_among(
-        db,
-        roster_block::Column::BlockedId,
-        user_id,
-        roster_block::Column::UserId,
-        ids,
-    )
-    .await
-}
-
-/// `other` of the blacklist entries whose `side` is `user_id` and whose `other` is among `ids`.
-async fn entries_among<C: ConnectionTrait>(
-    db: &C,
-    side: roster_block::Column,
-    user_id: i64,
-    other: roster_block::Column,
     ids: &[i64],
 ) -> ApiResult<HashSet<i64>> {
     if ids.is_empty() {
         return Ok(HashSet::new());
     }
+    let (side, other) = match way {
+        Blocks::ByUser => (
+            roster_block::Column::UserId,
+            roster_block::Column::BlockedId,
+        ),
+        Blocks::OfUser => (
+            roster_block::Column::BlockedId,
+            roster_block::Column::UserId,
+        ),
+    };
     Ok(roster_block::Entity::find()
         .select_only()
         .column(other)
@@ -94,7 +81,10 @@ pub async fn block(state: &AppState, caller: &Caller, target: i64) -> ApiResult<
         {
             return Err(ApiError::UserNotFound(target.to_string()));
         }
-        if !blocked_by(txn, me, &[target]).await?.is_empty() {
+        if !blocks_among(txn, Blocks::ByUser, me, &[target])
+            .await?
+            .is_empty()
+        {
             return Err(ApiError::AlreadyBlocked(target));
         }
         let held = roster_block::Entity::find()

@@ -19,7 +19,7 @@ use crate::domain::common::id_lists::among;
 use crate::domain::common::paging::{Page, PageRequest};
 use crate::domain::common::tx;
 use crate::domain::identity::auth::Caller;
-use crate::domain::roster::blacklist::blocked_by;
+use crate::domain::roster::blacklist::{Blocks, blocks_among};
 use crate::entity::{roster_application, roster_block, roster_item, user, user_setting};
 use crate::error::{ApiError, ApiResult};
 use crate::events::EventKind;
@@ -274,7 +274,7 @@ async fn entries<C: ConnectionTrait>(
 ) -> ApiResult<Vec<RosterEntry>> {
     let ids: Vec<i64> = users.iter().map(|(u, _)| u.id).collect();
     let rows = rows_of(db, me, &ids).await?;
-    let blocked = blocked_by(db, me, &ids).await?;
+    let blocked = blocks_among(db, Blocks::ByUser, me, &ids).await?;
     Ok(users
         .into_iter()
         .map(|(u, settings)| {

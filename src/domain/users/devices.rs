@@ -1,7 +1,7 @@
 //! A user's devices: listing, removing, kicking (ending sessions), binding push tokens, and
 //! the online status.
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::cache::identity::Change;
 use crate::domain::common::tx;
@@ -22,6 +22,22 @@ fn no_device(device_sn: i32) -> ApiError {
     ApiError::bad(format!("device_sn {device_sn} is not a device of the user"))
 }
 
+/// The row of one device of a user.
+fn one_device(user_id: i64, device_sn: i32) -> Condition {
+    Condition::all()
+        .add(device::Column::UserId.eq(user_id))
+        .add(device::Column::DeviceSn.eq(device_sn))
+}
+
+/// A statement on [`one_device`] that touched no row: the user has no such device.
+fn found(rows_affected: u64, device_sn: i32) -> ApiResult<()> {
+    if rows_affected == 0 {
+        Err(no_device(device_sn))
+    } else {
+        Ok(())
+    }
+}
+
 /// The acting user's devices, by device_sn.
 pub async fn list(state: &AppState, caller: &Caller) -> ApiResult<Vec<device::Model>> {
     let user_id = caller.user_id()?;
@@ -37,13 +53,10 @@ pub async fn remove(state: &AppState, caller: &Caller, device_sn: i32) -> ApiRes
     let user_id = caller.user_id()?;
     tx::transaction!(state, evicts & Change::user(user_id), |txn| {
         let done = device::Entity::delete_many()
-            .filter(device::Column::UserId.eq(user_id))
-            .filter(device::Column::DeviceSn.eq(device_sn))
+            .filter(one_device(user_id, device_sn))
             .exec(txn)
             .await?;
-        if done.rows_affected == 0 {
-            return Err(no_device(device_sn));
-        }
+        found(done.rows_affected, device_sn)?;
         caller.record(EventKind::SessionEnded {
             user_id,
             device_sns: Some(vec![i64::from(device_sn)]),
@@ -142,13 +155,10 @@ async fn set_push_binding(
                 device::Column::NotifierName,
                 Expr::value(notifier_name.clone()),
             )
-            .filter(device::Column::UserId.eq(user_id))
-            .filter(device::Column::DeviceSn.eq(device_sn))
+            .filter(one_device(user_id, device_sn))
             .exec(txn)
             .await?;
-        if done.rows_affected == 0 {
-            return Err(no_device(device_sn));
-        }
+        found(done.rows_affected, device_sn)?;
         caller.record(EventKind::user_updated(user_id, "device_token"));
         Ok(true)
     })
