@@ -437,144 +437,49 @@ enum Values {
     Str(&'static [&'static str]),
 }
 
-const fn ints(
+const fn set(
     places: &'static [&'static str],
     field: &'static str,
     component: &'static str,
-    values: &'static [i64],
+    values: Values,
     names: &'static [&'static str],
 ) -> ValueSet {
     ValueSet {
         places,
         field,
         component,
-        values: Values::Int(values),
+        values,
         names,
     }
 }
 
-const fn strs(
-    places: &'static [&'static str],
-    field: &'static str,
-    component: &'static str,
-    values: &'static [&'static str],
-    names: &'static [&'static str],
-) -> ValueSet {
-    ValueSet {
-        places,
-        field,
-        component,
-        values: Values::Str(values),
-        names,
-    }
-}
+use Values::{Int, Str};
 
 const AUTH_MODES: &[&str] = &["Anyone", "NeedsConsent", "NeedsAnswer", "Nobody"];
 
 /// Every fixed value set, each a component schema of its own (so generators name the type: a
 /// TypeScript `Platform`, a Python `Platform` enum, instead of `0 | 1 | ...`).
+#[rustfmt::skip]
 const VALUE_SETS: &[ValueSet] = &[
-    ints(
-        &["*"],
-        "platform",
-        "Platform",
-        &[0, 1, 2, 3, 4, 5, 6],
-        &[
-            "Unknown", "Ios", "Android", "Windows", "Mac", "Linux", "Web",
-        ],
-    ),
-    ints(
-        &["*"],
-        "apply_approval",
-        "ApplyApproval",
-        &[0, 1, 2],
-        &["AcceptAll", "NeedsApproval", "RejectAll"],
-    ),
-    ints(&["*"], "auth_mode", "AuthMode", &[0, 1, 2, 3], AUTH_MODES),
-    ints(
-        &["/user/authmode"],
-        "value",
-        "AuthMode",
-        &[0, 1, 2, 3],
-        AUTH_MODES,
-    ),
-    ints(
-        &["*"],
-        "msg_mute_mode",
-        "MsgMuteMode",
-        &[0, 1, 2],
-        &["NotBlocked", "NoNotifications", "NoMessages"],
-    ),
+    set(&["*"], "platform", "Platform", Int(&[0, 1, 2, 3, 4, 5, 6]),
+        &["Unknown", "Ios", "Android", "Windows", "Mac", "Linux", "Web"]),
+    set(&["*"], "apply_approval", "ApplyApproval", Int(&[0, 1, 2]), &["AcceptAll", "NeedsApproval", "RejectAll"]),
+    set(&["*"], "auth_mode", "AuthMode", Int(&[0, 1, 2, 3]), AUTH_MODES),
+    set(&["/user/authmode"], "value", "AuthMode", Int(&[0, 1, 2, 3]), AUTH_MODES),
+    set(&["*"], "msg_mute_mode", "MsgMuteMode", Int(&[0, 1, 2]), &["NotBlocked", "NoNotifications", "NoMessages"]),
     // responses only: a bad msg_push_mode in a request is the documented 20003, not a schema error
-    ints(
-        &["GroupBrief", "GroupInfo"],
-        "msg_push_mode",
-        "MsgPushMode",
-        &[0, 1, 2, 3, 4],
-        &[
-            "All",
-            "NoPush",
-            "AdminsAndMentions",
-            "AdminsOnly",
-            "MentionsOnly",
-        ],
-    ),
-    ints(
-        &["CreateGroupReq", "GroupBrief", "GroupInfo"],
-        "type",
-        "GroupType",
-        &[0, 2],
-        &["PrivateGroup", "Chatroom"],
-    ),
-    ints(
-        &["GroupBrief", "GroupInfo"],
-        "status",
-        "GroupStatus",
-        &[0, 1],
-        &["Normal", "Dissolved"],
-    ),
-    ints(
-        &["GroupApplication", "GroupInvitation"],
-        "status",
-        "GroupRequestStatus",
-        &[0, 1, 2],
-        &["Pending", "Agreed", "Rejected"],
-    ),
-    ints(
-        &["UserListItem"],
-        "status",
-        "UserStatus",
-        &[0, 1],
-        &["Normal", "Disabled"],
-    ),
-    ints(
-        &["RosterApplicationView"],
-        "status",
-        "FriendRequestStatus",
-        &[0, 1, 2],
-        &["Pending", "Accepted", "Declined"],
-    ),
-    ints(
-        &["RosterItemDto"],
-        "relation",
-        "RosterRelation",
-        &[0, 1, 2, 3],
-        &["Friend", "DeletedFriend", "Stranger", "Blacklisted"],
-    ),
-    strs(
-        &["UserResult", "FileResult"],
-        "result",
-        "ItemResult",
-        &["success", "fail"],
-        &["Success", "Fail"],
-    ),
-    strs(
-        &["Health"],
-        "status",
-        "HealthStatus",
-        &["up", "ready"],
-        &["Up", "Ready"],
-    ),
+    set(&["GroupBrief", "GroupInfo"], "msg_push_mode", "MsgPushMode", Int(&[0, 1, 2, 3, 4]),
+        &["All", "NoPush", "AdminsAndMentions", "AdminsOnly", "MentionsOnly"]),
+    set(&["CreateGroupReq", "GroupBrief", "GroupInfo"], "type", "GroupType", Int(&[0, 2]), &["PrivateGroup", "Chatroom"]),
+    set(&["GroupBrief", "GroupInfo"], "status", "GroupStatus", Int(&[0, 1]), &["Normal", "Dissolved"]),
+    set(&["GroupApplication", "GroupInvitation"], "status", "GroupRequestStatus", Int(&[0, 1, 2]),
+        &["Pending", "Agreed", "Rejected"]),
+    set(&["UserListItem"], "status", "UserStatus", Int(&[0, 1]), &["Normal", "Disabled"]),
+    set(&["RosterApplicationView"], "status", "FriendRequestStatus", Int(&[0, 1, 2]), &["Pending", "Accepted", "Declined"]),
+    set(&["RosterItemDto"], "relation", "RosterRelation", Int(&[0, 1, 2, 3]),
+        &["Friend", "DeletedFriend", "Stranger", "Blacklisted"]),
+    set(&["UserResult", "FileResult"], "result", "ItemResult", Str(&["success", "fail"]), &["Success", "Fail"]),
+    set(&["Health"], "status", "HealthStatus", Str(&["up", "ready"]), &["Up", "Ready"]),
 ];
 
 /// The component schemas of the value sets, as [`name_value`] made them while it passed over
