@@ -16,9 +16,12 @@ import {
   GroupInvitationsAndApplicationsApi,
   GroupLifecycleApi,
   GroupMembersApi,
+  GroupModerationApi,
   GroupStatus,
   ItemResult,
   TokensApi,
+  UserAdministrationApi,
+  UserDevicesApi,
   UserProfileApi,
   UserRegistrationApi,
   UserSettingsApi,
@@ -75,7 +78,10 @@ function apis(token?: string) {
     groups: new GroupLifecycleApi(config),
     invites: new GroupInvitationsAndApplicationsApi(config),
     members: new GroupMembersApi(config),
+    moderation: new GroupModerationApi(config),
     friends: new FriendsApi(config),
+    devices: new UserDevicesApi(config),
+    users: new UserAdministrationApi(config),
   };
 }
 // README example end
@@ -144,6 +150,25 @@ async function main(): Promise<void> {
   const friends = (await ok(alice.friends.listFriends(), "alice's friends")).data;
   check(JSON.stringify(friends) === JSON.stringify([bobId]), `alice's friends: ${friends}`);
   console.log('ok    friend request asked, listed, accepted');
+
+  // every paged operation: its answer parses as its page (data and total kept), not as an error
+  const pages: Array<[string, Promise<{ code: 200; data: unknown[]; total: number } | ErrorEnvelope>, number]> = [
+    ['listGroupMembers', alice.members.listGroupMembers({ groupId: group.groupId }), 6],
+    ['listMutedMembers', alice.moderation.listMutedMembers({ groupId: group.groupId }), 0],
+    ['listBlockedUsers', alice.moderation.listBlockedUsers({ groupId: group.groupId }), 0],
+    ['listInvitations', bob.invites.listInvitations(), 0],
+    ['listApplications', alice.invites.listApplications({ applicationListReq: { groupList: [group.groupId] } }), 0],
+    ['listFriendRequests', bob.friends.listFriendRequests(), 1],
+    ['listFriends', bob.friends.listFriends(), 1],
+    ['listDevices', alice.devices.listDevices(), 1],
+    ['listUsers', admin.users.listUsers({ pageSize: 1 }), 1],
+  ];
+  for (const [name, call, rows] of pages) {
+    const page = await ok(call, name);
+    check(Array.isArray(page.data) && page.data.length === rows && typeof page.total === 'number' && page.total >= rows,
+      `${name}: ${JSON.stringify(page)}`);
+  }
+  console.log(`ok    the ${pages.length} paged operations answered their pages`);
   console.log('typescript-fetch journey: passed');
 }
 
