@@ -94,7 +94,7 @@ pub async fn invite(
     let ids = unique_ids(user_list);
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let acting = acting_member(state, txn, caller, group_id, Need::Live).await?;
         acting.require(invite_rank(&acting.group))?;
         invite_among(txn, caller, &acting, &ids, &reason, now).await
     })
@@ -295,7 +295,8 @@ pub async fn handle_invitation(
     let named = (inviter != uid).then_some(inviter);
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
-        let group = load_group(txn, &caller.app_id, group_id, Need::Live).await?;
+        let group = load_group(txn, &caller.app_id, group_id, Need::Live, state.now_ms()).await?;
+        let group_id = group.id;
         let pending = pending_invitations(txn, group_id, uid, named, now).await?;
         let Some(newest) = pending.first() else {
             return Err(ApiError::InvitationHandled);
@@ -429,7 +430,8 @@ pub async fn apply(
     let uid = caller.user_id()?;
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
-        let group = load_group(txn, &caller.app_id, group_id, Need::Live).await?;
+        let group = load_group(txn, &caller.app_id, group_id, Need::Live, state.now_ms()).await?;
+        let group_id = group.id;
         if !memberships(txn, group_id, vec![uid]).await?.is_empty() {
             return Err(ApiError::AlreadyMember(uid));
         }
@@ -502,7 +504,8 @@ pub async fn handle_application(
 ) -> ApiResult<UserOutcome> {
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let acting = acting_member(state, txn, caller, group_id, Need::Live).await?;
+        let group_id = acting.group.id;
         acting.require(Role::Admin)?;
         let gone = tx::lock_users(txn, &caller.app_id, &[applicant], Alive::Enabled)
             .await?
