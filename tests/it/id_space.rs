@@ -247,6 +247,33 @@ async fn renumbering(app: TestApp) {
         .map(|g| g["group_id"].as_i64().unwrap())
         .collect();
     assert_eq!(got, vec![n2, n1]);
+    let r = app
+        .post("/group/application_list")
+        .token(&ta)
+        .json(json!({"group_list": [g1]}))
+        .send()
+        .await;
+    let list = r.ok().clone();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["group_id"], json!(n1));
+    assert_eq!(list[0]["applicant_id"], json!(erin));
+    // an app admin token acting on the group by its old id
+    let r = app
+        .post("/group/application_list")
+        .admin()
+        .header("group_id", g1)
+        .json(json!({"group_list": [g1]}))
+        .send()
+        .await;
+    assert_eq!(r.ok().as_array().unwrap().len(), 1);
+    let info = app
+        .get("/group/info")
+        .admin()
+        .header("group_id", g1)
+        .query("group_id", g1)
+        .send()
+        .await;
+    assert_eq!(info.ok()["group_id"], json!(n1));
     // a change by the old id changes the group
     app.post("/group/info/name")
         .token(&ta)
