@@ -366,3 +366,34 @@ db_test!(
         );
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_id_space_migration_goes_down_and_up_again() {
+    use migration::MigratorTrait;
+    for backend in common::backends() {
+        let app = TestApp::before_migrations(&backend, BEFORE_ID_SPACE).await;
+        let (_, t) = app.user("alice").await;
+        app.new_group(&t, &[]).await;
+        let app = app.migrate_rest().await;
+        let db = app.state.db.clone();
+        migration::Migrator::down(&db, Some(1)).await.expect("down");
+        // each table counts on its own again, after every id issued
+        let u = app.register("bob").await;
+        let g = app.new_group(&t, &[]).await;
+        let highest = ids(
+            &db,
+            "SELECT MAX(id) FROM groups WHERE id < (SELECT MAX(id) FROM groups)",
+        )
+        .await;
+        assert!(u > highest[0] && g > highest[0], "{u} {g} {highest:?}");
+        migration::Migrator::up(&db, None).await.expect("up again");
+        let users: HashSet<i64> = ids(&db, "SELECT id FROM users").await.into_iter().collect();
+        let groups: HashSet<i64> = ids(&db, "SELECT id FROM groups")
+            .await
+            .into_iter()
+            .collect();
+        assert!(users.is_disjoint(&groups), "{users:?} {groups:?}");
+        let carol = app.register("carol").await;
+        assert!(groups.iter().all(|g| *g < carol));
+    }
+}
