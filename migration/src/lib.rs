@@ -11,6 +11,7 @@ mod m20261125_000006_user_description;
 mod m20261201_000007_group_count_check;
 mod m20261202_000008_newer_routes;
 mod m20261202_000009_roster;
+mod m20261204_000010_id_space;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_group_count_check::Migration),
             Box::new(m20261202_000008_newer_routes::Migration),
             Box::new(m20261202_000009_roster::Migration),
+            Box::new(m20261204_000010_id_space::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ pub mod group_blacklist;
 pub mod group_file;
 pub mod group_invitation;
 pub mod group_member;
+pub mod group_renumbering;
 pub mod roster_application;
 pub mod roster_block;
 pub mod roster_item;

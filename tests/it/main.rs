@@ -17,6 +17,7 @@ mod group_qrcode;
 mod group_queries;
 mod group_roles;
 mod groups_lifecycle;
+mod id_space;
 mod input_guard;
 mod integrity;
 mod layout;

@@ -88,6 +88,7 @@ pub async fn list(
     group_id: i64,
 ) -> ApiResult<Vec<group_member::Model>> {
     let acting = reading_member(state, caller, group_id).await?;
+    let group_id = acting.group.id;
     acting.require(Role::Member)?;
     Ok(group_member::Entity::find()
         .filter(group_member::Column::GroupId.eq(group_id))

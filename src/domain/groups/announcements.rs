@@ -31,7 +31,8 @@ pub async fn publish(
     check_len("title", &title, TITLE_MAX)?;
     check_len("content", &content, CONTENT_MAX)?;
     tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let acting = acting_member(state, txn, caller, group_id, Need::Live).await?;
+        let group_id = acting.group.id;
         acting.require(Role::Admin)?;
         let row = group_announcement::ActiveModel {
             group_id: Set(group_id),
@@ -71,6 +72,7 @@ pub async fn get(
     announcement_id: i64,
 ) -> ApiResult<group_announcement::Model> {
     let acting = reading_member(state, caller, group_id).await?;
+    let group_id = acting.group.id;
     acting.require(Role::Member)?;
     find(&state.db, group_id, announcement_id).await
 }
@@ -82,6 +84,7 @@ pub async fn last(
     group_id: i64,
 ) -> ApiResult<Option<group_announcement::Model>> {
     let acting = reading_member(state, caller, group_id).await?;
+    let group_id = acting.group.id;
     acting.require(Role::Member)?;
     Ok(group_announcement::Entity::find()
         .filter(group_announcement::Column::GroupId.eq(group_id))
@@ -97,6 +100,7 @@ pub async fn list(
     group_id: i64,
 ) -> ApiResult<Vec<group_announcement::Model>> {
     let acting = reading_member(state, caller, group_id).await?;
+    let group_id = acting.group.id;
     acting.require(Role::Member)?;
     Ok(group_announcement::Entity::find()
         .filter(group_announcement::Column::GroupId.eq(group_id))
@@ -113,7 +117,8 @@ pub async fn delete(
     announcement_id: i64,
 ) -> ApiResult<group_announcement::Model> {
     tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let acting = acting_member(state, txn, caller, group_id, Need::Live).await?;
+        let group_id = acting.group.id;
         acting.require(Role::Admin)?;
         let row = find(txn, group_id, announcement_id).await?;
         group_announcement::Entity::delete_by_id(row.id)

@@ -151,6 +151,7 @@ pub async fn blocked_list(
     page: PageRequest,
 ) -> ApiResult<Page<group_blacklist::Model>> {
     let acting = reading_member(state, caller, group_id).await?;
+    let group_id = acting.group.id;
     acting.require(Role::Member)?;
     let listed =
         group_blacklist::Entity::find().filter(group_blacklist::Column::GroupId.eq(group_id));

@@ -77,7 +77,8 @@ pub async fn upload(
     check_url(&file.url)?;
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let acting = acting_member(state, txn, caller, group_id, Need::Live).await?;
+        let group_id = acting.group.id;
         acting.require(Role::Member)?;
         let row = group_file::ActiveModel {
             group_id: Set(group_id),
@@ -108,6 +109,7 @@ pub async fn get(
     file_id: i64,
 ) -> ApiResult<group_file::Model> {
     let acting = reading_member(state, caller, group_id).await?;
+    let group_id = acting.group.id;
     acting.require(Role::Member)?;
     group_file::Entity::find_by_id(file_id)
         .filter(group_file::Column::GroupId.eq(group_id))
@@ -123,6 +125,7 @@ pub async fn list(
     group_id: i64,
 ) -> ApiResult<Vec<group_file::Model>> {
     let acting = reading_member(state, caller, group_id).await?;
+    let group_id = acting.group.id;
     acting.require(Role::Member)?;
     Ok(group_file::Entity::find()
         .filter(group_file::Column::GroupId.eq(group_id))
@@ -146,7 +149,8 @@ pub async fn rename(
 ) -> ApiResult<bool> {
     check_name(&name)?;
     tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let acting = acting_member(state, txn, caller, group_id, Need::Live).await?;
+        let group_id = acting.group.id;
         acting.require(Role::Member)?;
         let file = group_file::Entity::find_by_id(file_id)
             .filter(group_file::Column::GroupId.eq(group_id))
@@ -191,7 +195,8 @@ pub async fn delete(
     }
     let ids = crate::domain::groups::lifecycle::unique_ids(file_list);
     tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let acting = acting_member(state, txn, caller, group_id, Need::Live).await?;
+        let group_id = acting.group.id;
         acting.require(Role::Member)?;
         let files: HashMap<i64, group_file::Model> = if ids.is_empty() {
             HashMap::new()

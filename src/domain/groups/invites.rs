@@ -15,7 +15,9 @@ use crate::domain::common::tx::{self, Alive};
 use crate::domain::groups::blacklist::blocked_among;
 use crate::domain::groups::lifecycle::{MAX_ID_LIST, TYPE_CHATROOM, UserOutcome, unique_ids};
 use crate::domain::groups::members::add_members;
-use crate::domain::groups::roles::{Acting, Need, Role, acting_member, load_group, memberships};
+use crate::domain::groups::roles::{
+    Acting, Need, Role, acting_member, load_group, memberships, renumbered_many,
+};
 use crate::domain::identity::auth::Caller;
 use crate::entity::{group, group_application, group_invitation, group_member, user_setting};
 use crate::error::{ApiError, ApiResult};
@@ -94,7 +96,7 @@ pub async fn invite(
     let ids = unique_ids(user_list);
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let acting = acting_member(state, txn, caller, group_id, Need::Live).await?;
         acting.require(invite_rank(&acting.group))?;
         invite_among(txn, caller, &acting, &ids, &reason, now).await
     })
@@ -295,7 +297,8 @@ pub async fn handle_invitation(
     let named = (inviter != uid).then_some(inviter);
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
-        let group = load_group(txn, &caller.app_id, group_id, Need::Live).await?;
+        let group = load_group(txn, &caller.app_id, group_id, Need::Live, state.now_ms()).await?;
+        let group_id = group.id;
         let pending = pending_invitations(txn, group_id, uid, named, now).await?;
         let Some(newest) = pending.first() else {
             return Err(ApiError::InvitationHandled);
@@ -429,7 +432,8 @@ pub async fn apply(
     let uid = caller.user_id()?;
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
-        let group = load_group(txn, &caller.app_id, group_id, Need::Live).await?;
+        let group = load_group(txn, &caller.app_id, group_id, Need::Live, state.now_ms()).await?;
+        let group_id = group.id;
         if !memberships(txn, group_id, vec![uid]).await?.is_empty() {
             return Err(ApiError::AlreadyMember(uid));
         }
@@ -502,7 +506,8 @@ pub async fn handle_application(
 ) -> ApiResult<UserOutcome> {
     let now = state.now_ms();
     tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let acting = acting_member(state, txn, caller, group_id, Need::Live).await?;
+        let group_id = acting.group.id;
         acting.require(Role::Admin)?;
         let gone = tx::lock_users(txn, &caller.app_id, &[applicant], Alive::Enabled)
             .await?
@@ -570,38 +575,22 @@ pub async fn application_list(
     }
     let ids = unique_ids(group_list);
     let now = state.now_ms();
-    let managed: Vec<i64> = match caller.as_group {
-        Some(g) => {
-            if !ids.contains(&g) {
-                vec![]
-            } else {
-                group::Entity::find()
-                    .select_only()
-                    .column(group::Column::Id)
-                    .filter(group::Column::Id.eq(g))
-                    .filter(group::Column::AppId.eq(caller.app_id.clone()))
-                    .into_tuple::<i64>()
-                    .all(&state.db)
-                    .await?
-            }
+    let mut managed = managed_among(state, caller, &ids).await?;
+    if managed.len() < ids.len() {
+        // old ids of renumbered groups (see roles::load_group) list the group under its new id
+        let missing: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !managed.contains(id))
+            .collect();
+        let moved = renumbered_many(&state.db, &caller.app_id, &missing, now).await?;
+        if !moved.is_empty() {
+            let news: Vec<i64> = moved.values().copied().collect();
+            managed.extend(managed_among(state, caller, &news).await?);
+            managed.sort_unstable();
+            managed.dedup();
         }
-        None => {
-            let uid = caller.user_id()?;
-            if ids.is_empty() {
-                vec![]
-            } else {
-                group_member::Entity::find()
-                    .select_only()
-                    .column(group_member::Column::GroupId)
-                    .filter(group_member::Column::UserId.eq(uid))
-                    .filter(group_member::Column::GroupId.is_in(ids))
-                    .filter(group_member::Column::Role.gte(Role::Admin.db()))
-                    .into_tuple::<i64>()
-                    .all(&state.db)
-                    .await?
-            }
-        }
-    };
+    }
     if managed.is_empty() {
         return Ok(page.finish(vec![], |r: &Application| r.id, Some(0)));
     }
@@ -616,4 +605,38 @@ pub async fn application_list(
         r.id
     })
     .await
+}
+
+/// The groups of `ids` where the caller is owner or admin (an admin token acting on a group: that
+/// group, when listed).
+async fn managed_among(state: &AppState, caller: &Caller, ids: &[i64]) -> ApiResult<Vec<i64>> {
+    Ok(match caller.as_group {
+        Some(g) => {
+            if !ids.contains(&g) {
+                vec![]
+            } else {
+                match load_group(&state.db, &caller.app_id, g, Need::Any, state.now_ms()).await {
+                    Ok(group) => vec![group.id],
+                    Err(ApiError::GroupNotFound(_)) => vec![],
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        None => {
+            let uid = caller.user_id()?;
+            if ids.is_empty() {
+                vec![]
+            } else {
+                group_member::Entity::find()
+                    .select_only()
+                    .column(group_member::Column::GroupId)
+                    .filter(group_member::Column::UserId.eq(uid))
+                    .filter(group_member::Column::GroupId.is_in(ids.to_vec()))
+                    .filter(group_member::Column::Role.gte(Role::Admin.db()))
+                    .into_tuple::<i64>()
+                    .all(&state.db)
+                    .await?
+            }
+        }
+    })
 }

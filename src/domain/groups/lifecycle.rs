@@ -11,7 +11,8 @@ use sea_orm::{
 use crate::domain::common::text::check_chars;
 use crate::domain::common::tx::{self, Alive};
 use crate::domain::groups::roles::{
-    Acting, Need, Role, STATUS_DISSOLVED, STATUS_NORMAL, acting_member, memberships, viewing_member,
+    Acting, Need, Role, STATUS_DISSOLVED, STATUS_NORMAL, acting_member, memberships,
+    renumbered_many, viewing_member,
 };
 use crate::domain::identity::auth::Caller;
 use crate::entity::{group, group_member};
@@ -244,14 +245,18 @@ pub async fn info_batch(
     if ids.is_empty() {
         return Ok(vec![]);
     }
-    let groups: HashMap<i64, group::Model> = group::Entity::find()
-        .filter(group::Column::AppId.eq(caller.app_id.clone()))
-        .filter(group::Column::Id.is_in(ids.clone()))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|g| (g.id, g))
+    let mut groups = groups_by_id(state, caller, ids.clone()).await?;
+    // old ids of renumbered groups (see roles::load_group) answer the group under its new id
+    let missing: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !groups.contains_key(id))
         .collect();
+    let moved = renumbered_many(&state.db, &caller.app_id, &missing, state.now_ms()).await?;
+    if !moved.is_empty() {
+        groups.extend(groups_by_id(state, caller, moved.values().copied().collect()).await?);
+    }
+    let groups = groups;
     let mut own: HashMap<i64, group_member::Model> = match caller.as_user {
         Some(uid) if !groups.is_empty() => group_member::Entity::find()
             .filter(group_member::Column::UserId.eq(uid))
@@ -266,7 +271,11 @@ pub async fn info_batch(
     let mut groups = groups;
     Ok(ids
         .into_iter()
-        .filter_map(|id| groups.remove(&id))
+        .filter_map(|id| {
+            groups
+                .remove(&id)
+                .or_else(|| moved.get(&id).and_then(|n| groups.remove(n)))
+        })
         .map(|g| {
             let member = own.remove(&g.id);
             GroupView::with(g, member.as_ref())
@@ -274,11 +283,28 @@ pub async fn info_batch(
         .collect())
 }
 
+/// The app's groups of `ids`, in one query.
+async fn groups_by_id(
+    state: &AppState,
+    caller: &Caller,
+    ids: Vec<i64>,
+) -> ApiResult<HashMap<i64, group::Model>> {
+    Ok(group::Entity::find()
+        .filter(group::Column::AppId.eq(caller.app_id.clone()))
+        .filter(group::Column::Id.is_in(ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g))
+        .collect())
+}
+
 /// Dissolve a group (4.17, owner): status 1; it stays readable by id and leaves every
 /// member's group list; no further change is accepted (20001).
 pub async fn destroy(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<bool> {
     tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let acting = acting_member(state, txn, caller, group_id, Need::Live).await?;
+        let group_id = acting.group.id;
         acting.require(Role::Owner)?;
         let mut g: group::ActiveModel = acting.group.into();
         g.status = Set(STATUS_DISSOLVED);
@@ -310,7 +336,8 @@ pub async fn update_info(
         InfoChange::Description(v) | InfoChange::Ext(v) => check_chars("value", v, 0, TEXT_MAX)?,
     }
     tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let acting = acting_member(state, txn, caller, group_id, Need::Live).await?;
+        let group_id = acting.group.id;
         acting.require(if acting.group.member_modify {
             Role::Member
         } else {
@@ -368,7 +395,8 @@ pub async fn update_setting(
         )));
     }
     tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let acting = acting_member(state, txn, caller, group_id, Need::Live).await?;
+        let group_id = acting.group.id;
         acting.require(Role::Admin)?;
         // the event only when the setting changes
         let old = &acting.group;
@@ -426,7 +454,8 @@ pub async fn update_own_member(
         _ => {}
     }
     tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let acting = acting_member(state, txn, caller, group_id, Need::Live).await?;
+        let group_id = acting.group.id;
         let own = acting.own_membership()?;
         // the event only when the setting changes
         let (what, changed) = match &change {
@@ -465,7 +494,8 @@ pub async fn transfer(
     new_owner: i64,
 ) -> ApiResult<UserOutcome> {
     tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let acting = acting_member(state, txn, caller, group_id, Need::Live).await?;
+        let group_id = acting.group.id;
         acting.require(Role::Owner)?;
         // The group is locked: a deletion of the new owner (which locks every group of the user
         // first) either went before, and took its membership with it, or waits for this transfer

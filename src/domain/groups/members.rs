@@ -263,6 +263,7 @@ pub async fn list(
     page: PageRequest,
 ) -> ApiResult<Page<MemberItem>> {
     let acting = reading_member(state, caller, group_id).await?;
+    let group_id = acting.group.id;
     acting.require(Role::Member)?;
     let now = state.now_ms();
     // groups.count is kept equal to the member rows: no COUNT scan of a large group per page.
@@ -303,6 +304,7 @@ pub async fn profiles(
 ) -> ApiResult<Vec<MemberItem>> {
     check_list("user_list", user_list)?;
     let acting = reading_member(state, caller, group_id).await?;
+    let group_id = acting.group.id;
     acting.require(Role::Member)?;
     let ids = unique_ids(user_list);
     let now = state.now_ms();
@@ -378,7 +380,8 @@ async fn kick_among(
 /// Leave a group (4.34): members and admins; the owner gets 20004 (transfer first).
 pub async fn leave(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<bool> {
     tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let acting = acting_member(state, txn, caller, group_id, Need::Live).await?;
+        let group_id = acting.group.id;
         let me = acting.own_membership()?;
         if Role::from_db(me.role) == Role::Owner {
             return Err(ApiError::OwnerCannotLeave);

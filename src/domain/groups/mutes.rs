@@ -137,6 +137,7 @@ pub async fn banned_list(
     page: PageRequest,
 ) -> ApiResult<Page<group_member::Model>> {
     let acting = reading_member(state, caller, group_id).await?;
+    let group_id = acting.group.id;
     acting.require(Role::Member)?;
     let muted = group_member::Entity::find()
         .filter(group_member::Column::GroupId.eq(group_id))
@@ -191,7 +192,8 @@ async fn set_group_ban(
     until: i64,
 ) -> ApiResult<()> {
     tx::transaction!(state, |txn| {
-        let acting = acting_member(txn, caller, group_id, Need::Live).await?;
+        let acting = acting_member(state, txn, caller, group_id, Need::Live).await?;
+        let group_id = acting.group.id;
         acting.require(Role::Admin)?;
         let now = state.now_ms();
         let was_banned = group_banned(acting.group.ban_expire_time, now);

@@ -72,6 +72,7 @@ fn signature(secret: &str, app_id: &str, group_id: i64, inviter: i64, expire_at:
 /// member_invite is false (20012).
 pub async fn sign(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<QrCode> {
     let acting = reading_member(state, caller, group_id).await?;
+    let group_id = acting.group.id;
     if acting.group.status != crate::domain::groups::roles::STATUS_NORMAL {
         return Err(ApiError::GroupNotFound(group_id));
     }
@@ -115,21 +116,18 @@ fn parse(qr: &str) -> Option<(i64, i64, i64, &str)> {
 pub async fn join(state: &AppState, caller: &Caller, qr_info: &str) -> ApiResult<i64> {
     let uid = caller.user_id()?;
     let (group_id, inviter, expire_at, sig) = parse(qr_info).ok_or(ApiError::QrInvalid)?;
+    // read before the transaction: a first read goes through the pool (one connection on SQLite)
+    let secret = secret(state).await?;
     tx::transaction!(state, |txn| {
-        let expected = signature(
-            &secret(state).await?,
-            &caller.app_id,
-            group_id,
-            inviter,
-            expire_at,
-        );
+        let expected = signature(&secret, &caller.app_id, group_id, inviter, expire_at);
         if !ct_eq(&expected, sig) {
             return Err(ApiError::QrInvalid);
         }
         if state.now_ms() >= expire_at {
             return Err(ApiError::QrExpired);
         }
-        let group = load_group(txn, &caller.app_id, group_id, Need::Live).await?;
+        let group = load_group(txn, &caller.app_id, group_id, Need::Live, state.now_ms()).await?;
+        let group_id = group.id;
         if !memberships(txn, group_id, vec![uid]).await?.is_empty() {
             return Err(ApiError::AlreadyMember(uid));
         }

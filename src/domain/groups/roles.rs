@@ -11,7 +11,7 @@ use sea_orm::{
 use crate::cache::identity::{Change, Fill};
 use crate::domain::common::id_lists::among;
 use crate::domain::identity::auth::{Caller, ClaimError};
-use crate::entity::{group, group_member};
+use crate::entity::{group, group_member, group_renumbering};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -116,29 +116,87 @@ impl Acting {
     }
 }
 
+/// How long an old group id, renumbered by the id-space migration (issue 22), still names its
+/// group: 30 days from the renumbering.
+pub const RENUMBERED_ID_MS: i64 = 30 * 24 * 3600 * 1000;
+
 /// A group of the caller's app (20001 when absent or of another app; also when dissolved and
 /// `need` is Live). A Live load is a change to come: it locks the group row (PostgreSQL; SQLite
 /// serialises writers anyway), so concurrent changes of one group see each other's result.
+///
+/// THE place where a group id is located: an id that names no group of the app but was renumbered
+/// (`group_renumberings`) less than [`RENUMBERED_ID_MS`] before `now` answers the group under its
+/// new id, so callers go on with the answered group's `id`, never the id they were given.
 pub async fn load_group<C: ConnectionTrait>(
     db: &C,
     app_id: &str,
     group_id: i64,
     need: Need,
+    now: i64,
 ) -> ApiResult<group::Model> {
+    let g = match find_group(db, app_id, group_id, need).await? {
+        Some(g) => g,
+        None => match renumbered(db, app_id, group_id, now).await? {
+            Some(new_id) => find_group(db, app_id, new_id, need).await?,
+            None => None,
+        }
+        .ok_or(ApiError::GroupNotFound(group_id))?,
+    };
+    if need == Need::Live {
+        // a change of this group is to come: the cached group and memberships go with it
+        crate::events::evict(Change::Groups(vec![g.id]));
+        if g.status != STATUS_NORMAL {
+            return Err(ApiError::GroupNotFound(group_id));
+        }
+    }
+    Ok(g)
+}
+
+/// The group row `group_id` of the app (locked for a Live load).
+async fn find_group<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    group_id: i64,
+    need: Need,
+) -> ApiResult<Option<group::Model>> {
     let mut query = group::Entity::find_by_id(group_id).filter(group::Column::AppId.eq(app_id));
     if need == Need::Live {
         query = query.lock_exclusive();
-        // a change of this group is to come: the cached group and memberships go with it
-        crate::events::evict(Change::Groups(vec![group_id]));
     }
-    let g = query
-        .one(db)
+    Ok(query.one(db).await?)
+}
+
+/// The new id of the app's group renumbered from `old_id` less than [`RENUMBERED_ID_MS`] ago.
+pub async fn renumbered<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    old_id: i64,
+    now: i64,
+) -> ApiResult<Option<i64>> {
+    Ok(renumbered_many(db, app_id, &[old_id], now)
         .await?
-        .ok_or(ApiError::GroupNotFound(group_id))?;
-    if need == Need::Live && g.status != STATUS_NORMAL {
-        return Err(ApiError::GroupNotFound(group_id));
+        .remove(&old_id))
+}
+
+/// [`renumbered`] for many ids in one query: old id -> new id.
+pub async fn renumbered_many<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    old_ids: &[i64],
+    now: i64,
+) -> ApiResult<std::collections::HashMap<i64, i64>> {
+    if old_ids.is_empty() {
+        return Ok(Default::default());
     }
-    Ok(g)
+    Ok(group_renumbering::Entity::find()
+        .filter(group_renumbering::Column::AppId.eq(app_id))
+        .filter(among(db, group_renumbering::Column::OldId, old_ids))
+        .filter(group_renumbering::Column::RenumberedAt.gt(now - RENUMBERED_ID_MS))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.old_id, r.new_id))
+        .collect())
 }
 
 /// The memberships of `user_ids` in a group, in one query (one list parameter, `id_lists`).
@@ -204,13 +262,15 @@ fn acting(
 /// with `Need::Live` (the group row locked). The caller needs an identity in the group: a user
 /// (token, or an admin token acting as a user) or an admin token acting on the group.
 pub async fn acting_member<C: ConnectionTrait>(
+    state: &AppState,
     db: &C,
     caller: &Caller,
     group_id: i64,
     need: Need,
 ) -> ApiResult<Acting> {
     let who = identity_in(caller, group_id)?;
-    let group = load_group(db, &caller.app_id, group_id, need).await?;
+    let group = load_group(db, &caller.app_id, group_id, need, state.now_ms()).await?;
+    let group_id = group.id;
     Ok(match who {
         Identity::Group => acting(group, None, None),
         Identity::User(uid) => acting(
@@ -229,6 +289,7 @@ pub async fn acting_member<C: ConnectionTrait>(
 pub async fn reading_member(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<Acting> {
     let who = identity_in(caller, group_id)?;
     let group = cached_group(state, &caller.app_id, group_id).await?;
+    let group_id = group.id;
     Ok(match who {
         Identity::Group => acting(group, None, None),
         Identity::User(uid) => acting(
@@ -246,6 +307,7 @@ pub async fn viewing_member(state: &AppState, caller: &Caller, group_id: i64) ->
     if caller.as_group == Some(group_id) {
         return Ok(acting(group, None, None));
     }
+    let group_id = group.id;
     let member = match caller.as_user {
         Some(uid) => cached_membership(state, group_id, uid).await?,
         None => None,
@@ -269,7 +331,7 @@ async fn cached_group(state: &AppState, app_id: &str, group_id: i64) -> ApiResul
         };
     }
     let generation = state.identity.generation();
-    let g = load_group(&state.db, app_id, group_id, Need::Any).await?;
+    let g = load_group(&state.db, app_id, group_id, Need::Any, state.now_ms()).await?;
     state.identity.store(generation, Fill::Group(g.clone()));
     Ok(g)
 }
@@ -338,6 +400,7 @@ macro_rules! acts_on_users {
             let now = state.now_ms();
             $crate::domain::common::tx::transaction!(state, |txn| {
                 let acting = $crate::domain::groups::roles::acting_member(
+                    state,
                     txn,
                     caller,
                     group_id,
@@ -349,7 +412,7 @@ macro_rules! acts_on_users {
                     state,
                     txn,
                     caller,
-                    group_id,
+                    group_id: acting.group.id,
                     acting,
                     ids: &ids,
                     now,

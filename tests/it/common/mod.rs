@@ -106,9 +106,10 @@ pub fn is_write(sql: &str) -> bool {
                 .any(|w| writes.contains(&w)))
 }
 
-async fn database(backend: &Backend) -> sea_orm::DatabaseConnection {
+/// A fresh, unmigrated database: sqlite::memory:, or a new schema on PostgreSQL.
+async fn unmigrated(backend: &Backend) -> sea_orm::DatabaseConnection {
     match backend {
-        Backend::Sqlite => imserver::boot::connect("sqlite::memory:", 1, None)
+        Backend::Sqlite => imserver::db::open_pool("sqlite::memory:", 1, None)
             .await
             .expect("sqlite"),
         Backend::Postgres(url) => {
@@ -124,11 +125,20 @@ async fn database(backend: &Backend) -> sea_orm::DatabaseConnection {
                 .await
                 .expect("create schema");
             admin.close().await.ok();
-            imserver::boot::connect(url, 5, Some(&schema))
+            imserver::db::open_pool(url, 5, Some(&schema))
                 .await
                 .expect("postgres schema")
         }
     }
+}
+
+async fn database(backend: &Backend) -> sea_orm::DatabaseConnection {
+    let db = unmigrated(backend).await;
+    imserver::db::migrate(&db).await.expect("migrate");
+    imserver::domain::groups::qrcode::ensure_secret(&db)
+        .await
+        .expect("qr secret");
+    db
 }
 
 /// A migrated, empty database (no app) with a manual clock.
@@ -142,6 +152,62 @@ pub async fn empty_state(backend: &Backend) -> (State, Arc<ManualClock>) {
 }
 
 impl TestApp {
+    /// An app on a database of an earlier version: only its first `steps` migrations ran (then
+    /// [`TestApp::migrate_rest`]).
+    pub async fn before_migrations(backend: &Backend, steps: u32) -> TestApp {
+        use migration::MigratorTrait;
+        let db = unmigrated(backend).await;
+        migration::Migrator::up(&db, Some(steps))
+            .await
+            .expect("migrate");
+        imserver::domain::groups::qrcode::ensure_secret(&db)
+            .await
+            .expect("qr secret");
+        let clock = Arc::new(ManualClock::new(START_MS));
+        let state = Arc::new(AppState::new(db, Settings::for_tests(), clock.clone()));
+        let new = apps::create_app(&state, "test", None).await.expect("app");
+        TestApp::serve(state, clock, new.app_id, new.admin_token, backend.clone())
+    }
+
+    /// Run the migrations still pending, then answer the same app as a server restarted on the
+    /// database sees it (fresh caches; the same clock, app and admin token).
+    pub async fn migrate_rest(self) -> TestApp {
+        imserver::db::migrate(&self.state.db)
+            .await
+            .expect("migrate");
+        let state = Arc::new(AppState::new(
+            self.state.db.clone(),
+            Settings::for_tests(),
+            self.clock.clone(),
+        ));
+        TestApp::serve(
+            state,
+            self.clock,
+            self.app_id,
+            self.admin_token,
+            self.backend,
+        )
+    }
+
+    fn serve(
+        state: State,
+        clock: Arc<ManualClock>,
+        app_id: String,
+        admin_token: String,
+        backend: Backend,
+    ) -> TestApp {
+        let client = TestClient::new(imserver::api::app(state.clone()).map_to_response().boxed());
+        TestApp {
+            client,
+            state,
+            clock,
+            app_id,
+            admin_token,
+            backend,
+            statements: None,
+        }
+    }
+
     pub async fn new(backend: &Backend) -> TestApp {
         let (state, clock) = empty_state(backend).await;
         let new = apps::create_app(&state, "test", None).await.expect("app");
