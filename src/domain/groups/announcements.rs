@@ -64,6 +64,21 @@ async fn find<C: sea_orm::ConnectionTrait>(
         .ok_or(ApiError::AnnouncementNotFound(announcement_id))
 }
 
+/// The group a member reads, by the id it was named with (an old id resolves): 20011 for
+/// others.
+async fn member_reads(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<i64> {
+    let acting = reading_member(state, caller, group_id).await?;
+    acting.require(Role::Member)?;
+    Ok(acting.group.id)
+}
+
+/// The group's announcements, newest first.
+fn newest_first(group_id: i64) -> sea_orm::Select<group_announcement::Entity> {
+    group_announcement::Entity::find()
+        .filter(group_announcement::Column::GroupId.eq(group_id))
+        .order_by_desc(group_announcement::Column::Id)
+}
+
 /// One announcement of the group (4.4), for members; 20020 when absent.
 pub async fn get(
     state: &AppState,
@@ -71,9 +86,7 @@ pub async fn get(
     group_id: i64,
     announcement_id: i64,
 ) -> ApiResult<group_announcement::Model> {
-    let acting = reading_member(state, caller, group_id).await?;
-    let group_id = acting.group.id;
-    acting.require(Role::Member)?;
+    let group_id = member_reads(state, caller, group_id).await?;
     find(&state.db, group_id, announcement_id).await
 }
 
@@ -83,14 +96,8 @@ pub async fn last(
     caller: &Caller,
     group_id: i64,
 ) -> ApiResult<Option<group_announcement::Model>> {
-    let acting = reading_member(state, caller, group_id).await?;
-    let group_id = acting.group.id;
-    acting.require(Role::Member)?;
-    Ok(group_announcement::Entity::find()
-        .filter(group_announcement::Column::GroupId.eq(group_id))
-        .order_by_desc(group_announcement::Column::Id)
-        .one(&state.db)
-        .await?)
+    let group_id = member_reads(state, caller, group_id).await?;
+    Ok(newest_first(group_id).one(&state.db).await?)
 }
 
 /// Every announcement of the group (4.8), newest first, for members.
@@ -99,14 +106,8 @@ pub async fn list(
     caller: &Caller,
     group_id: i64,
 ) -> ApiResult<Vec<group_announcement::Model>> {
-    let acting = reading_member(state, caller, group_id).await?;
-    let group_id = acting.group.id;
-    acting.require(Role::Member)?;
-    Ok(group_announcement::Entity::find()
-        .filter(group_announcement::Column::GroupId.eq(group_id))
-        .order_by_desc(group_announcement::Column::Id)
-        .all(&state.db)
-        .await?)
+    let group_id = member_reads(state, caller, group_id).await?;
+    Ok(newest_first(group_id).all(&state.db).await?)
 }
 
 /// Delete an announcement (4.5): owner and admins; answers the deleted announcement.

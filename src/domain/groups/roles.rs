@@ -222,6 +222,15 @@ enum Identity {
     User(i64),
 }
 
+impl Identity {
+    fn user(&self) -> Option<i64> {
+        match self {
+            Identity::Group => None,
+            Identity::User(uid) => Some(*uid),
+        }
+    }
+}
+
 /// The identity a caller acts with in group `group_id` (10010 for an admin token acting
 /// on another group, 10002 for an admin token acting on neither a group nor a user).
 fn identity_in(caller: &Caller, group_id: i64) -> ApiResult<Identity> {
@@ -270,18 +279,11 @@ pub async fn acting_member<C: ConnectionTrait>(
 ) -> ApiResult<Acting> {
     let who = identity_in(caller, group_id)?;
     let group = load_group(db, &caller.app_id, group_id, need, state.now_ms()).await?;
-    let group_id = group.id;
-    Ok(match who {
-        Identity::Group => acting(group, None, None),
-        Identity::User(uid) => acting(
-            group,
-            Some(uid),
-            memberships(db, group_id, vec![uid])
-                .await?
-                .into_iter()
-                .next(),
-        ),
-    })
+    let member = match who.user() {
+        Some(uid) => memberships(db, group.id, vec![uid]).await?.pop(),
+        None => None,
+    };
+    Ok(acting(group, who.user(), member))
 }
 
 /// `acting_member` for reads (a dissolved group too), served from the cache when warm: no
@@ -289,15 +291,11 @@ pub async fn acting_member<C: ConnectionTrait>(
 pub async fn reading_member(state: &AppState, caller: &Caller, group_id: i64) -> ApiResult<Acting> {
     let who = identity_in(caller, group_id)?;
     let group = cached_group(state, &caller.app_id, group_id).await?;
-    let group_id = group.id;
-    Ok(match who {
-        Identity::Group => acting(group, None, None),
-        Identity::User(uid) => acting(
-            group,
-            Some(uid),
-            cached_membership(state, group_id, uid).await?,
-        ),
-    })
+    let member = match who.user() {
+        Some(uid) => cached_membership(state, group.id, uid).await?,
+        None => None,
+    };
+    Ok(acting(group, who.user(), member))
 }
 
 /// The group and the caller's place in it, for reads open to any caller of the app (a dissolved
@@ -462,24 +460,15 @@ mod tests {
     #[test]
     fn require_answers_the_missing_rank() {
         assert!(acting(Some(Role::Owner)).require(Role::Owner).is_ok());
-        assert_eq!(
-            acting(Some(Role::Admin))
-                .require(Role::Owner)
-                .unwrap_err()
-                .code(),
-            20013
-        );
-        assert_eq!(
-            acting(Some(Role::Member))
-                .require(Role::Admin)
-                .unwrap_err()
-                .code(),
-            20012
-        );
-        assert_eq!(
-            acting(None).require(Role::Member).unwrap_err().code(),
-            20011
-        );
+        let refused = [
+            (Some(Role::Admin), Role::Owner, 20013),
+            (Some(Role::Member), Role::Admin, 20012),
+            (None, Role::Member, 20011),
+        ];
+        for (role, needed, code) in refused {
+            let err = acting(role).require(needed).unwrap_err();
+            assert_eq!(err.code(), code, "{role:?} needing {needed:?}");
+        }
         assert_eq!(acting(None).own_membership().unwrap_err().code(), 20002);
     }
 
