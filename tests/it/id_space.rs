@@ -219,6 +219,19 @@ async fn renumbering(app: TestApp) {
         .send()
         .await;
     assert_eq!(info.ok()["group_id"], json!(n1));
+    // another app's caller does not reach it by the old id (nor by the new one)
+    let other = imserver::domain::identity::apps::create_app(&app.state, "other", None)
+        .await
+        .unwrap();
+    for id in [g1, n1] {
+        app.get("/group/info")
+            .header("app_id", &other.app_id)
+            .token(&other.admin_token)
+            .query("group_id", id)
+            .send()
+            .await
+            .err(20001);
+    }
     let list = app
         .get("/group/member_list")
         .token(&ta)
@@ -345,18 +358,23 @@ db_test!(
             .post("/user/register/batch")
             .admin()
             .json(json!({"list": [
-                {"username": "b1", "password": "secret123"},
-                {"username": "b2", "password": "secret123"}
+                {"username": "batch_one", "password": "secret123"},
+                {"username": "batch_two", "password": "secret123"}
             ]}))
             .send()
             .await;
-        r.ok();
+        for row in r.ok().as_array().unwrap() {
+            assert_eq!(row["success"], true, "{row}");
+            users.insert(row["user_id"].as_i64().unwrap());
+        }
         groups.insert(app.new_group(&t, &[]).await);
         let all: HashSet<i64> = ids(&app.state.db, "SELECT id FROM users")
             .await
             .into_iter()
             .collect();
-        assert!(all.is_superset(&users));
+        // alice, the four and the batch of two
+        assert_eq!(all.len(), 7, "{all:?}");
+        assert!(all.is_superset(&users) && users.len() == 6, "{users:?}");
         assert!(all.is_disjoint(&groups), "{all:?} {groups:?}");
         // nothing was renumbered in a database born with the allocator
         assert!(
@@ -377,9 +395,11 @@ async fn the_id_space_migration_goes_down_and_up_again() {
         let app = app.migrate_rest().await;
         let db = app.state.db.clone();
         migration::Migrator::down(&db, Some(1)).await.expect("down");
-        // each table counts on its own again, after every id issued
+        // each table counts on its own again, after every id issued: the next user and the next
+        // group take the same id (with the allocator still there, the group would take the next)
         let u = app.register("bob").await;
         let g = app.new_group(&t, &[]).await;
+        assert_eq!(u, g);
         let highest = ids(
             &db,
             "SELECT MAX(id) FROM groups WHERE id < (SELECT MAX(id) FROM groups)",

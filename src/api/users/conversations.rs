@@ -30,8 +30,8 @@ impl UserConversationsApi {
     /// A newer route of the original service. Pins a conversation of the acting user (a user
     /// token, or an app admin token with the user_id header; 10002 without it). conversation_id
     /// is a user of the app (the caller itself included) or a group of the app (a dissolved one
-    /// too); users and groups are numbered separately, so an id naming both pins both. An id
-    /// that names neither is 10002. A user has at most 100 pins (10002 beyond, nothing added).
+    /// too); users and groups share one id space, so an id names one of them. An id that names
+    /// neither is 10002. A user has at most 100 pins (10002 beyond, nothing added).
     /// Pinning a pinned conversation answers true and keeps its place in pin_list.
     #[oai(path = "/user/conversation/pin", method = "put", method = "post")]
     async fn pin(&self, caller: Caller, body: JsonBody<ConversationReq>) -> R<bool> {

@@ -1,8 +1,8 @@
 //! Pinned conversations (a newer route set of the original service): each user keeps an ordered
 //! list of the conversations it pinned. A conversation id is the id of a user of the app (a
 //! one-to-one chat, the caller's own id included) or of a group of the app (a dissolved one
-//! too). Users and groups are numbered separately, so one id may name both: the pin is the id
-//! and stands for either.
+//! too). Users and groups share one id space (README, "One id space for users and groups"), so
+//! the pin's id names one conversation.
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
