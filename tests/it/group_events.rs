@@ -471,13 +471,7 @@ db_test!(
         );
 
         // a QR code of a member: signing is a read, joining records the join
-        let r = app
-            .get("/group/qrcode/sign")
-            .token(&tb)
-            .query("group_id", gid)
-            .send()
-            .await;
-        let qr = r.ok()["qr_info"].as_str().unwrap().to_owned();
+        let qr = app.qr_code(&tb, gid).await;
         assert_eq!(events.take(), vec![]);
         app.post("/group/qrcode/invite")
             .token(&te)

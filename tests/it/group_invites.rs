@@ -868,13 +868,7 @@ db_test!(
             .await
             .err(20018);
         // QR code: refused with 20018
-        let qr = app
-            .get("/group/qrcode/sign")
-            .token(&owner)
-            .query("group_id", gid)
-            .send()
-            .await;
-        let qr_info = qr.ok()["qr_info"].as_str().unwrap().to_owned();
+        let qr_info = app.qr_code(&owner, gid).await;
         app.post("/group/qrcode/invite")
             .token(&bad_token)
             .json(json!({"qr_info": qr_info}))

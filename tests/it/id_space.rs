@@ -145,16 +145,7 @@ async fn renumbering(app: TestApp) {
             .ok();
     }
     // a QR code signed before the renumbering names the old id
-    let qr = app
-        .get("/group/qrcode/sign")
-        .token(&tb)
-        .query("group_id", g2)
-        .send()
-        .await
-        .ok()["qr_info"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let qr = app.qr_code(&tb, g2).await;
     let before = references(&db).await;
 
     let app = app.migrate_rest().await;

@@ -395,16 +395,7 @@ db_test!(
                 .send()
                 .await
                 .ok();
-            let qr = app
-                .get("/group/qrcode/sign")
-                .token(&to)
-                .query("group_id", gid)
-                .send()
-                .await
-                .ok()["qr_info"]
-                .as_str()
-                .unwrap()
-                .to_owned();
+            let qr = app.qr_code(&to, gid).await;
             let t = ids[0];
             let transfer = app
                 .post("/group/transfer")

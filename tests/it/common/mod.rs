@@ -315,6 +315,17 @@ impl TestApp {
         r.ok()["group_id"].as_i64().unwrap()
     }
 
+    /// A QR code of the group signed by the token's user (its `qr_info`).
+    pub async fn qr_code(&self, token: &str, gid: i64) -> String {
+        let r = self
+            .get("/group/qrcode/sign")
+            .token(token)
+            .query("group_id", gid)
+            .send()
+            .await;
+        r.ok()["qr_info"].as_str().unwrap().to_owned()
+    }
+
     /// The member ids of a group, from its rows; asserts that groups.count agrees with them and
     /// stays within the capacity.
     pub async fn members_of(&self, gid: i64) -> std::collections::HashSet<i64> {
