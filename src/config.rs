@@ -83,6 +83,11 @@ pub struct Config {
     )]
     pub max_connections: usize,
 
+    /// Seconds after sending within which a sender may recall its own message (group owners
+    /// and admins, and the app admin, recall at any time).
+    #[arg(long, global = true, env = "IMSERVER_RECALL_WINDOW_SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(0..=31_536_000))]
+    pub recall_window_secs: u64,
+
     /// Log filter, as RUST_LOG (e.g. info, imserver=debug).
     #[arg(long, global = true, env = "IMSERVER_LOG", default_value = "info")]
     pub log: String,
@@ -104,6 +109,8 @@ pub struct Settings {
     pub password: PasswordParams,
     /// How long a request's body may take to arrive (the connection limits are in `net`).
     pub body_timeout: Duration,
+    /// How long after sending a sender may recall its message, in ms.
+    pub recall_window_ms: i64,
 }
 
 impl Settings {
@@ -116,6 +123,7 @@ impl Settings {
                 parallelism: c.argon2_parallelism,
             },
             body_timeout: Duration::from_secs(c.body_timeout_secs),
+            recall_window_ms: (c.recall_window_secs as i64).saturating_mul(1000),
         }
     }
 
@@ -129,6 +137,7 @@ impl Settings {
                 parallelism: 1,
             },
             body_timeout: Duration::from_secs(30),
+            recall_window_ms: 120_000,
         }
     }
 }

@@ -80,6 +80,20 @@ pub enum ApiError {
     /// The message names the header, not its value (which may be a pasted secret).
     #[error("no app has this app_id")]
     AppNotFound(String),
+    /// The sender is muted in the group (`ban`) until this time (ms).
+    #[error("the sender is muted in this group until {0} (ms)")]
+    Muted(i64),
+    /// The group is muted for all but its owner and admins (`ban_all`).
+    #[error("group {0} is muted for all but its owner and admins")]
+    GroupSilenced(i64),
+    /// A 1:1 message the rule of /roster/may_message refuses (the reason).
+    #[error("message refused: {0}")]
+    MessageRefused(&'static str),
+    /// The sender's recall came after the recall window (seconds).
+    #[error("the recall window of {0} seconds has passed")]
+    RecallWindowPassed(i64),
+    #[error("message {0} does not exist in this conversation")]
+    MessageNotFound(i64),
     /// Whom the request acts for does not fit the operation; worded by the api layer
     /// (`api::kit::auth`), which knows the header names.
     #[error("{0}")]
@@ -321,6 +335,31 @@ pub const ERROR_CODES: &[CodeRow] = &[
         name: "InternalError",
         meaning: "internal error (HTTP 500)",
     },
+    CodeRow {
+        code: 60001,
+        name: "Muted",
+        meaning: "the sender is muted in the group (ban)",
+    },
+    CodeRow {
+        code: 60002,
+        name: "GroupSilenced",
+        meaning: "the group is muted for all but its owner and admins (ban_all)",
+    },
+    CodeRow {
+        code: 60003,
+        name: "MessageRefused",
+        meaning: "the 1:1 message is refused: a block either way, a disabled sender or receiver, or auth_mode 3 towards a stranger",
+    },
+    CodeRow {
+        code: 60004,
+        name: "RecallWindowPassed",
+        meaning: "the sender's recall window (--recall-window-secs) has passed",
+    },
+    CodeRow {
+        code: 60005,
+        name: "MessageNotFound",
+        meaning: "the message does not exist in the conversation",
+    },
 ];
 
 impl ApiError {
@@ -359,6 +398,11 @@ impl ApiError {
             QrInvalid => 20024,
             QrExpired => 20025,
             AppNotFound(_) => 40000,
+            Muted(_) => 60001,
+            GroupSilenced(_) => 60002,
+            MessageRefused(_) => 60003,
+            RecallWindowPassed(_) => 60004,
+            MessageNotFound(_) => 60005,
             Claim(e) => e.code(),
             Internal(_) => 50000,
         }
@@ -445,6 +489,11 @@ mod tests {
             QrInvalid,
             QrExpired,
             AppNotFound("a".into()),
+            Muted(1),
+            GroupSilenced(1),
+            MessageRefused("x"),
+            RecallWindowPassed(1),
+            MessageNotFound(1),
             Claim(ClaimError::NoApp),
             Claim(ClaimError::LimitedToGroup(1)),
             Database(DbErr::Custom("x".into())),
@@ -492,11 +541,16 @@ mod tests {
             QrInvalid => 32,
             QrExpired => 33,
             AppNotFound(_) => 34,
-            Claim(c) if c.code() == 10002 => 35,
-            Claim(_) => 36,
-            Database(_) => 37,
-            Contended(_) => 38,
-            Internal(_) => 39,
+            Muted(_) => 35,
+            GroupSilenced(_) => 36,
+            MessageRefused(_) => 37,
+            RecallWindowPassed(_) => 38,
+            MessageNotFound(_) => 39,
+            Claim(c) if c.code() == 10002 => 40,
+            Claim(_) => 41,
+            Database(_) => 42,
+            Contended(_) => 43,
+            Internal(_) => 44,
         }
     }
 
@@ -509,7 +563,7 @@ mod tests {
         for (i, e) in samples.iter().enumerate() {
             assert_eq!(place(e), i, "samples() out of order at {e:?}");
         }
-        assert_eq!(samples.len(), 40, "a variant without a sample");
+        assert_eq!(samples.len(), 45, "a variant without a sample");
     }
 
     #[test]

@@ -29,6 +29,20 @@ pub type State = Arc<AppState>;
 
 impl AppState {
     pub fn new(db: DatabaseConnection, settings: Settings, clock: SharedClock) -> AppState {
+        let state = AppState::without_messages(db, settings, clock);
+        state
+            .seam
+            .handle_in_transaction(Arc::new(crate::events::seats::Seats));
+        state
+    }
+
+    /// A state whose seam keeps no message store (its tables may not exist yet: a database of
+    /// a version before migration 000011, in tests of the migrations).
+    pub fn without_messages(
+        db: DatabaseConnection,
+        settings: Settings,
+        clock: SharedClock,
+    ) -> AppState {
         let identity: Arc<Identity> = Arc::default();
         let seam = Arc::new(Seam::default());
         seam.handle_in_transaction(Arc::new(identity::Announcer(identity.clone())));

@@ -12,6 +12,7 @@ mod m20261201_000007_group_count_check;
 mod m20261202_000008_newer_routes;
 mod m20261202_000009_roster;
 mod m20261204_000010_id_space;
+mod m20261205_000011_messages;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_newer_routes::Migration),
             Box::new(m20261202_000009_roster::Migration),
             Box::new(m20261204_000010_id_space::Migration),
+            Box::new(m20261205_000011_messages::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 //! with its spec and Swagger UI.
 pub mod groups;
 pub mod kit;
+pub mod messages;
 pub mod roster;
 pub mod system;
 pub mod users;
@@ -47,11 +48,11 @@ macro_rules! capabilities {
     };
 }
 
-capabilities!(users, roster, groups, system);
+capabilities!(users, roster, groups, messages, system);
 
 fn description() -> String {
     String::from(
-        "Self-hosted instant-messaging back office: users, devices, push settings, friends and groups.\n\n\
+        "Self-hosted instant-messaging back office: users, devices, push settings, friends, groups and messages.\n\n\
          Every answer is the envelope `{code, data, message}` (paged lists add `cursor`, `total`, \
          `version`). `code` 200 with `message` null is success. Business errors answer HTTP 200 \
          with their code in the envelope (an `ErrorEnvelope`); faults of the server answer HTTP \

@@ -266,6 +266,41 @@ pub enum EventKind {
         group_id: i64,
         user_id: i64,
     },
+
+    // messages
+    /// A message was stored: `seq` is its place in its conversation, `to_type` 1 a user, 2 a
+    /// group, 3 every user of the app (a broadcast, `to_id` 0). `from_id` 0 is the system sender.
+    MessageSent {
+        msg_id: i64,
+        from_id: i64,
+        to_type: i32,
+        to_id: i64,
+        seq: i64,
+        system: bool,
+    },
+    /// `user_id` read its conversation with `peer_id` (a user or a group) up to `msg_id`
+    /// (`seq`): the read receipt its peers' clients show (in groups only with read_ack on).
+    MessagesRead {
+        user_id: i64,
+        peer_id: i64,
+        msg_id: i64,
+        seq: i64,
+    },
+    /// A message became a recalled tombstone (by its sender, a group's owner or admin, or the
+    /// app admin: `by` 0).
+    MessageRecalled {
+        msg_id: i64,
+        from_id: i64,
+        to_type: i32,
+        to_id: i64,
+        by: i64,
+    },
+    /// `user_id` deleted its history of the conversation with `peer_id` up to `seq`.
+    ConversationCleared {
+        user_id: i64,
+        peer_id: i64,
+        seq: i64,
+    },
 }
 
 impl EventKind {

@@ -47,13 +47,17 @@ const BUDGETS: &[(&str, usize)] = &[
     ("GET /roster/id", 3),
     ("GET /roster/mobile", 3),
     ("GET /roster/name", 3),
-    ("GET /roster/may_message", 3),
+    ("GET /roster/may_message", 1),
+    ("GET /message/conversation", 3),
+    ("GET /message/conversation (group)", 3),
+    ("GET /message/unread", 1),
 ];
 
 /// The GET routes that write, each with its reason; they have no read budget and are left out of
 /// the measurements. GET /app/qrcode/group_invite is the original web SDK's path of
 /// /group/qrcode/invite: the caller joins the group (its description says so).
-const WRITING_GETS: &[&str] = &["GET /app/qrcode/group_invite"];
+/// GET /message/ack is the documented read receipt: it moves the caller's read position.
+const WRITING_GETS: &[&str] = &["GET /app/qrcode/group_invite", "GET /message/ack"];
 
 fn budget(route: &str) -> usize {
     BUDGETS
@@ -168,6 +172,15 @@ async fn scene(app: &TestApp) -> Scene {
         .send()
         .await
         .ok();
+    // messages: 1:1 and in the group, unread for the member
+    for (kind, target) in [(1, c.member.0), (2, c.gid)] {
+        app.post("/message/send")
+            .token(&c.owner.1)
+            .json(json!({"type": kind, "targets": [target], "content_type": 0, "content": "hi"}))
+            .send()
+            .await
+            .ok();
+    }
     Scene {
         c,
         announcement_id,
@@ -297,6 +310,26 @@ fn reads<'a>(app: &'a TestApp, s: &Scene) -> Vec<(&'static str, Call<'a>)> {
                 .token(member)
                 .query("user_id", c.member.0)
                 .query("roster_id", c.owner.0),
+        ),
+        (
+            "GET /message/conversation",
+            app.get("/message/conversation")
+                .token(member)
+                .query("opposite_id", c.owner.0)
+                .query("msg_id_start", 0)
+                .query("limit", 20),
+        ),
+        (
+            "GET /message/conversation (group)",
+            app.get("/message/conversation")
+                .token(member)
+                .query("opposite_id", c.gid)
+                .query("msg_id_start", 0)
+                .query("limit", 20),
+        ),
+        (
+            "GET /message/unread",
+            app.get("/message/unread").token(member),
         ),
     ]
 }

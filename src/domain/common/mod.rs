@@ -5,5 +5,6 @@ pub mod id_lists;
 pub mod lists;
 pub mod paging;
 pub mod pending;
+pub mod sql;
 pub mod text;
 pub mod tx;

@@ -376,7 +376,8 @@ pub async fn find(state: &AppState, caller: &Caller, lookup: Lookup) -> ApiResul
 /// or either is disabled; friends may; strangers (deleted friends too) may unless the receiver's
 /// auth_mode is 3 (it refuses every friend request, and strangers' messages with them). A user
 /// asks about messages it sends or receives (10010 otherwise); the app admin token (without
-/// identity headers) about any two users of the app. Three queries.
+/// identity headers) about any two users of the app. The rule is `rule::pair`, which every 1:1
+/// send runs too. One query.
 pub async fn may_message(
     state: &AppState,
     caller: &Caller,
@@ -392,55 +393,8 @@ pub async fn may_message(
         }
         None => caller.require_admin()?,
     }
-    let pair = [sender, receiver];
-    let users = users_where(
-        &state.db,
-        &caller.app_id,
-        Condition::all().add(among(&state.db, user::Column::Id, &pair)),
-    )
-    .await?;
-    for id in pair {
-        if !users.iter().any(|(u, _)| u.id == id) {
-            return Err(ApiError::UserNotFound(id.to_string()));
-        }
-    }
-    if sender == receiver {
-        return Ok(true);
-    }
-    if users.iter().any(|(u, _)| u.status != 0) {
-        return Ok(false);
-    }
-    let either_way = Condition::any()
-        .add(
-            Condition::all()
-                .add(roster_block::Column::UserId.eq(sender))
-                .add(roster_block::Column::BlockedId.eq(receiver)),
-        )
-        .add(
-            Condition::all()
-                .add(roster_block::Column::UserId.eq(receiver))
-                .add(roster_block::Column::BlockedId.eq(sender)),
-        );
-    if !roster_block::Entity::find()
-        .filter(either_way)
-        .all(&state.db)
-        .await?
-        .is_empty()
-    {
-        return Ok(false);
-    }
-    if friends_among(&state.db, sender, &[receiver])
-        .await?
-        .contains(&receiver)
-    {
-        return Ok(true);
-    }
-    let receiver_mode = users
-        .iter()
-        .find(|(u, _)| u.id == receiver)
-        .and_then(|(_, s)| s.as_ref())
-        .map_or(0, |s| s.auth_mode);
-    Ok(receiver_mode != AUTH_REFUSE_ALL)
+    let verdict = super::rule::pair(&state.db, &caller.app_id, sender, receiver, false).await?;
+    Ok(verdict == super::rule::Pair::Allowed)
 }
 
 /// Remove everything of the roster that names `user_id`, both ways, inside its deletion's

@@ -4,3 +4,4 @@
 pub mod apply;
 pub mod blacklist;
 pub mod items;
+pub mod rule;

@@ -164,7 +164,11 @@ impl TestApp {
             .await
             .expect("qr secret");
         let clock = Arc::new(ManualClock::new(START_MS));
-        let state = Arc::new(AppState::new(db, Settings::for_tests(), clock.clone()));
+        let state = Arc::new(AppState::without_messages(
+            db,
+            Settings::for_tests(),
+            clock.clone(),
+        ));
         let new = apps::create_app(&state, "test", None).await.expect("app");
         TestApp::serve(state, clock, new.app_id, new.admin_token, backend.clone())
     }
