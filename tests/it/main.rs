@@ -21,6 +21,7 @@ mod id_space;
 mod input_guard;
 mod integrity;
 mod layout;
+mod message_races;
 mod messages;
 mod newer_routes;
 mod original_clients;

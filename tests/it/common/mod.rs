@@ -212,6 +212,23 @@ impl TestApp {
         }
     }
 
+    /// A second instance of the server on this app's database: its own state and caches (as
+    /// another process has), the same app, admin token and clock.
+    pub fn second_instance(&self) -> TestApp {
+        let state = Arc::new(AppState::new(
+            (*self.state.db).clone(),
+            Settings::for_tests(),
+            self.clock.clone(),
+        ));
+        TestApp::serve(
+            state,
+            self.clock.clone(),
+            self.app_id.clone(),
+            self.admin_token.clone(),
+            self.backend.clone(),
+        )
+    }
+
     pub async fn new(backend: &Backend) -> TestApp {
         let (state, clock) = empty_state(backend).await;
         let new = apps::create_app(&state, "test", None).await.expect("app");
