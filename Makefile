@@ -36,6 +36,7 @@ e2e:
 bench:
 	$(CARGO) build --release --bin imserver
 	benches/http/run.sh $(BENCH_ARGS)
+	benches/http/run.sh --messages $(BENCH_ARGS)
 	$(CARGO) bench --bench membership
 	$(CARGO) bench --bench roster
 

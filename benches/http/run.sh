@@ -16,4 +16,9 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 : "${IMSERVER_BIN:=${CARGO_TARGET_DIR:-$here/../../target}/release/imserver}"
 export IMSERVER_BIN
+# --messages first: the message part (messages.py), with the remaining arguments
+if [ "${1:-}" = "--messages" ]; then
+    shift
+    exec python3 "$here/messages.py" "$@"
+fi
 exec python3 "$here/bench.py" "$@"
