@@ -513,6 +513,80 @@ def friends(c):
     check([int(x.relation) for x in seen] == [1], f"alice as bob sees her: {seen}")
 
 
+def history(client, opposite_id, limit=1):
+    """Every message of the caller's conversation with `opposite_id`, through pages of `limit`
+    following next_msg_id until is_last: (the messages newest first, pages)."""
+    msgs, pages, start = [], 0, 0
+    while True:
+        page = data(op("GET", "/message/conversation").sync_detailed(
+            client=client, opposite_id=opposite_id, msg_id_start=start, limit=limit),
+            f"history with {opposite_id} from {start}")
+        pages += 1
+        check(isinstance(page, M.ConversationMessages), f"history data is a {type(page).__name__}, "
+              "not ConversationMessages")
+        check(len(page.messages) <= limit and all(isinstance(m, M.SessionMessage) for m in page.messages),
+              f"history page {pages}: {page}")
+        msgs += page.messages
+        if page.is_last:
+            check(page.next_msg_id == 0, f"the last page's next_msg_id: {page.next_msg_id}")
+            return msgs, pages
+        check(page.messages and 0 < page.next_msg_id < page.messages[-1].msg_id and pages < 1000,
+              f"history page {pages} continues at {page.next_msg_id}: {page}")
+        start = page.next_msg_id
+
+
+@step("messages: alice writes to bob twice; bob reads his unread, pages the history, acks; alice recalls one",
+      [("POST", "/message/send"), ("GET", "/message/unread"), ("GET", "/message/conversation"),
+       ("GET", "/message/ack"), ("PUT", "/message/recall")], needs=("users",))
+def messages(c):
+    alice, bob = c.users["alice"], c.users["bob"]
+    a, b = c.ids["alice"], c.ids["bob"]
+    texts = ["hello bob", "are you there?"]
+    sent = []
+    for text in texts:
+        env = ok(op("POST", "/message/send").sync_detailed(client=alice, body=M.MessageRequest(
+            type_=1, targets=[b], content_type=0, content=text, attachment="")), f"alice sends {text!r}")
+        check(isinstance(env, M.EnvelopeSendMessage) and env.data is True, f"send answer: {env}")
+        check(isinstance(env.msg_ids, list) and len(env.msg_ids) == 1 and env.msg_ids[0] > 0,
+              f"send answer's msg_ids: {env.msg_ids}")
+        sent.append(env.msg_ids[0])
+    check(sent[0] < sent[1], f"msg_ids not rising: {sent}")
+    first, newest = sent
+
+    unread = data(op("GET", "/message/unread").sync_detailed(client=bob), "bob's unread")
+    check([(u.conversation_id.uid, u.num) for u in unread] == [(a, 2)], f"bob's unread: {unread}")
+    check(data(op("GET", "/message/unread").sync_detailed(client=alice), "alice's unread") == [],
+          "what alice sent is unread to her")
+
+    msgs, pages = history(bob, a)
+    check(pages == 2, f"two messages in pages of 1: {pages} pages")
+    check([(m.msg_id, m.content, m.from_xid.uid, m.to_xid.uid, m.ctype, m.recalled, m.system) for m in msgs]
+          == [(newest, texts[1], a, b, "TEXT", False, False), (first, texts[0], a, b, "TEXT", False, False)],
+          f"bob's history, newest first: {msgs}")
+    check([m.status for m in msgs] == ["UNREAD", "UNREAD"], f"before the ack: {[m.status for m in msgs]}")
+    check(msgs[0].timestamp >= msgs[1].timestamp > 0, f"timestamps: {[m.timestamp for m in msgs]}")
+
+    check(data(op("GET", "/message/ack").sync_detailed(client=bob, conversation_id=a, msg_id=newest),
+               "bob acks the newest") is True, "ack answers true")
+    unread = data(op("GET", "/message/unread").sync_detailed(client=bob), "bob's unread after the ack")
+    check(unread == [], f"bob's unread after the ack: {unread}")
+    msgs, _ = history(bob, a, limit=10)
+    check([m.status for m in msgs] == ["READ", "READ"], f"bob's history after the ack: {msgs}")
+    msgs, _ = history(alice, b, limit=10)
+    check([(m.msg_id, m.status) for m in msgs] == [(newest, "READ"), (first, "READ")],
+          f"alice's history after bob's ack: {msgs}")
+
+    check(data(op("PUT", "/message/recall").sync_detailed(client=alice, body=M.RecallRequest(
+        conversation_id=b, msg_id=first)), "alice recalls the first") is True, "recall answers true")
+    msgs, pages = history(bob, a)
+    check(pages == 2, f"the tombstone keeps its place: {pages} pages")
+    check([(m.msg_id, m.recalled, m.content) for m in msgs] == [(newest, False, texts[1]), (first, True, "")],
+          f"bob's history after the recall: {msgs}")
+    check((msgs[1].attachment, msgs[1].config, msgs[1].ext) == ("", "", ""), f"the tombstone: {msgs[1]}")
+    check(data(op("GET", "/message/unread").sync_detailed(client=bob), "bob's unread after the recall") == [],
+          "a recall made something unread")
+
+
 @step("transfer to bob, then bob destroys the group",
       [("POST", "/group/transfer"), ("DELETE", "/group/destroy"), ("GET", "/group/info"),
        ("GET", "/group/user_joined")], needs=("joined",))

@@ -19,6 +19,7 @@ import {
   GroupModerationApi,
   GroupStatus,
   ItemResult,
+  MessagesApi,
   TokensApi,
   UserAdministrationApi,
   UserDevicesApi,
@@ -26,6 +27,7 @@ import {
   UserRegistrationApi,
   UserSettingsApi,
   type ErrorEnvelope,
+  type SessionMessage,
 } from 'imserver-fetch';
 
 function env(name: string): string {
@@ -86,6 +88,11 @@ function apis(token?: string) {
 }
 // README example end
 
+/** The messages API of one identity, configured as apis() configures the others. */
+function messagesOf(token: string): MessagesApi {
+  return new MessagesApi(new Configuration({ basePath: BASE, headers: { app_id: APP_ID, 'access-token': token } }));
+}
+
 async function main(): Promise<void> {
   const anon = apis();
   const admin = apis(ADMIN_TOKEN);
@@ -109,7 +116,8 @@ async function main(): Promise<void> {
   const aliceLogin = await login(names[0]);
   check(aliceLogin.userId === aliceId && aliceLogin.token.length > 0, `alice's token: ${JSON.stringify(aliceLogin)}`);
   const alice = apis(aliceLogin.token);
-  const bob = apis((await login(names[1])).token);
+  const bobToken = (await login(names[1])).token;
+  const bob = apis(bobToken);
   const wrong = await refused(anon.tokens.loginByName({ tokenByNameReq: { name: names[0], password: 'wrong-pass-1' } }),
     11001, 'a wrong password');
   check(wrong.code === ErrorCode.WrongPassword, `wrong password: ${JSON.stringify(wrong)}`);
@@ -150,6 +158,55 @@ async function main(): Promise<void> {
   const friends = (await ok(alice.friends.listFriends(), "alice's friends")).data;
   check(JSON.stringify(friends) === JSON.stringify([bobId]), `alice's friends: ${friends}`);
   console.log('ok    friend request asked, listed, accepted');
+
+  // messages: alice writes to bob twice; bob reads his unread, pages the history one message at
+  // a time following nextMsgId, acks the newest; alice recalls the first
+  const [aliceMsgs, bobMsgs] = [messagesOf(aliceLogin.token), messagesOf(bobToken)];
+  const same = (x: unknown, y: unknown): boolean => JSON.stringify(x) === JSON.stringify(y);
+  const texts = ['hello bob', 'are you there?'];
+  const sent: number[] = [];
+  for (const content of texts) {
+    const r = await ok(aliceMsgs.sendMessagePost({ messageRequest: { type: 1, targets: [bobId], contentType: 0, content, attachment: '' } }),
+      `alice sends ${JSON.stringify(content)}`);
+    check(r.message === null && r.data && r.msgIds !== null && r.msgIds.length === 1 && r.msgIds[0] > 0, `send: ${JSON.stringify(r)}`);
+    sent.push(r.msgIds[0]);
+  }
+  const [firstMsg, newestMsg] = sent;
+  check(firstMsg < newestMsg, `msg_ids not rising: ${sent}`);
+  const unread = async (api: MessagesApi, what: string) => (await ok(api.listUnread(), what)).data;
+  const before = await unread(bobMsgs, "bob's unread");
+  check(same(before.map((u) => [u.conversationId.uid, u.num]), [[aliceId, 2]]), `bob's unread: ${JSON.stringify(before)}`);
+  /** The whole history with `oppositeId`, newest first, in pages of `limit` until isLast. */
+  const history = async (api: MessagesApi, oppositeId: number, limit = 1) => {
+    const msgs: SessionMessage[] = [];
+    let msgIdStart = 0;
+    for (let pages = 1; ; pages++) {
+      const page = (await ok(api.getConversationMessages({ oppositeId, msgIdStart, limit }), `history from ${msgIdStart}`)).data;
+      check(page.messages.length <= limit, `history page ${pages}: ${JSON.stringify(page)}`);
+      msgs.push(...page.messages);
+      if (page.isLast) {
+        check(page.nextMsgId === 0, `the last page's nextMsgId: ${page.nextMsgId}`);
+        return { msgs, pages };
+      }
+      check(page.nextMsgId > 0 && pages < 1000, `history page ${pages} continues at ${page.nextMsgId}`);
+      msgIdStart = page.nextMsgId;
+    }
+  };
+  let { msgs, pages: historyPages } = await history(bobMsgs, aliceId);
+  check(historyPages === 2 && same(msgs.map((m) => [m.msgId, m.content, m.fromXid.uid, m.toXid.uid, m.ctype, m.recalled, m.status]),
+    [[newestMsg, texts[1], aliceId, bobId, 'TEXT', false, 'UNREAD'], [firstMsg, texts[0], aliceId, bobId, 'TEXT', false, 'UNREAD']]),
+  `bob's history in ${historyPages} pages: ${JSON.stringify(msgs)}`);
+  const acked = await ok(bobMsgs.ackMessages({ conversationId: aliceId, msgId: newestMsg }), 'bob acks the newest');
+  check(acked.data, `ack: ${JSON.stringify(acked)}`);
+  const after = await unread(bobMsgs, "bob's unread after the ack");
+  check(after.length === 0, `bob's unread after the ack: ${JSON.stringify(after)}`);
+  const recalled = await ok(aliceMsgs.recallMessage({ recallRequest: { conversationId: bobId, msgId: firstMsg } }), 'alice recalls the first');
+  check(recalled.data, `recall: ${JSON.stringify(recalled)}`);
+  ({ msgs, pages: historyPages } = await history(bobMsgs, aliceId));
+  check(historyPages === 2 && same(msgs.map((m) => [m.msgId, m.recalled, m.content, m.status]),
+    [[newestMsg, false, texts[1], 'READ'], [firstMsg, true, '', 'READ']]),
+  `bob's history after the ack and the recall: ${JSON.stringify(msgs)}`);
+  console.log('ok    messages sent, unread listed, history paged by one, acked, one recalled');
 
   // every paged operation: its answer parses as its page (data and total kept), not as an error
   const pages: Array<[string, Promise<{ code: 200; data: unknown[]; total: number } | ErrorEnvelope>, number]> = [

@@ -15,8 +15,10 @@ import { readFileSync } from 'node:fs';
 
 import {
   acceptFriendRequest,
+  ackMessages,
   blockUsers,
   createGroup,
+  getConversationMessages,
   getGroupInfo,
   getGroupQrCode,
   getLatestAnnouncement,
@@ -31,13 +33,16 @@ import {
   listFriends,
   listGroupMembers,
   listInvitations,
+  listUnread,
   listMutedMembers,
   loginByName,
   muteMembers,
   publishAnnouncement,
+  recallMessage,
   registerUser,
   registerUsers,
   requestFriend,
+  sendMessagePost,
   updateProfile,
   updateUserSettings,
   AuthMode,
@@ -50,6 +55,7 @@ import {
   type ErrorEnvelope,
   type GroupInfo,
   type EnvelopePageGroupMember,
+  type SessionMessage,
 } from 'imserver-client';
 import { createClient, createConfig, type Client } from 'imserver-client/client';
 
@@ -454,6 +460,71 @@ step('friends: dave asks alice, she accepts; carol befriends erin at once; each 
       "carol's roster items")).data;
     check(items.length === 2 && items[0].user_id === idOf(c, 'erin') && items[0].relation === RosterRelation.Friend && items[0].alias === 'Erin'
       && items[1].user_id === idOf(c, 'dave') && items[1].relation === RosterRelation.Stranger && items[1].alias == null, `roster items: ${JSON.stringify(items)}`);
+  });
+
+// MESSAGES (chapter 5): alice writes to bob twice; bob reads his unread, pages the history one
+// message at a time following next_msg_id, acks the newest; alice recalls the first.
+/** The caller's whole history with `oppositeId`, newest first, in pages of `limit` until is_last. */
+async function history(client: Client, oppositeId: number, limit = 1): Promise<{ msgs: SessionMessage[]; pages: number }> {
+  const msgs: SessionMessage[] = [];
+  let start = 0; // 0: from the newest
+  for (let pages = 1; ; pages++) {
+    const page = (await ok(getConversationMessages({ client, query: { opposite_id: oppositeId, msg_id_start: start, limit } }),
+      `history with ${oppositeId} from ${start}`)).data;
+    check(page.messages.length <= limit, `history page ${pages}: ${page.messages.length} messages for limit ${limit}`);
+    msgs.push(...page.messages);
+    if (page.is_last) {
+      check(page.next_msg_id === 0, `the last page's next_msg_id: ${page.next_msg_id}`);
+      return { msgs, pages };
+    }
+    const oldest = page.messages.at(-1);
+    check(oldest !== undefined && page.next_msg_id > 0 && page.next_msg_id < oldest.msg_id && pages < 1000,
+      `history page ${pages} continues at ${page.next_msg_id}: ${JSON.stringify(page)}`);
+    start = page.next_msg_id;
+  }
+}
+
+step('messages: alice writes to bob twice; bob reads his unread, pages the history, acks; alice recalls one',
+  [['POST', '/message/send'], ['GET', '/message/unread'], ['GET', '/message/conversation'], ['GET', '/message/ack'],
+    ['PUT', '/message/recall']], ['users'], async (c) => {
+    const [alice, bob] = [userOf(c, 'alice'), userOf(c, 'bob')];
+    const [a, b] = [idOf(c, 'alice'), idOf(c, 'bob')];
+    const texts = ['hello bob', 'are you there?'];
+    const sent: number[] = [];
+    for (const content of texts) {
+      const env = await ok(sendMessagePost({ client: alice, body: { type: 1, targets: [b], content_type: 0, content, attachment: '' } }),
+        `alice sends ${JSON.stringify(content)}`);
+      check(env.data && env.msg_ids !== null && env.msg_ids.length === 1 && env.msg_ids[0] > 0, `send answer: ${JSON.stringify(env)}`);
+      sent.push(env.msg_ids[0]);
+    }
+    const [first, newest] = sent;
+    check(first < newest, `msg_ids not rising: ${sent}`);
+    const same = (x: unknown, y: unknown): boolean => JSON.stringify(x) === JSON.stringify(y);
+
+    let unread = (await ok(listUnread({ client: bob }), "bob's unread")).data;
+    check(same(unread.map((u) => [u.conversation_id.uid, u.num]), [[a, 2]]), `bob's unread: ${JSON.stringify(unread)}`);
+    check((await ok(listUnread({ client: alice }), "alice's unread")).data.length === 0, 'what alice sent is unread to her');
+
+    let { msgs, pages } = await history(bob, a);
+    check(pages === 2, `two messages in pages of 1: ${pages} pages`);
+    check(same(msgs.map((m) => [m.msg_id, m.content, m.from_xid.uid, m.to_xid.uid, m.ctype, m.recalled, m.system, m.status]),
+      [[newest, texts[1], a, b, 'TEXT', false, false, 'UNREAD'], [first, texts[0], a, b, 'TEXT', false, false, 'UNREAD']]),
+    `bob's history, newest first: ${JSON.stringify(msgs)}`);
+
+    const acked = await ok(ackMessages({ client: bob, query: { conversation_id: a, msg_id: newest } }), 'bob acks the newest');
+    check(acked.data, `ack answered ${JSON.stringify(acked.data)}`);
+    unread = (await ok(listUnread({ client: bob }), "bob's unread after the ack")).data;
+    check(unread.length === 0, `bob's unread after the ack: ${JSON.stringify(unread)}`);
+    ({ msgs } = await history(alice, b, 10));
+    check(same(msgs.map((m) => [m.msg_id, m.status]), [[newest, 'READ'], [first, 'READ']]),
+      `alice's history after bob's ack: ${JSON.stringify(msgs)}`);
+
+    const recalled = await ok(recallMessage({ client: alice, body: { conversation_id: b, msg_id: first } }), 'alice recalls the first');
+    check(recalled.data, `recall answered ${JSON.stringify(recalled.data)}`);
+    ({ msgs, pages } = await history(bob, a));
+    check(pages === 2, `the tombstone keeps its place: ${pages} pages`);
+    check(same(msgs.map((m) => [m.msg_id, m.recalled, m.content, m.attachment, m.ext]), [[newest, false, texts[1], '', ''], [first, true, '', '', '']]),
+      `bob's history after the recall: ${JSON.stringify(msgs)}`);
   });
 
 // -- main -------------------------------------------------------------------------------------
