@@ -34,10 +34,13 @@ impl AppState {
             .seam
             .handle_in_transaction(Arc::new(crate::events::seats::Seats));
         state
+            .seam
+            .handle_in_transaction(Arc::new(crate::events::notices::Notices));
+        state
     }
 
-    /// A state whose seam keeps no message store (its tables may not exist yet: a database of
-    /// a version before migration 000011, in tests of the migrations).
+    /// A state whose seam keeps no message store nor notice log (their tables may not exist yet:
+    /// a database of a version before migration 000011, in tests of the migrations).
     pub fn without_messages(
         db: DatabaseConnection,
         settings: Settings,

@@ -17,6 +17,9 @@
 //! - `device_positions`: per device and conversation, the position it acknowledged.
 //! - `message_hides`: messages a user hid from its own history.
 //! - `message_sends`: the transaction_id of sends, for the 10-minute deduplication.
+//! - `notices` and `notice_counters`: each user's notice log (friend requests, group changes:
+//!   the events that concern it), numbered by its own sequence, so that a device that was
+//!   offline catches up from the last number it saw.
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
@@ -123,6 +126,24 @@ fn tables(backend: DatabaseBackend) -> Vec<String> {
         )"
         .to_owned(),
     );
+    sql.push(
+        "CREATE TABLE notice_counters (
+            user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+            last_seq BIGINT NOT NULL
+        )"
+        .to_owned(),
+    );
+    sql.push(
+        "CREATE TABLE notices (
+            user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            seq BIGINT NOT NULL,
+            app_id VARCHAR(64) NOT NULL,
+            event TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            PRIMARY KEY (user_id, seq)
+        )"
+        .to_owned(),
+    );
     sql
 }
 
@@ -143,6 +164,8 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         for t in [
+            "notices",
+            "notice_counters",
             "message_sends",
             "message_hides",
             "device_positions",

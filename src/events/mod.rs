@@ -6,8 +6,8 @@
 //!
 //! 1. the **in-transaction handlers** ([`BeforeCommit`]), before COMMIT and as part of the
 //!    transaction: an error of theirs rolls the change back (today: the NOTIFY that tells other
-//!    instances what to evict, and the message store's seats of joining and registering users
-//!    (`seats`); later: webhook outbox rows, audit rows);
+//!    instances what to evict, the message store's seats of joining and registering users
+//!    (`seats`) and each user's notice log (`notices`); later: webhook outbox rows, audit rows);
 //! 2. the **after-commit subscribers** ([`AfterCommit`]), once COMMIT succeeded, so they see
 //!    committed events only (today: this instance's cache eviction; later: live delivery).
 //!
@@ -19,6 +19,7 @@
 //! start-up (`AppState::new`: the identity cache's two handlers) and may be added later
 //! (`Seam::subscribe`, e.g. a test's collector).
 pub mod catalogue;
+pub mod notices;
 pub mod seats;
 
 use std::future::Future;

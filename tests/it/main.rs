@@ -24,6 +24,7 @@ mod layout;
 mod message_races;
 mod messages;
 mod newer_routes;
+mod notices;
 mod original_clients;
 mod revocation;
 mod roster;

@@ -1,0 +1,210 @@
+//! Each user's notice log, kept by the seam inside the changing transaction: every event that
+//! concerns a user (a friend request to it, its group's changes) gets a row in that user's log,
+//! numbered by the user's own sequence (`notice_counters`), so a device that was offline can
+//! catch up from the last number it saw (the real-time delivery reads it). Who is concerned:
+//!
+//! - friends: the other side of a request, an answer, a new friendship or an ended one;
+//! - a group's member changes (joins, leaves, kicks, blacklist, mutes, admins, the owner, invitations
+//!   and applications): the users they name, and for joins, leaves, kicks, blacklistings, admin and
+//!   owner changes and applications also the group's owner and admins;
+//! - a group's own changes (information, settings, ban_all, dissolution, announcements, files):
+//!   every member;
+//! - a user's own sessions ended or its password changed: the user (its other devices).
+//!
+//! Messages are not notices: they have their own store and positions. Two statements per event:
+//! the recipients' counters move on (ascending user id), then their rows are written.
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement, Value};
+
+use super::{Batch, BeforeCommit, Event, EventKind, HandlerFuture};
+
+pub struct Notices;
+
+/// Who an event concerns: users it names, and maybe a group's members (`managers`: only its
+/// owner and admins).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Recipients {
+    pub users: Vec<i64>,
+    pub group: Option<(i64, bool)>,
+}
+
+fn users(ids: &[i64]) -> Recipients {
+    Recipients {
+        users: ids.to_vec(),
+        group: None,
+    }
+}
+
+fn with_managers(group_id: i64, ids: &[i64]) -> Recipients {
+    Recipients {
+        users: ids.to_vec(),
+        group: Some((group_id, true)),
+    }
+}
+
+fn members(group_id: i64) -> Recipients {
+    Recipients {
+        users: vec![],
+        group: Some((group_id, false)),
+    }
+}
+
+/// The users an event concerns (None: it is nobody's notice).
+pub fn recipients(kind: &EventKind) -> Option<Recipients> {
+    use EventKind::*;
+    Some(match kind {
+        PasswordChanged { user_id } | SessionEnded { user_id, .. } => users(&[*user_id]),
+        FriendRequested { target_id, .. } => users(&[*target_id]),
+        FriendAdded { user_id, friend_id } => users(&[*user_id, *friend_id]),
+        FriendRequestAccepted { applicant_id, .. } | FriendRequestDeclined { applicant_id, .. } => {
+            users(&[*applicant_id])
+        }
+        FriendRemoved { friend_id, .. } => users(&[*friend_id]),
+        GroupInfoUpdated { group_id, .. }
+        | GroupSettingsChanged { group_id, .. }
+        | GroupDestroyed { group_id }
+        | GroupBanSet { group_id, .. }
+        | GroupBanLifted { group_id }
+        | AnnouncementPublished { group_id, .. }
+        | AnnouncementDeleted { group_id, .. }
+        | FileUploaded { group_id, .. }
+        | FileRenamed { group_id, .. }
+        | FilesDeleted { group_id, .. } => members(*group_id),
+        MemberSettingsChanged { user_id, .. }
+        | ApplicationAccepted { user_id, .. }
+        | ApplicationDeclined { user_id, .. }
+        | PendingVoided { user_id, .. } => users(&[*user_id]),
+        MembersInvited { user_ids, .. }
+        | MembersMuted { user_ids, .. }
+        | MembersUnmuted { user_ids, .. }
+        | MembersUnblocked { user_ids, .. } => users(user_ids),
+        InvitationAccepted { inviter_id, .. } => users(&[*inviter_id]),
+        InvitationDeclined {
+            inviter_id: Some(inviter_id),
+            ..
+        } => users(&[*inviter_id]),
+        MemberApplied { group_id, .. } => with_managers(*group_id, &[]),
+        MemberLeft { group_id, user_id } => with_managers(*group_id, &[*user_id]),
+        MembersJoined {
+            group_id, user_ids, ..
+        }
+        | MembersKicked { group_id, user_ids }
+        | MembersBlocked { group_id, user_ids }
+        | AdminsGranted { group_id, user_ids }
+        | AdminsRevoked { group_id, user_ids } => with_managers(*group_id, user_ids),
+        OwnerAssigned {
+            group_id,
+            from_id,
+            to_id,
+        } => with_managers(*group_id, &[*from_id, *to_id]),
+        _ => return None,
+    })
+}
+
+/// `SELECT user_id` of the recipients, with its values.
+fn recipient_select(backend: DbBackend, r: &Recipients, app_id: &str) -> (String, Vec<Value>) {
+    let mut parts = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    if !r.users.is_empty() {
+        parts.push(format!(
+            "SELECT id AS user_id FROM users WHERE app_id = ? AND id IN ({})",
+            vec!["?"; r.users.len()].join(", ")
+        ));
+        values.push(app_id.into());
+        values.extend(r.users.iter().map(|u| Value::from(*u)));
+    }
+    if let Some((group_id, managers)) = r.group {
+        let role = if managers { " AND role >= 1" } else { "" };
+        parts.push(format!(
+            "SELECT user_id FROM group_members WHERE group_id = ?{role}"
+        ));
+        values.push(group_id.into());
+    }
+    let sql = parts.join(" UNION ");
+    (numbered(backend, &sql), values)
+}
+
+/// `?` placeholders numbered `$1..` on PostgreSQL.
+fn numbered(backend: DbBackend, sql: &str) -> String {
+    if backend != DbBackend::Postgres {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+async fn write(txn: &DatabaseTransaction, event: &Event, at_ms: i64) -> Result<(), DbErr> {
+    let Some(r) = recipients(&event.kind) else {
+        return Ok(());
+    };
+    let backend = txn.get_database_backend();
+    let (select, values) = recipient_select(backend, &r, &event.app_id);
+    if select.is_empty() {
+        return Ok(());
+    }
+    // the counters of the recipients move on, in ascending user id (the lock order's last step)
+    let bump = format!(
+        "INSERT INTO notice_counters (user_id, last_seq) \
+         SELECT r.user_id, 1 FROM ({select}) r WHERE true ORDER BY r.user_id \
+         ON CONFLICT (user_id) DO UPDATE SET last_seq = notice_counters.last_seq + 1"
+    );
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        bump,
+        values.clone(),
+    ))
+    .await?;
+    let json = serde_json::to_string(event).map_err(|e| DbErr::Custom(e.to_string()))?;
+    // the select's placeholders are numbered from 1; these three follow them
+    let n = values.len();
+    let (p_app, p_event, p_at) = match backend {
+        DbBackend::Postgres => (
+            format!("${}", n + 1),
+            format!("${}", n + 2),
+            format!("${}", n + 3),
+        ),
+        _ => ("?".to_owned(), "?".to_owned(), "?".to_owned()),
+    };
+    let insert = format!(
+        "INSERT INTO notices (user_id, seq, app_id, event, created_at) \
+         SELECT c.user_id, c.last_seq, {p_app}, {p_event}, {p_at} FROM notice_counters c \
+         WHERE c.user_id IN ({select})"
+    );
+    // SQLite numbers `?` in order of appearance: the select's come last there
+    let mut all = Vec::with_capacity(n + 3);
+    let tail: [Value; 3] = [event.app_id.clone().into(), json.into(), at_ms.into()];
+    if backend == DbBackend::Postgres {
+        all.extend(values);
+        all.extend(tail);
+    } else {
+        all.extend(tail);
+        all.extend(values);
+    }
+    txn.execute_raw(Statement::from_sql_and_values(backend, insert, all))
+        .await?;
+    Ok(())
+}
+
+impl BeforeCommit for Notices {
+    fn before_commit<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        batch: &'a Batch,
+    ) -> HandlerFuture<'a> {
+        Box::pin(async move {
+            for event in &batch.events {
+                write(txn, event, batch.at_ms).await?;
+            }
+            Ok(())
+        })
+    }
+}
