@@ -521,3 +521,25 @@ fn readme_client_examples_are_the_journeys_code() {
     }
     assert!(seen >= 3, "{seen} examples");
 }
+
+/// A field whose type is a named schema refers to it alone (`allOf` of the one reference, the
+/// description beside it): a second member holding the description makes client generators build
+/// an anonymous copy of the model (`SessionMessageFromXid` instead of `Xid`).
+#[test]
+fn a_described_reference_is_the_reference() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&imserver::api::spec_json(&AppState::offline())).unwrap();
+    let mut seen = 0;
+    for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        for (field, prop) in schema["properties"].as_object().into_iter().flatten() {
+            if let Some(members) = prop["allOf"].as_array() {
+                seen += 1;
+                assert!(
+                    members.len() == 1 && members[0].get("$ref").is_some(),
+                    "{name}.{field}: {prop}"
+                );
+            }
+        }
+    }
+    assert!(seen >= 3, "SessionMessage.from_xid, to_xid, UnreadConversation.conversation_id");
+}

@@ -12,7 +12,8 @@
 //!   everyone of the app need `app_id` alone (and accept a token); System probes need nothing.
 //!   So a client sets its identity once, and no header shares a name with a parameter.
 //! - a nullable reference (`Option<T>` of an object, as the envelope's `data`) is written
-//!   `{nullable: true, allOf: [{$ref}]}`: "the referenced schema or null". poem-openapi repeats
+//!   `{nullable: true, allOf: [{$ref}]}`: "the referenced schema or null"; a described field of
+//!   an object type (`SessionMessage.from_xid`) `{allOf: [{$ref}], description}`. poem-openapi repeats
 //!   the description and `nullable` as a second `allOf` member, which client generators turn into
 //!   an anonymous copy of the referenced model (openapi-python-client: `EnvelopeProfileDataType1`
 //!   instead of `Profile`). No `type` beside it: with one, openapi-python-client drops the null
@@ -319,8 +320,9 @@ impl<T: OpenApi> OpenApi for SpecConventions<T> {
                 let MetaSchemaRef::Inline(prop) = prop else {
                     continue;
                 };
-                if prop.nullable && matches!(prop.all_of.first(), Some(MetaSchemaRef::Reference(_)))
-                {
+                // nullable or not: a described reference is the reference (a second member holding
+                // only the description makes generators build an anonymous copy of the model)
+                if matches!(prop.all_of.first(), Some(MetaSchemaRef::Reference(_))) {
                     prop.all_of
                         .retain(|s| matches!(s, MetaSchemaRef::Reference(_)));
                 }
