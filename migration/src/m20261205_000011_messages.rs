@@ -80,6 +80,14 @@ fn tables(backend: DatabaseBackend) -> Vec<String> {
             CONSTRAINT messages_place UNIQUE (conversation_id, seq)
         )"
     ));
+    if !pg {
+        // msg_ids stay below 2^53 (PostgreSQL: the sequence's MAXVALUE)
+        sql.push(format!(
+            "CREATE TRIGGER messages_id_bound AFTER INSERT ON messages BEGIN \
+             SELECT RAISE(ABORT, 'message ids exhausted: ids stay below 2^53') \
+             WHERE NEW.id > {MAX_ID}; END"
+        ));
+    }
     sql.push(
         "CREATE TABLE conversation_states (
             user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,

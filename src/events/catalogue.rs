@@ -295,6 +295,12 @@ pub enum EventKind {
         to_id: i64,
         by: i64,
     },
+    /// `user_id` hid message `msg_id` of its conversation with `peer_id` from its own history.
+    MessageHidden {
+        user_id: i64,
+        peer_id: i64,
+        msg_id: i64,
+    },
     /// `user_id` deleted its history of the conversation with `peer_id` up to `seq`.
     ConversationCleared {
         user_id: i64,

@@ -838,3 +838,47 @@ db_test!(
         }
     }
 );
+
+// The per-user hide of one message (the delete operation of the original's clients, which
+// reach it through their real-time protocol; here through the domain): gone from the hider's
+// history only.
+db_test!(
+    a_user_hides_a_message_from_its_own_history,
+    |app: TestApp| async move {
+        use imserver::domain::identity::auth::{Claims, authenticate};
+        use imserver::domain::messages::receipts;
+        let (a, ta) = app.user("alice").await;
+        let (b, tb) = app.user("bob").await;
+        let (c, _) = app.user("carol").await;
+        let secret = ids(&send(&app, &ta, 1, &[b], "secret").await)[0];
+        send(&app, &ta, 1, &[b], "keep").await.ok();
+        let other = ids(&send(&app, &ta, 1, &[c], "for carol").await)[0];
+        let claims = Claims {
+            app_id: Some(app.app_id.clone()),
+            ..Claims::default()
+        };
+        let bob = authenticate(&app.state, &tb, claims).await.unwrap();
+        assert!(receipts::hide(&app.state, &bob, a, secret).await.unwrap());
+        assert!(receipts::hide(&app.state, &bob, a, secret).await.unwrap());
+        assert_eq!(contents(&history(&app, &tb, a, 0, 10).await), ["keep"]);
+        assert_eq!(
+            contents(&history(&app, &ta, b, 0, 10).await),
+            ["keep", "secret"]
+        );
+        let refused = receipts::hide(&app.state, &bob, a, other)
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), 60005);
+        // an unknown sender named by the admin token: 10000
+        let r = app
+            .post("/message/send")
+            .admin()
+            .json(
+                json!({"type": 1, "from_user_id": a + b + c + 1000, "targets": [a],
+                     "content_type": 0, "content": "x"}),
+            )
+            .send()
+            .await;
+        r.err(10000);
+    }
+);

@@ -541,5 +541,8 @@ fn a_described_reference_is_the_reference() {
             }
         }
     }
-    assert!(seen >= 3, "SessionMessage.from_xid, to_xid, UnreadConversation.conversation_id");
+    assert!(
+        seen >= 3,
+        "SessionMessage.from_xid, to_xid, UnreadConversation.conversation_id"
+    );
 }

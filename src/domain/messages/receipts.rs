@@ -269,3 +269,39 @@ pub async fn delete_conversation(
         Ok(true)
     })
 }
+
+/// Hide message `msg_id` of conversation `conversation_id` (as the acting user names it) from
+/// the acting user's own history: the delete operation of the original's clients (its real-time
+/// protocol). Others keep the message; hiding it again answers true. 60005 when the message is
+/// not in the conversation.
+pub async fn hide(
+    state: &AppState,
+    caller: &Caller,
+    conversation_id: i64,
+    msg_id: i64,
+) -> ApiResult<bool> {
+    let user = caller.user_id()?;
+    let app_id = caller.app_id.clone();
+    tx::transaction!(state, |txn| {
+        let m = stored(txn, &app_id, msg_id, false).await?;
+        let named = name(txn, &app_id, user, conversation_id, false).await?;
+        if !named.keys.contains(&m.key) {
+            return Err(ApiError::MessageNotFound(msg_id));
+        }
+        let added = store::exec(
+            txn,
+            "INSERT INTO message_hides (user_id, message_id) VALUES (?, ?) \
+             ON CONFLICT (user_id, message_id) DO NOTHING",
+            vec![user.into(), m.id.into()],
+        )
+        .await?;
+        if added > 0 {
+            caller.record(EventKind::MessageHidden {
+                user_id: user,
+                peer_id: conversation_id,
+                msg_id: m.id,
+            });
+        }
+        Ok(true)
+    })
+}
