@@ -310,3 +310,27 @@ fn sqlite_file(url: &str) -> Option<String> {
         Some(path.to_owned())
     }
 }
+
+/// A statement of `sql` written with `?` placeholders (numbered `$1..` on PostgreSQL, in order of
+/// appearance) and `{max}` for the two-argument maximum (`GREATEST` / SQLite's `MAX`): one text of
+/// hand-written SQL for both databases.
+pub fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let mut out = String::with_capacity(sql.len() + 8);
+            let mut n = 0;
+            for c in sql.replace("{max}", "GREATEST").chars() {
+                if c == '?' {
+                    n += 1;
+                    out.push('$');
+                    out.push_str(&n.to_string());
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
+        _ => sql.replace("{max}", "MAX"),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}

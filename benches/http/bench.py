@@ -130,8 +130,8 @@ def seed(srv, members, small, analyze):
 
 
 # -- wrk ---------------------------------------------------------------------------------------
-def wrk(srv, path, token, args):
-    env = dict(os.environ, BENCH_APP_ID=srv.app_id, BENCH_TOKEN=token or "")
+def wrk(srv, path, token, args, extra_env=None):
+    env = dict(os.environ, BENCH_APP_ID=srv.app_id, BENCH_TOKEN=token or "", **(extra_env or {}))
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", "--timeout", "10s", "-s", LUA]
     if args.warmup > 0:
         subprocess.run(cmd + [f"-d{args.warmup}s", srv.base + path], env=env, check=True,
@@ -302,6 +302,28 @@ def postgres_base():
     return url, None
 
 
+def each_database(args, sqlite_path, measure_one):
+    """measure_one(label, url) on a fresh SQLite file and a fresh PostgreSQL database (as
+    --db says); answers (results, notes)."""
+    results, notes = [], []
+    if args.db in ("all", "sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(sqlite_path + suffix):
+                os.remove(sqlite_path + suffix)
+        results.append(measure_one("SQLite (file)", f"sqlite://{sqlite_path}?mode=rwc"))
+    if args.db in ("all", "postgres"):
+        base, note = postgres_base()
+        if base:
+            url, drop = gate.fresh_pg_database(base)
+            try:
+                results.append(measure_one("PostgreSQL", url))
+            finally:
+                drop()
+        else:
+            notes.append(note)
+    return results, notes
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", 10)), help="seconds per wrk run (10)")
@@ -338,27 +360,13 @@ def main():
               "VmHWM from /proc. The targets are those of issue 12; the run reports, it does not fail. "
               "`cargo bench --bench membership` (also run by `make bench`) measures the same "
               "member_list and invite in-process, without HTTP.", ""]
-    results, notes = [], []
-    if args.db in ("all", "sqlite"):
-        path = os.path.join(out, "bench.db")
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.remove(path + suffix)
-        results.append(measure("SQLite (file)", f"sqlite://{path}?mode=rwc", args))
-    if args.db in ("all", "postgres"):
-        base, note = postgres_base()
-        if base:
-            url, drop = gate.fresh_pg_database(base)
-            try:
-                # The planner statistics that autovacuum keeps in production (it may be off in
-                # a test cluster): without them, plans cached while the tables were empty scan
-                # them whole once they hold 100,000 rows.
-                results.append(measure("PostgreSQL", url, args,
-                                       analyze=lambda: gate._psql(url, "ANALYZE")))
-            finally:
-                drop()
-        else:
-            notes.append(note)
+    # The planner statistics that autovacuum keeps in production (it may be off in a test
+    # cluster): without them, plans cached while the tables were empty scan them whole once they
+    # hold 100,000 rows.
+    results, notes = each_database(
+        args, os.path.join(out, "bench.db"),
+        lambda label, url: measure(label, url, args,
+                                   analyze=(lambda: gate._psql(url, "ANALYZE")) if label == "PostgreSQL" else (lambda: None)))
     lines = list(header)
     for res in results:
         lines += report(res, args) + [""]

@@ -35,7 +35,6 @@ sys.path.insert(0, HERE)
 import gate  # noqa: E402
 import bench  # noqa: E402
 
-SEND_LUA = os.path.join(HERE, "send.lua")
 BIG = 1_000_000
 SMALL = 100
 CONVERSATIONS = 500
@@ -44,24 +43,9 @@ BEGIN, END = "<!-- messages begin -->", "<!-- messages end -->"
 
 
 def wrk_send(srv, token, kind, targets, args):
-    env = dict(os.environ, BENCH_APP_ID=srv.app_id, BENCH_TOKEN=token, BENCH_TYPE=str(kind),
-               BENCH_TARGETS=",".join(str(t) for t in targets))
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", "--timeout", "10s", "-s", SEND_LUA]
-    if args.warmup > 0:
-        subprocess.run(cmd + [f"-d{args.warmup}s", srv.base + "/message/send"], env=env,
-                       check=True, stdout=subprocess.DEVNULL)
-    out = subprocess.run(cmd + [f"-d{args.duration}s", srv.base + "/message/send"], env=env,
-                         check=True, stdout=subprocess.PIPE, text=True).stdout
-    line = next((ln for ln in out.splitlines() if ln.startswith("BENCH ")), None)
-    if not line:
-        raise bench.BenchError(f"wrk printed no result for /message/send:\n{out}")
-    import json
-    r = json.loads(line[6:])
-    errors = r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"] + r["non_2xx"]
-    if errors:
-        raise bench.BenchError(f"wrk /message/send: {errors} errors ({r})")
-    r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
-    return r
+    """POST /message/send, each request to the next of `targets` (headers.lua's send mode)."""
+    return bench.wrk(srv, "/message/send", token, args,
+                     {"BENCH_TYPE": str(kind), "BENCH_TARGETS": ",".join(str(t) for t in targets)})
 
 
 def run_sql(database_url, statements):
@@ -199,23 +183,8 @@ def main():
         target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
         os.environ["IMSERVER_BIN"] = os.path.join(target, "release", "imserver")
     out = gate.out_dir("bench")
-    results, notes = [], []
-    if args.db in ("all", "sqlite"):
-        path = os.path.join(out, "messages.db")
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.remove(path + suffix)
-        results.append(measure("SQLite (file)", f"sqlite://{path}?mode=rwc", args))
-    if args.db in ("all", "postgres"):
-        base, note = bench.postgres_base()
-        if base:
-            url, drop = gate.fresh_pg_database(base)
-            try:
-                results.append(measure("PostgreSQL", url, args))
-            finally:
-                drop()
-        else:
-            notes.append(note)
+    results, notes = bench.each_database(args, os.path.join(out, "messages.db"),
+                                         lambda label, url: measure(label, url, args))
     lines = ["## Messages", "",
              f"`make bench` ({os.path.relpath(__file__, ROOT)}), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
              f"Machine: {bench.machine()}.", "",

@@ -13,7 +13,7 @@
 //!
 //! Messages are not notices: they have their own store and positions. Two statements per event:
 //! the recipients' counters move on (ascending user id), then their rows are written.
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Value};
 
 use super::{Batch, BeforeCommit, Event, EventKind, HandlerFuture};
 
@@ -100,8 +100,8 @@ pub fn recipients(kind: &EventKind) -> Option<Recipients> {
     })
 }
 
-/// `SELECT user_id` of the recipients, with its values.
-fn recipient_select(backend: DbBackend, r: &Recipients, app_id: &str) -> (String, Vec<Value>) {
+/// `SELECT user_id` of the recipients (`?` placeholders), with its values.
+fn recipient_select(r: &Recipients, app_id: &str) -> (String, Vec<Value>) {
     let mut parts = Vec::new();
     let mut values: Vec<Value> = Vec::new();
     if !r.users.is_empty() {
@@ -119,27 +119,7 @@ fn recipient_select(backend: DbBackend, r: &Recipients, app_id: &str) -> (String
         ));
         values.push(group_id.into());
     }
-    let sql = parts.join(" UNION ");
-    (numbered(backend, &sql), values)
-}
-
-/// `?` placeholders numbered `$1..` on PostgreSQL.
-fn numbered(backend: DbBackend, sql: &str) -> String {
-    if backend != DbBackend::Postgres {
-        return sql.to_owned();
-    }
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push('$');
-            out.push_str(&n.to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    (parts.join(" UNION "), values)
 }
 
 async fn write(txn: &DatabaseTransaction, event: &Event, at_ms: i64) -> Result<(), DbErr> {
@@ -147,7 +127,7 @@ async fn write(txn: &DatabaseTransaction, event: &Event, at_ms: i64) -> Result<(
         return Ok(());
     };
     let backend = txn.get_database_backend();
-    let (select, values) = recipient_select(backend, &r, &event.app_id);
+    let (select, values) = recipient_select(&r, &event.app_id);
     if select.is_empty() {
         return Ok(());
     }
@@ -157,39 +137,17 @@ async fn write(txn: &DatabaseTransaction, event: &Event, at_ms: i64) -> Result<(
          SELECT r.user_id, 1 FROM ({select}) r WHERE true ORDER BY r.user_id \
          ON CONFLICT (user_id) DO UPDATE SET last_seq = notice_counters.last_seq + 1"
     );
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        bump,
-        values.clone(),
-    ))
-    .await?;
+    txn.execute_raw(crate::db::statement(backend, &bump, values.clone()))
+        .await?;
     let json = serde_json::to_string(event).map_err(|e| DbErr::Custom(e.to_string()))?;
-    // the select's placeholders are numbered from 1; these three follow them
-    let n = values.len();
-    let (p_app, p_event, p_at) = match backend {
-        DbBackend::Postgres => (
-            format!("${}", n + 1),
-            format!("${}", n + 2),
-            format!("${}", n + 3),
-        ),
-        _ => ("?".to_owned(), "?".to_owned(), "?".to_owned()),
-    };
     let insert = format!(
         "INSERT INTO notices (user_id, seq, app_id, event, created_at) \
-         SELECT c.user_id, c.last_seq, {p_app}, {p_event}, {p_at} FROM notice_counters c \
+         SELECT c.user_id, c.last_seq, ?, ?, ? FROM notice_counters c \
          WHERE c.user_id IN ({select})"
     );
-    // SQLite numbers `?` in order of appearance: the select's come last there
-    let mut all = Vec::with_capacity(n + 3);
-    let tail: [Value; 3] = [event.app_id.clone().into(), json.into(), at_ms.into()];
-    if backend == DbBackend::Postgres {
-        all.extend(values);
-        all.extend(tail);
-    } else {
-        all.extend(tail);
-        all.extend(values);
-    }
-    txn.execute_raw(Statement::from_sql_and_values(backend, insert, all))
+    let mut all: Vec<Value> = vec![event.app_id.clone().into(), json.into(), at_ms.into()];
+    all.extend(values);
+    txn.execute_raw(crate::db::statement(backend, &insert, all))
         .await?;
     Ok(())
 }

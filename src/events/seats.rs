@@ -14,30 +14,21 @@ const KIND_GROUP: i64 = 2;
 const KIND_BROADCAST: i64 = 3;
 
 fn statement(backend: DbBackend, users: &[i64], app_id: &str, kind: i64, low: i64) -> Statement {
-    let pg = backend == DbBackend::Postgres;
-    let max = if pg { "GREATEST" } else { "MAX" };
-    let mut n = 0;
-    let mut p = || {
-        n += 1;
-        if pg { format!("${n}") } else { "?".to_owned() }
-    };
-    let list: Vec<String> = users.iter().map(|_| p()).collect();
-    let (a, k, l) = (p(), p(), p());
     let sql = format!(
         "INSERT INTO conversation_states \
          (user_id, conversation_id, peer_id, read_seq, delivered_seq, joined_seq) \
          SELECT u.id, c.id, c.low_id, c.last_seq, c.last_seq, c.last_seq \
          FROM conversations c JOIN users u ON u.id IN ({}) \
-         WHERE c.app_id = {a} AND c.kind = {k} AND c.low_id = {l} AND c.high_id = 0 \
+         WHERE c.app_id = ? AND c.kind = ? AND c.low_id = ? AND c.high_id = 0 \
          ON CONFLICT (user_id, conversation_id) DO UPDATE SET \
          joined_seq = excluded.joined_seq, \
-         read_seq = {max}(conversation_states.read_seq, excluded.read_seq), \
-         delivered_seq = {max}(conversation_states.delivered_seq, excluded.delivered_seq)",
-        list.join(", ")
+         read_seq = {{max}}(conversation_states.read_seq, excluded.read_seq), \
+         delivered_seq = {{max}}(conversation_states.delivered_seq, excluded.delivered_seq)",
+        vec!["?"; users.len()].join(", ")
     );
     let mut values: Vec<Value> = users.iter().map(|u| (*u).into()).collect();
     values.extend([app_id.into(), kind.into(), low.into()]);
-    Statement::from_sql_and_values(backend, sql, values)
+    crate::db::statement(backend, &sql, values)
 }
 
 impl BeforeCommit for Seats {

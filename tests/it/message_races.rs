@@ -22,6 +22,18 @@ async fn column(app: &TestApp, sql: &str) -> Vec<i64> {
         .collect()
 }
 
+/// `col` of the messages of group `gid`'s conversation, in sequence order.
+async fn of_group(app: &TestApp, col: &str, gid: i64) -> Vec<i64> {
+    column(
+        app,
+        &format!(
+            "SELECT {col} FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+             WHERE c.kind = 2 AND c.low_id = {gid} ORDER BY m.seq"
+        ),
+    )
+    .await
+}
+
 fn send<'a>(app: &'a TestApp, token: &'a str, kind: i32, target: i64) -> common::Call<'a> {
     app.post("/message/send")
         .token(token)
@@ -57,28 +69,14 @@ db_test!(
         msg_ids.sort_unstable();
         msg_ids.dedup();
         assert_eq!(msg_ids.len() as i64, total, "a msg_id handed out twice");
-        let seqs = column(
-            &app,
-            &format!(
-                "SELECT m.seq FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-         WHERE c.kind = 2 AND c.low_id = {gid} ORDER BY m.seq"
-            ),
-        )
-        .await;
+        let seqs = of_group(&app, "m.seq", gid).await;
         assert_eq!(
             seqs,
             (1..=total).collect::<Vec<_>>(),
             "the sequence has a gap or a repeat"
         );
         // within the conversation, ids rise with the sequence (ids are drawn under its lock)
-        let by_seq = column(
-            &app,
-            &format!(
-                "SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-         WHERE c.kind = 2 AND c.low_id = {gid} ORDER BY m.seq"
-            ),
-        )
-        .await;
+        let by_seq = of_group(&app, "m.id", gid).await;
         assert!(by_seq.windows(2).all(|w| w[0] < w[1]));
         // unread, exact: the owner read nothing, each sender up to its own last message
         let unread_of = |token: String, instance: &'static str| {

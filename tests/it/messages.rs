@@ -202,56 +202,27 @@ db_test!(
                     .err(10002)
             }
         };
-        assert!(
-            refused(json!({"content": "x".repeat(16_385)}))
-                .await
-                .contains("content")
-        );
-        assert!(
-            refused(json!({"ext": "x".repeat(4_097)}))
-                .await
-                .contains("ext")
-        );
-        assert!(
-            refused(json!({"attachment": "x".repeat(4_097)}))
-                .await
-                .contains("attachment")
-        );
-        assert!(
-            refused(json!({"config": "x".repeat(4_097)}))
-                .await
-                .contains("config")
-        );
-        assert!(refused(json!({"type": 3})).await.contains("type"));
-        assert!(refused(json!({"targets": []})).await.contains("targets"));
         let many: Vec<i64> = (1..=501).collect();
-        assert!(refused(json!({"targets": many})).await.contains("targets"));
-        assert!(
-            refused(json!({"content_type": 8}))
-                .await
-                .contains("content_type")
-        );
-        assert!(
-            refused(json!({"content_type": 11}))
-                .await
-                .contains("not supported")
-        );
-        assert!(
-            refused(json!({"content_type": 12}))
-                .await
-                .contains("not supported")
-        );
-        assert!(
-            refused(json!({"content_type": 10}))
-                .await
-                .contains("related_mid")
-        );
-        assert!(
-            refused(json!({"online_only": true}))
-                .await
-                .contains("online_only")
-        );
-        assert!(refused(json!({"content": 5})).await.contains("content"));
+        // (the change, a word the message says)
+        let cases = [
+            (json!({"content": "x".repeat(16_385)}), "content"),
+            (json!({"ext": "x".repeat(4_097)}), "ext"),
+            (json!({"attachment": "x".repeat(4_097)}), "attachment"),
+            (json!({"config": "x".repeat(4_097)}), "config"),
+            (json!({"type": 3}), "type"),
+            (json!({"targets": []}), "targets"),
+            (json!({"targets": many}), "targets"),
+            (json!({"content_type": 8}), "content_type"),
+            (json!({"content_type": 11}), "not supported"),
+            (json!({"content_type": 12}), "not supported"),
+            (json!({"content_type": 10}), "related_mid"),
+            (json!({"online_only": true}), "online_only"),
+            (json!({"content": 5}), "content"),
+        ];
+        for (change, word) in cases {
+            let message = refused(change.clone()).await;
+            assert!(message.contains(word), "{change}: {message}");
+        }
         // at the limits it is stored; nothing of the refusals was
         send(&app, &ta, 1, &[b], &"é".repeat(16_384)).await.ok();
         let n = history(&app, &ta, b, 0, 100).await["messages"]
@@ -331,6 +302,21 @@ db_test!(
     }
 );
 
+/// PUT /roster/block or DELETE /roster/unblock (`path`) of `who` by the token's user.
+async fn roster(app: &TestApp, path: &str, token: &str, who: i64) {
+    let call = if path.ends_with("unblock") {
+        app.delete(path)
+    } else {
+        app.put(path)
+    };
+    call.token(token).query("user_id", who).send().await.ok();
+}
+
+/// The message of the 60003 refusal of a 1:1 send.
+async fn refusal(app: &TestApp, token: &str, to: i64) -> String {
+    send(app, token, 1, &[to], "refused?").await.err(60003)
+}
+
 db_test!(one_to_one_follows_may_message, |app: TestApp| async move {
     let (a, ta) = app.user("alice").await;
     let (b, tb) = app.user("bob").await;
@@ -357,12 +343,7 @@ db_test!(one_to_one_follows_may_message, |app: TestApp| async move {
         .send()
         .await
         .ok();
-    assert!(
-        send(&app, &ta, 1, &[c], "hello?")
-            .await
-            .err(60003)
-            .contains("auth_mode 3")
-    );
+    assert!(refusal(&app, &ta, c).await.contains("auth_mode 3"));
     assert!(!may(a, c, ta.clone()).await);
     // a friend may (carol befriends alice: auth_mode 3 refuses applications, so alice lets carol)
     app.post("/roster/apply")
@@ -374,50 +355,20 @@ db_test!(one_to_one_follows_may_message, |app: TestApp| async move {
     send(&app, &ta, 1, &[c], "friends now").await.ok();
     assert!(may(a, c, ta.clone()).await);
     // a block either way refuses both directions
-    app.put("/roster/block")
-        .token(&tb)
-        .query("user_id", a)
-        .send()
-        .await
-        .ok();
-    assert!(
-        send(&app, &ta, 1, &[b], "x")
-            .await
-            .err(60003)
-            .contains("blocked")
-    );
-    assert!(
-        send(&app, &tb, 1, &[a], "x")
-            .await
-            .err(60003)
-            .contains("blocked")
-    );
+    roster(&app, "/roster/block", &tb, a).await;
+    assert!(refusal(&app, &ta, b).await.contains("blocked"));
+    assert!(refusal(&app, &tb, a).await.contains("blocked"));
     assert!(!may(a, b, ta.clone()).await && !may(b, a, tb.clone()).await);
-    app.delete("/roster/unblock")
-        .token(&tb)
-        .query("user_id", a)
-        .send()
-        .await
-        .ok();
+    roster(&app, "/roster/unblock", &tb, a).await;
     send(&app, &ta, 1, &[b], "x").await.ok();
     // all targets or none: one refused target stores nothing for the others
-    app.put("/roster/block")
-        .token(&tb)
-        .query("user_id", a)
-        .send()
-        .await
-        .ok();
+    roster(&app, "/roster/block", &tb, a).await;
     send(&app, &ta, 1, &[c, b], "both?").await.err(60003);
     assert_eq!(
         contents(&history(&app, &tc, a, 0, 1).await),
         ["friends now"]
     );
-    app.delete("/roster/unblock")
-        .token(&tb)
-        .query("user_id", a)
-        .send()
-        .await
-        .ok();
+    roster(&app, "/roster/unblock", &tb, a).await;
     // a disabled receiver or sender (through the admin token): refused at once
     app.put("/user/disable")
         .admin()
@@ -425,12 +376,7 @@ db_test!(one_to_one_follows_may_message, |app: TestApp| async move {
         .send()
         .await
         .ok();
-    assert!(
-        send(&app, &ta, 1, &[b], "x")
-            .await
-            .err(60003)
-            .contains("disabled")
-    );
+    assert!(refusal(&app, &ta, b).await.contains("disabled"));
     let r = app
         .post("/message/send")
         .admin()
@@ -773,31 +719,38 @@ db_test!(
             Vec::<String>::new()
         );
         // broadcasts: the admin token only, type 1, content_type 0-6
-        app.post("/message/broadcast")
-            .token(&ta)
-            .json(json!({"type": 1, "content_type": 0, "content": "x"}))
-            .send()
-            .await
-            .err(10010);
-        app.post("/message/broadcast")
-            .admin()
-            .json(json!({"type": 2, "content_type": 0, "content": "x"}))
-            .send()
-            .await
-            .err(10002);
-        app.post("/message/broadcast")
-            .admin()
-            .json(json!({"type": 1, "content_type": 7, "content": "x"}))
-            .send()
-            .await
-            .err(10002);
+        for (token, body, code) in [
+            (
+                ta.as_str(),
+                json!({"type": 1, "content_type": 0, "content": "x"}),
+                10010,
+            ),
+            (
+                app.admin_token.as_str(),
+                json!({"type": 2, "content_type": 0, "content": "x"}),
+                10002,
+            ),
+            (
+                app.admin_token.as_str(),
+                json!({"type": 1, "content_type": 7, "content": "x"}),
+                10002,
+            ),
+        ] {
+            app.post("/message/broadcast")
+                .token(token)
+                .json(body)
+                .send()
+                .await
+                .err(code);
+        }
     }
 );
 
 // The statements of one warm send, authentication included (BEGIN and COMMIT are not
-// counted, nor COMMIT's xid question): a 1:1 send within four (the conversation's sequence, the 1:1 rule with both users
-// locked, the message, both positions), a group send within five (the group and the sender's
-// membership, the sequence, the sender locked, the message, its position).
+// counted, nor COMMIT's xid question): a 1:1 send within four (the conversation's sequence,
+// the 1:1 rule with both users locked, the message, both positions), a group send within five
+// (the group and the sender's membership, the sequence, the sender locked, the message, its
+// position).
 db_test!(
     a_warm_send_keeps_its_statement_budget,
     |app: TestApp| async move {

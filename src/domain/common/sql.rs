@@ -4,28 +4,9 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
 use crate::error::ApiResult;
 
-/// A statement of `sql` written with `?` placeholders, numbered `$1..` on PostgreSQL;
-/// `{max}` stands for the two-argument maximum (`GREATEST` / `MAX`).
+/// A statement of `sql` written with `?` placeholders and `{max}` (see `crate::db::statement`).
 pub fn stmt<C: ConnectionTrait>(db: &C, sql: &str, values: Vec<Value>) -> Statement {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            let mut out = String::with_capacity(sql.len() + 8);
-            let mut n = 0;
-            for c in sql.replace("{max}", "GREATEST").chars() {
-                if c == '?' {
-                    n += 1;
-                    out.push('$');
-                    out.push_str(&n.to_string());
-                } else {
-                    out.push(c);
-                }
-            }
-            out
-        }
-        _ => sql.replace("{max}", "MAX"),
-    };
-    Statement::from_sql_and_values(backend, sql, values)
+    crate::db::statement(db.get_database_backend(), sql, values)
 }
 
 /// `FOR SHARE OF <table>` on PostgreSQL; nothing on SQLite (its writers are serialised).
