@@ -32,10 +32,7 @@ impl AppState {
         let state = AppState::without_messages(db, settings, clock);
         state
             .seam
-            .handle_in_transaction(Arc::new(crate::events::seats::Seats));
-        state
-            .seam
-            .handle_in_transaction(Arc::new(crate::events::notices::Notices));
+            .handle_in_transaction(Arc::new(crate::events::StoreRows));
         state
     }
 

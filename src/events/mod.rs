@@ -113,6 +113,23 @@ impl Seam {
     }
 }
 
+/// The rows the message store keeps per user, written inside the changing transaction: the seats
+/// of joining members and new users (`seats`), and each user's notice log (`notices`).
+pub struct StoreRows;
+
+impl BeforeCommit for StoreRows {
+    fn before_commit<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        batch: &'a Batch,
+    ) -> HandlerFuture<'a> {
+        Box::pin(async move {
+            seats::write(txn, batch).await?;
+            notices::write_batch(txn, batch).await
+        })
+    }
+}
+
 tokio::task_local! {
     /// The batch of the transaction body running on this task.
     static RECORDING: Arc<Mutex<Batch>>;

@@ -15,9 +15,7 @@
 //! the recipients' counters move on (ascending user id), then their rows are written.
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Value};
 
-use super::{Batch, BeforeCommit, Event, EventKind, HandlerFuture};
-
-pub struct Notices;
+use super::{Batch, Event, EventKind};
 
 /// Who an event concerns: users it names, and maybe a group's members (`managers`: only its
 /// owner and admins).
@@ -152,17 +150,10 @@ async fn write(txn: &DatabaseTransaction, event: &Event, at_ms: i64) -> Result<(
     Ok(())
 }
 
-impl BeforeCommit for Notices {
-    fn before_commit<'a>(
-        &'a self,
-        txn: &'a DatabaseTransaction,
-        batch: &'a Batch,
-    ) -> HandlerFuture<'a> {
-        Box::pin(async move {
-            for event in &batch.events {
-                write(txn, event, batch.at_ms).await?;
-            }
-            Ok(())
-        })
+/// The notices of a batch's events.
+pub(super) async fn write_batch(txn: &DatabaseTransaction, batch: &Batch) -> Result<(), DbErr> {
+    for event in &batch.events {
+        write(txn, event, batch.at_ms).await?;
     }
+    Ok(())
 }

@@ -5,9 +5,7 @@
 //! or app without messages yet has no conversation, and nothing is written.
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement, Value};
 
-use super::{Batch, BeforeCommit, EventKind, HandlerFuture};
-
-pub struct Seats;
+use super::{Batch, EventKind};
 
 /// `conversations.kind` of a group, of an app's broadcasts (as the message store has them).
 const KIND_GROUP: i64 = 2;
@@ -31,39 +29,31 @@ fn statement(backend: DbBackend, users: &[i64], app_id: &str, kind: i64, low: i6
     crate::db::statement(backend, &sql, values)
 }
 
-impl BeforeCommit for Seats {
-    fn before_commit<'a>(
-        &'a self,
-        txn: &'a DatabaseTransaction,
-        batch: &'a Batch,
-    ) -> HandlerFuture<'a> {
-        Box::pin(async move {
-            let backend = txn.get_database_backend();
-            // registrations of one app: one statement for all of them
-            let mut registered: Vec<(&str, Vec<i64>)> = Vec::new();
-            for event in &batch.events {
-                match &event.kind {
-                    EventKind::MembersJoined {
-                        group_id, user_ids, ..
-                    } if !user_ids.is_empty() => {
-                        let stmt =
-                            statement(backend, user_ids, &event.app_id, KIND_GROUP, *group_id);
-                        txn.execute_raw(stmt).await?;
-                    }
-                    EventKind::UserRegistered { user_id } => {
-                        match registered.iter_mut().find(|(a, _)| *a == event.app_id) {
-                            Some((_, ids)) => ids.push(*user_id),
-                            None => registered.push((&event.app_id, vec![*user_id])),
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            for (app_id, ids) in registered {
-                let stmt = statement(backend, &ids, app_id, KIND_BROADCAST, 0);
+/// The seats of a batch's joins and registrations.
+pub(super) async fn write(txn: &DatabaseTransaction, batch: &Batch) -> Result<(), DbErr> {
+    let backend = txn.get_database_backend();
+    // registrations of one app: one statement for all of them
+    let mut registered: Vec<(&str, Vec<i64>)> = Vec::new();
+    for event in &batch.events {
+        match &event.kind {
+            EventKind::MembersJoined {
+                group_id, user_ids, ..
+            } if !user_ids.is_empty() => {
+                let stmt = statement(backend, user_ids, &event.app_id, KIND_GROUP, *group_id);
                 txn.execute_raw(stmt).await?;
             }
-            Ok::<(), DbErr>(())
-        })
+            EventKind::UserRegistered { user_id } => {
+                match registered.iter_mut().find(|(a, _)| *a == event.app_id) {
+                    Some((_, ids)) => ids.push(*user_id),
+                    None => registered.push((&event.app_id, vec![*user_id])),
+                }
+            }
+            _ => {}
+        }
     }
+    for (app_id, ids) in registered {
+        let stmt = statement(backend, &ids, app_id, KIND_BROADCAST, 0);
+        txn.execute_raw(stmt).await?;
+    }
+    Ok(())
 }
