@@ -782,6 +782,13 @@ db_test!(
                 .into_iter()
                 .filter(|q| !q.contains("txid_current_if_assigned"))
                 .collect();
+            // no NOTIFY inside a message's transaction (it serialises commits on PostgreSQL)
+            assert!(
+                !statements
+                    .iter()
+                    .any(|q| q.to_lowercase().contains("notify")),
+                "{statements:?}"
+            );
             assert!(
                 statements.len() <= budget,
                 "a warm send of type {kind} ran {} statements (budget {budget}):\n{}",
