@@ -88,6 +88,16 @@ pub struct Config {
     #[arg(long, global = true, env = "IMSERVER_RECALL_WINDOW_SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(0..=31_536_000))]
     pub recall_window_secs: u64,
 
+    /// A token that GET /metrics requires (`Authorization: Bearer TOKEN`); without it /metrics
+    /// is open to whoever reaches the listen address.
+    #[arg(
+        long,
+        global = true,
+        env = "IMSERVER_METRICS_TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
+
     /// Log filter, as RUST_LOG (e.g. info, imserver=debug).
     #[arg(long, global = true, env = "IMSERVER_LOG", default_value = "info")]
     pub log: String,
@@ -111,6 +121,8 @@ pub struct Settings {
     pub body_timeout: Duration,
     /// How long after sending a sender may recall its message, in ms.
     pub recall_window_ms: i64,
+    /// SHA-256 (hex) of the token GET /metrics requires, if any.
+    pub metrics_token_digest: Option<String>,
 }
 
 impl Settings {
@@ -124,6 +136,11 @@ impl Settings {
             },
             body_timeout: Duration::from_secs(c.body_timeout_secs),
             recall_window_ms: (c.recall_window_secs as i64).saturating_mul(1000),
+            metrics_token_digest: c
+                .metrics_token
+                .as_deref()
+                .filter(|t| !t.is_empty())
+                .map(crate::crypto::sha256_hex),
         }
     }
 
@@ -138,6 +155,7 @@ impl Settings {
             },
             body_timeout: Duration::from_secs(30),
             recall_window_ms: 120_000,
+            metrics_token_digest: None,
         }
     }
 }

@@ -41,6 +41,22 @@ impl Db {
     }
 }
 
+impl Db {
+    /// The pool's connections now: (open, idle).
+    pub fn pool_use(&self) -> (i64, i64) {
+        match self.0.get_database_backend() {
+            DbBackend::Postgres => {
+                let pool = self.0.get_postgres_connection_pool();
+                (pool.size() as i64, pool.num_idle() as i64)
+            }
+            _ => {
+                let pool = self.0.get_sqlite_connection_pool();
+                (pool.size() as i64, pool.num_idle() as i64)
+            }
+        }
+    }
+}
+
 impl std::ops::Deref for Db {
     type Target = DatabaseConnection;
 

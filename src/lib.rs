@@ -15,5 +15,6 @@ pub mod error;
 pub mod events;
 pub mod logging;
 pub mod memory;
+pub mod metrics;
 pub mod net;
 pub mod state;

@@ -128,6 +128,7 @@ struct Slot {
 impl Slot {
     fn new(permit: OwnedSemaphorePermit, open: Arc<AtomicUsize>) -> Self {
         crate::memory::connection_opened(open.fetch_add(1, Ordering::Relaxed) + 1);
+        crate::metrics::global().connections_open.inc();
         Slot {
             _permit: permit,
             open,
@@ -138,6 +139,7 @@ impl Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         crate::memory::connection_closed(self.open.fetch_sub(1, Ordering::Relaxed) - 1);
+        crate::metrics::global().connections_open.dec();
     }
 }
 

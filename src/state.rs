@@ -47,6 +47,7 @@ impl AppState {
         let seam = Arc::new(Seam::default());
         seam.handle_in_transaction(Arc::new(identity::Announcer(identity.clone())));
         seam.subscribe(Arc::new(identity::Evictor(identity.clone())));
+        seam.subscribe(Arc::new(crate::metrics::EventCounter));
         AppState {
             db: Db::new(db),
             settings,

@@ -118,6 +118,7 @@ pub fn app(state: State) -> impl Endpoint {
     let ui = swagger_html(&service, &json);
     let allowed = kit::fallback::Allowed::of::<Apis>();
     let body_timeout = state.settings.body_timeout;
+    let routes = std::sync::Arc::new(route_templates(&spec));
     Route::new()
         .nest("/", service)
         .at(
@@ -136,13 +137,84 @@ pub fn app(state: State) -> impl Endpoint {
             "/swagger",
             Route::new().at("/", get(make_sync(move |_| Html(ui.clone())))),
         )
+        .at("/metrics", get(metrics_endpoint))
         .around(redirect_root)
         .around(move |next, req| kit::fallback::fallbacks(next, req, allowed.clone()))
         .with(AddData::new(state))
         .with(CatchPanic::new().with_handler(panic_reply))
         .around(move |next, req| kit::request_body::guard(next, req, body_timeout))
         .around(crate::logging::request_log)
+        .around(move |next, req| count_request(next, req, routes.clone()))
         .into_endpoint()
+}
+
+/// The paths a request's metrics may name (every route of the API is a fixed path, its
+/// parameters in the query or body): the spec's paths and the documents'.
+fn route_templates(spec: &serde_json::Value) -> std::collections::HashSet<String> {
+    let mut routes: std::collections::HashSet<String> = spec["paths"]
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    for extra in [
+        "/",
+        "/openapi.json",
+        "/openapi.yaml",
+        "/swagger/",
+        "/metrics",
+    ] {
+        routes.insert(extra.to_owned());
+    }
+    routes
+}
+
+/// Counts each answered request by route template (`unmatched` for any other path), method and
+/// HTTP status, with its time.
+async fn count_request<E: Endpoint>(
+    next: E,
+    req: Request,
+    routes: std::sync::Arc<std::collections::HashSet<String>>,
+) -> poem::Result<Response> {
+    let started = std::time::Instant::now();
+    let path = req.uri().path();
+    let route = if routes.contains(path) {
+        path.to_owned()
+    } else {
+        "unmatched".to_owned()
+    };
+    let method = req.method().as_str().to_owned();
+    let resp = match next.call(req).await {
+        Ok(r) => r.into_response(),
+        Err(e) => e.into_response(),
+    };
+    crate::metrics::global().http(&route, &method, resp.status().as_u16(), started);
+    Ok(resp)
+}
+
+/// GET /metrics: the Prometheus text format (see crate::metrics). With `--metrics-token` set, it
+/// answers 401 without `Authorization: Bearer <that token>`.
+#[poem::handler]
+fn metrics_endpoint(req: &Request, state: poem::web::Data<&State>) -> Response {
+    if let Some(digest) = &state.settings.metrics_token_digest {
+        let given = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !crate::crypto::ct_eq(&crate::crypto::sha256_hex(given), digest) {
+            return Response::builder()
+                .status(poem::http::StatusCode::UNAUTHORIZED)
+                .header("www-authenticate", "Bearer")
+                .body("the metrics token is required (Authorization: Bearer ...)\n");
+        }
+    }
+    let m = crate::metrics::global();
+    let (open, idle) = state.db.pool_use();
+    m.db_pool.with_label_values(&["open"]).set(open);
+    m.db_pool.with_label_values(&["idle"]).set(idle);
+    Response::builder()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(m.render())
 }
 
 /// `/` sends a newcomer to Swagger UI (the API itself is nested at the root).

@@ -262,9 +262,12 @@ impl Identity {
 
     fn read<T>(&self, f: impl FnOnce(&Cache) -> Option<T>) -> Option<T> {
         if !self.trusted() {
+            crate::metrics::global().cache_lookup(false);
             return None;
         }
-        f(&self.cache.read().unwrap_or_else(|e| e.into_inner()))
+        let found = f(&self.cache.read().unwrap_or_else(|e| e.into_inner()));
+        crate::metrics::global().cache_lookup(found.is_some());
+        found
     }
 
     /// Store rows read since `generation`, unless an eviction happened meanwhile (or the cache

@@ -23,6 +23,7 @@ mod integrity;
 mod layout;
 mod message_races;
 mod messages;
+mod metrics;
 mod newer_routes;
 mod notices;
 mod original_clients;
