@@ -20,6 +20,9 @@
 //! accepts, and each connection holds its permit until it closes. At the cap, new connections
 //! wait in the kernel's accept queue (they are not refused) until a connection closes.
 //!
+//! - **upgraded**: the server answered `101 Switching Protocols` (a WebSocket): none of these
+//!   deadlines apply any more; the WebSocket keeps its own (pings, idle close).
+//!
 //! HTTP/2 without TLS ("prior knowledge", `PRI * HTTP/2.0`) multiplexes requests on one socket,
 //! where these deadlines cannot see request boundaries: such connections are closed at once.
 use std::future::Future;
@@ -148,6 +151,9 @@ enum Phase {
     Waiting,
     Head,
     Service,
+    /// The server answered `101 Switching Protocols` (a WebSocket): the socket is no longer HTTP,
+    /// and its deadlines are the protocol's own (pings, idle close).
+    Upgraded,
 }
 
 /// A socket with the deadlines of the module documentation.
@@ -212,6 +218,9 @@ impl<T> Guarded<T> {
                 ));
             }
         }
+        if self.phase == Phase::Upgraded {
+            return Ok(());
+        }
         if self.phase == Phase::Waiting {
             self.phase = Phase::Head;
             self.line_empty = true;
@@ -243,7 +252,11 @@ impl<T> Guarded<T> {
     /// The server writes: the request is being answered, the connection waits for the next one.
     fn answering(&mut self, buf: &[u8], cx: &mut Context<'_>) {
         // An interim `100 Continue` asks for the body: the request is still being read.
-        if buf.starts_with(b"HTTP/1.1 100 ") {
+        if buf.starts_with(b"HTTP/1.1 100 ") || self.phase == Phase::Upgraded {
+            return;
+        }
+        if buf.starts_with(b"HTTP/1.1 101 ") {
+            self.phase = Phase::Upgraded;
             return;
         }
         self.phase = Phase::Waiting;
@@ -268,7 +281,9 @@ impl<T: AsyncRead + Unpin> AsyncRead for Guarded<T> {
                     this.received(new, cx)
                 })
             }
-            Poll::Pending if this.phase != Phase::Service && this.expired(cx) => {
+            Poll::Pending
+                if !matches!(this.phase, Phase::Service | Phase::Upgraded) && this.expired(cx) =>
+            {
                 Poll::Ready(Err(timed_out(if this.phase == Phase::Head {
                     "request head not received in time"
                 } else {
@@ -309,7 +324,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Guarded<T> {
                 this.answering(buf, cx);
                 Poll::Ready(Ok(n))
             }
-            Poll::Pending if this.phase != Phase::Waiting => {
+            Poll::Pending if !matches!(this.phase, Phase::Waiting | Phase::Upgraded) => {
                 // The first write of an answer: its stall deadline starts now.
                 this.answering(buf, cx);
                 this.stalled(cx, Poll::Pending)

@@ -358,3 +358,55 @@ async fn http2_without_tls_is_closed_at_once() {
         "an HTTP/2 connection waited for a deadline"
     );
 }
+
+/// An upgraded connection (`101 Switching Protocols`, a WebSocket) leaves the HTTP phases: its
+/// frames are not a request head that never ends, and a quiet socket is not an idle keep-alive
+/// connection, so neither the header timeout nor the idle timeout closes it (its deadlines are
+/// the WebSocket's own). Here an echo endpoint of the test's own behind the server's acceptor:
+/// frames pass well past both timeouts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgraded_connection_outlives_the_http_timeouts() {
+    use futures::{SinkExt, StreamExt};
+    use poem::web::websocket::{Message, WebSocket};
+    use poem::{EndpointExt, IntoResponse, Route, get, handler};
+    use tokio_tungstenite::tungstenite::Message as Frame;
+
+    #[handler]
+    async fn echo(ws: WebSocket) -> impl IntoResponse {
+        ws.on_upgrade(|mut socket| async move {
+            while let Some(Ok(Message::Text(text))) = socket.next().await {
+                if socket.send(Message::Text(text)).await.is_err() {
+                    break;
+                }
+            }
+        })
+    }
+
+    let limits = Limits {
+        header_timeout: HEADER,
+        idle_timeout: IDLE,
+        max_connections: 8,
+    };
+    let acceptor = net::bind("127.0.0.1:0", limits).await.expect("bind");
+    let addr = *acceptor.local_addr()[0].as_socket_addr().expect("tcp");
+    let app = Route::new().at("/echo", get(echo)).map_to_response();
+    tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/echo"))
+        .await
+        .expect("upgrade");
+    // quiet for longer than the idle and the header timeout together, then frames
+    tokio::time::sleep(HEADER + IDLE + Duration::from_millis(200)).await;
+    for i in 0..3 {
+        socket
+            .send(Frame::Text(format!("frame {i}").into()))
+            .await
+            .expect("send");
+        let back = tokio::time::timeout(SLACK, socket.next())
+            .await
+            .expect("an answer in time")
+            .expect("open")
+            .expect("a frame");
+        assert_eq!(back, Frame::Text(format!("frame {i}").into()));
+        tokio::time::sleep(HEADER).await;
+    }
+}
