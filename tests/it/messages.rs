@@ -597,6 +597,16 @@ db_test!(receipts_recalls_and_deletions, |app: TestApp| async move {
     app.clock.advance_ms(120_001);
     recall(ta.clone(), b, late).await.err(60004);
     recall(ta.clone(), owner, late).await.err(60005);
+    // an admin token acting on a group recalls nothing outside it
+    let (_, to2) = app.user("owner2").await;
+    let other_group = app.new_group(&to2, &[]).await;
+    app.put("/message/recall")
+        .admin()
+        .header("group_id", other_group)
+        .json(json!({"conversation_id": b, "msg_id": late}))
+        .send()
+        .await
+        .err(10010);
     // the app admin recalls any message at any time
     app.put("/message/recall")
         .admin()

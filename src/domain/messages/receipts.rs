@@ -171,7 +171,7 @@ pub async fn ack(
 /// names it) becomes a recalled tombstone: it keeps its place, its content, attachment, config
 /// and ext are emptied. Its sender may recall it within the recall window (60004 after), a
 /// group's owner and admins any message of the group, the app admin token any message of the
-/// app, at any time; anyone else 10010. A recalled message answers true again.
+/// app (acting on a group: that group's), at any time; anyone else 10010. A recalled message answers true again.
 pub async fn recall(
     state: &AppState,
     caller: &Caller,
@@ -184,6 +184,12 @@ pub async fn recall(
     tx::transaction!(state, |txn| {
         let m = stored(txn, &app_id, msg_id, true).await?;
         let by = if caller.is_admin() && caller.as_user.is_none() {
+            // an admin token acting on a group (group_id) recalls in that group only
+            if caller.as_group.is_some_and(|g| m.key != Key::group(g)) {
+                return Err(ApiError::denied(
+                    "an admin token acting on a group recalls only that group's messages",
+                ));
+            }
             0
         } else {
             let user = caller.user_id()?;
