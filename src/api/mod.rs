@@ -181,7 +181,12 @@ async fn count_request<E: Endpoint>(
     } else {
         "unmatched".to_owned()
     };
-    let method = req.method().as_str().to_owned();
+    // the methods the API serves; any other (hyper takes extension methods) is one label
+    let method = match req.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS") => m,
+        _ => "other",
+    }
+    .to_owned();
     let resp = match next.call(req).await {
         Ok(r) => r.into_response(),
         Err(e) => e.into_response(),

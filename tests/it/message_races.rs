@@ -182,3 +182,84 @@ db_test!(
         send_against(&app, &other, &tm, 2, gid, 20001, destroy).await;
     }
 );
+
+/// On PostgreSQL, a send that waits for the locks of a kick or a block sees them once they
+/// committed: the change is made by hand in a transaction of its own that holds the rows as the
+/// server's kick and block do, the send starts and waits, then the change commits: the send is
+/// refused (a statement that waited for a lock would read the other tables as they were when it
+/// began, so the facts are read after the lock, in statements of their own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_waiting_for_a_kick_or_a_block_sees_it() {
+    use sea_orm::TransactionTrait;
+    for backend in common::backends() {
+        if !matches!(backend, common::Backend::Postgres(_)) {
+            continue;
+        }
+        let app = TestApp::new(&backend).await;
+        let (owner, to) = app.user("owner").await;
+        let (k, tk) = app.user("kicked").await;
+        let gid = app.new_group(&to, &[k]).await;
+        let backend_of = app.state.db.get_database_backend();
+        // until the send waits for a lock (a condition, not a pause)
+        let waiting = || async {
+            loop {
+                let n = column(
+                    &app,
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                     AND datname = current_database()",
+                )
+                .await[0];
+                if n > 0 {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+        };
+        for (kind, target, sender, code, change) in [
+            (
+                2,
+                gid,
+                tk.clone(),
+                20011,
+                vec![
+                    format!("SELECT id FROM groups WHERE id = {gid} FOR UPDATE"),
+                    format!("DELETE FROM group_members WHERE group_id = {gid} AND user_id = {k}"),
+                    format!("UPDATE groups SET count = count - 1 WHERE id = {gid}"),
+                ],
+            ),
+            (
+                1,
+                owner,
+                tk.clone(),
+                60003,
+                vec![
+                    format!(
+                        "SELECT id FROM users WHERE id IN ({owner}, {k}) ORDER BY id FOR UPDATE"
+                    ),
+                    format!(
+                        "INSERT INTO roster_blacklist (user_id, blocked_id, created_at) \
+                         VALUES ({owner}, {k}, 0)"
+                    ),
+                ],
+            ),
+        ] {
+            let txn = app.state.db.begin().await.unwrap();
+            for sql in change {
+                txn.execute_raw(Statement::from_string(backend_of, sql))
+                    .await
+                    .unwrap();
+            }
+            let (answer, ()) = futures::join!(send(&app, &sender, kind, target).send(), async {
+                waiting().await;
+                txn.commit().await.unwrap();
+            });
+            assert_eq!(answer.code(), code, "{:?}", answer.body);
+        }
+        let stored = column(
+            &app,
+            &format!("SELECT COUNT(*) FROM messages WHERE from_id = {k}"),
+        )
+        .await;
+        assert_eq!(stored, [0]);
+    }
+}

@@ -758,9 +758,9 @@ db_test!(
 
 // The statements of one warm send, authentication included (BEGIN and COMMIT are not
 // counted, nor COMMIT's xid question): a 1:1 send within four (the conversation's sequence,
-// the 1:1 rule with both users locked, the message, both positions), a group send within five
-// (the group and the sender's membership, the sequence, the sender locked, the message, its
-// position).
+// both users held with their statuses, the message inserted where the roster's rule holds, both
+// positions), a group send within six (the group held, the group and the sender's membership,
+// the sequence, the sender held, the message, its position).
 db_test!(
     a_warm_send_keeps_its_statement_budget,
     |app: TestApp| async move {
@@ -768,7 +768,7 @@ db_test!(
         let (b, _) = app.user("bob").await;
         let gid = app.new_group(&ta, &[b]).await;
         let counted = app.counting();
-        for (kind, target, budget) in [(1, b, 4), (2, gid, 5)] {
+        for (kind, target, budget) in [(1, b, 4), (2, gid, 6)] {
             let body =
                 json!({"type": kind, "targets": [target], "content_type": 0, "content": "warm"});
             // the first send creates the conversation (and seats a group's members)

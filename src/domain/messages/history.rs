@@ -234,8 +234,11 @@ pub async fn unread(state: &AppState, caller: &Caller) -> ApiResult<Vec<Unread>>
         let peer: i64 = get(row, "peer")?;
         let num: i64 = get(row, "num")?;
         let at: i64 = get(row, "last_at")?;
-        // the system conversation's two parts count as one
-        if let Some((u, last)) = found.iter_mut().find(|(u, _)| u.peer == peer) {
+        // the system conversation's two parts count as one (every other peer is one row)
+        if let Some((u, last)) = (peer == 0)
+            .then(|| found.iter_mut().find(|(u, _)| u.peer == 0))
+            .flatten()
+        {
             u.num += num;
             *last = (*last).max(at);
         } else {

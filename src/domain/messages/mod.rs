@@ -72,7 +72,7 @@ pub async fn name<C: ConnectionTrait>(
     if peer < 0 {
         return Err(ApiError::bad(format!("{peer} names no conversation")));
     }
-    if let Some(found) = rules::group_facts(db, app_id, peer, user, false).await? {
+    if let Some(found) = rules::group_facts(db, app_id, peer, user).await? {
         let facts = if need_live {
             rules::group_live(Some(found), peer)?
         } else {

@@ -1,14 +1,17 @@
 //! Who may send what where: one function per rule, shared by every path that sends (REST
-//! now, the real-time paths later) and by `/roster/may_message`. Each reads what it decides on
-//! inside the caller's transaction, with the rows it depends on locked (`FOR SHARE`), so a
-//! send racing a block, a disable, a kick or a group's destruction is either stored before it
-//! or refused after it.
+//! now, the real-time paths later) and by `/roster/may_message`. A send first locks the rows that
+//! every competing change holds (the group row: kicks, bans, blacklistings, dissolution; the user
+//! rows: blocks, friendships, disabling, deletion) `FOR SHARE`, each in a statement of its own,
+//! and only then reads the facts it decides on, in later statements: on PostgreSQL each statement
+//! sees what committed before it began, so a send racing a block, a disable, a kick or a group's
+//! destruction is either stored before it or refused after it (a statement that waited for a lock
+//! would still read the other tables as they were when it began).
 use sea_orm::ConnectionTrait;
 
 use super::store::{self, get};
 use crate::domain::groups::mutes::group_banned;
 use crate::domain::groups::roles::{Role, STATUS_DISSOLVED};
-pub use crate::domain::roster::rule::{Pair, pair};
+pub use crate::domain::roster::rule::{Pair, condition, pair};
 use crate::error::{ApiError, ApiResult};
 
 /// What the group rules decide on: the group and the acting user's place in it, read in one
@@ -28,21 +31,55 @@ pub struct GroupFacts {
     pub blacklisted: bool,
 }
 
-/// The group `group_id` of `app_id` as `user_id` stands in it (None: no such group). `lock`
-/// takes the group row `FOR SHARE` until the transaction ends (a kick, a ban or a dissolution
-/// waits for the send, or the send sees it). One statement.
+/// Hold group `group_id` of `app_id` `FOR SHARE` until the transaction ends (a kick, a ban, a
+/// blacklisting or a dissolution, which lock it `FOR UPDATE`, waits for the send, or has
+/// committed when this answers). One statement; read the facts after it.
+pub async fn lock_group<C: ConnectionTrait>(db: &C, app_id: &str, group_id: i64) -> ApiResult<()> {
+    let lock = store::share_lock(db, "g");
+    store::all(
+        db,
+        &format!("SELECT g.id AS id FROM groups g WHERE g.id = ? AND g.app_id = ?{lock}"),
+        vec![group_id.into(), app_id.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Hold the users `ids` of `app_id` `FOR SHARE` (ascending id) until the transaction ends;
+/// answers the status of each that exists (0 enabled). One statement.
+pub async fn lock_users<C: ConnectionTrait>(
+    db: &C,
+    app_id: &str,
+    ids: &[i64],
+) -> ApiResult<std::collections::HashMap<i64, i32>> {
+    let lock = store::share_lock(db, "u");
+    let mut values: Vec<sea_orm::Value> = vec![app_id.into()];
+    values.extend(ids.iter().map(|i| sea_orm::Value::from(*i)));
+    let rows = store::all(
+        db,
+        &format!(
+            "SELECT u.id AS id, u.status AS status FROM users u WHERE u.app_id = ? AND u.id IN ({}) \
+             ORDER BY u.id{lock}",
+            vec!["?"; ids.len()].join(", ")
+        ),
+        values,
+    )
+    .await?;
+    let mut found = std::collections::HashMap::with_capacity(rows.len());
+    for row in &rows {
+        found.insert(get::<i64>(row, "id")?, get::<i32>(row, "status")?);
+    }
+    Ok(found)
+}
+
+/// The group `group_id` of `app_id` as `user_id` stands in it (None: no such group). A send
+/// holds the group first ([`lock_group`]). One statement.
 pub async fn group_facts<C: ConnectionTrait>(
     db: &C,
     app_id: &str,
     group_id: i64,
     user_id: i64,
-    lock: bool,
 ) -> ApiResult<Option<GroupFacts>> {
-    let lock = if lock {
-        store::share_lock(db, "g")
-    } else {
-        String::new()
-    };
     let row = store::one(
         db,
         &format!(
@@ -52,7 +89,7 @@ pub async fn group_facts<C: ConnectionTrait>(
              (SELECT COUNT(*) FROM group_blacklist b WHERE b.group_id = g.id AND b.user_id = ?) \
                AS blacklisted \
              FROM groups g LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = ? \
-             WHERE g.id = ? AND g.app_id = ?{lock}"
+             WHERE g.id = ? AND g.app_id = ?"
         ),
         vec![
             user_id.into(),
@@ -134,20 +171,34 @@ pub fn group_sender(
     Ok(facts)
 }
 
-/// The sender of a group message is a live user of the app, its row held `FOR SHARE` (a
-/// disable or a deletion waits for the send, or the send sees it): 10000 when it is no user,
-/// 60003 when it is disabled. One statement.
-pub async fn live_sender<C: ConnectionTrait>(db: &C, app_id: &str, user_id: i64) -> ApiResult<()> {
-    let lock = store::share_lock(db, "u");
-    let row = store::one(
-        db,
-        &format!("SELECT u.status AS status FROM users u WHERE u.id = ? AND u.app_id = ?{lock}"),
-        vec![user_id.into(), app_id.into()],
-    )
-    .await?
-    .ok_or_else(|| ApiError::UserNotFound(user_id.to_string()))?;
-    if get::<i32>(&row, "status")? != 0 {
+/// Each of `ids` is a user of the app (10000 naming the first that is not, in the order of
+/// `ids`), from statuses that [`lock_users`] answered.
+pub fn users_exist(statuses: &std::collections::HashMap<i64, i32>, ids: &[i64]) -> ApiResult<()> {
+    match ids.iter().find(|id| !statuses.contains_key(id)) {
+        Some(id) => Err(ApiError::UserNotFound(id.to_string())),
+        None => Ok(()),
+    }
+}
+
+/// The sender is a live user of the app (10000, 60003 when disabled), from statuses that
+/// [`lock_users`] answered: its row held, a disable or a deletion waits for the send, or the
+/// send sees it.
+pub fn live_sender(statuses: &std::collections::HashMap<i64, i32>, user_id: i64) -> ApiResult<()> {
+    users_exist(statuses, &[user_id])?;
+    if statuses.get(&user_id) != Some(&0) {
         return Err(ApiError::MessageRefused("the sender is disabled"));
+    }
+    Ok(())
+}
+
+/// The receiver of a 1:1 message is not disabled (60003), from statuses of [`lock_users`].
+pub fn live_receiver(
+    statuses: &std::collections::HashMap<i64, i32>,
+    user_id: i64,
+) -> ApiResult<()> {
+    users_exist(statuses, &[user_id])?;
+    if statuses.get(&user_id) != Some(&0) {
+        return Err(ApiError::MessageRefused("the receiver is disabled"));
     }
     Ok(())
 }

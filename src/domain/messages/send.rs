@@ -5,8 +5,10 @@
 //!
 //! Order of a send's statements, which is the lock order: the transaction_id's row (when given),
 //! then per group target its group `FOR SHARE`, then every target's conversation (ascending
-//! key), then the users `FOR SHARE`, then the positions. A warm 1:1 send runs four statements:
-//! the conversation's sequence, the 1:1 rule (both users locked), the message, both positions.
+//! key), then the users `FOR SHARE`, then the positions; the facts a rule decides on are read
+//! after the rows they depend on are held (see `rules`). A warm 1:1 send runs four statements: the
+//! conversation's sequence, both users held (their statuses), the message inserted where the
+//! roster's rule holds, both positions.
 use sea_orm::ConnectionTrait;
 
 use super::rules::{self, Pair};
@@ -214,16 +216,17 @@ async fn deliver(state: &AppState, caller: &Caller, o: Outgoing, mode: Mode) -> 
             let k = key_of(targets[*i]);
             (k.low, k.high)
         });
-        let mut facts = Vec::with_capacity(targets.len());
         if o.to_type == TO_GROUP {
             for i in &order {
                 let g = targets[*i];
-                let found = rules::group_facts(txn, &app_id, g, from, true).await?;
-                facts.push(if system {
-                    rules::group_live(found, g)?
+                // the group held first, its facts read after (see rules)
+                rules::lock_group(txn, &app_id, g).await?;
+                let found = rules::group_facts(txn, &app_id, g, from).await?;
+                if system {
+                    rules::group_live(found, g)?;
                 } else {
-                    rules::group_sender(found, g, now)?
-                });
+                    rules::group_sender(found, g, now)?;
+                }
             }
         }
         let mut slots: Vec<Slot> = Vec::with_capacity(targets.len());
@@ -234,13 +237,32 @@ async fn deliver(state: &AppState, caller: &Caller, o: Outgoing, mode: Mode) -> 
             }
             slots.push(slot);
         }
-        if o.to_type == TO_GROUP {
-            if from != SYSTEM_SENDER {
-                rules::live_sender(txn, &app_id, from).await?;
-            }
+        // then the users, in one statement: the sender and the 1:1 receivers
+        let mut users: Vec<i64> = Vec::with_capacity(targets.len() + 1);
+        if from != SYSTEM_SENDER {
+            users.push(from);
+        }
+        if o.to_type == TO_USER {
+            users.extend(targets.iter().copied());
+        }
+        users.sort_unstable();
+        users.dedup();
+        let statuses = if users.is_empty() {
+            Default::default()
         } else {
+            rules::lock_users(txn, &app_id, &users).await?
+        };
+        if from != SYSTEM_SENDER {
+            rules::live_sender(&statuses, from)?;
+        }
+        if o.to_type == TO_USER {
             for i in &order {
-                receiver_rule(txn, &app_id, from, targets[*i], system).await?;
+                let to = targets[*i];
+                if system {
+                    rules::users_exist(&statuses, &[to])?;
+                } else {
+                    rules::live_receiver(&statuses, to)?;
+                }
             }
         }
         let mut ids = vec![0i64; targets.len()];
@@ -251,7 +273,15 @@ async fn deliver(state: &AppState, caller: &Caller, o: Outgoing, mode: Mode) -> 
                 to_id: to,
                 ..message.clone()
             };
-            let msg_id = store::insert(txn, slot, &m, now).await?;
+            // 1:1: the rest of the roster's rule, on the insert's own snapshot
+            let rule =
+                (o.to_type == TO_USER && !system && to != from).then(|| rules::condition(from, to));
+            let Some(msg_id) = store::insert(txn, slot, &m, now, rule).await? else {
+                return Err(match rules::pair(txn, &app_id, from, to).await? {
+                    Pair::Refused(why) => ApiError::MessageRefused(why),
+                    Pair::Allowed => ApiError::Contended("the roster changed during a send"),
+                });
+            };
             ids[*i] = msg_id;
             let mut positions = Vec::with_capacity(2);
             if from != SYSTEM_SENDER {
@@ -283,28 +313,6 @@ async fn deliver(state: &AppState, caller: &Caller, o: Outgoing, mode: Mode) -> 
         }
         Ok(ids)
     })
-}
-
-/// The rule of a 1:1 message to `to`: /roster/may_message's rule for a send; for a system
-/// notification only that the receiver is a user of the app (10000).
-async fn receiver_rule<C: ConnectionTrait>(
-    db: &C,
-    app_id: &str,
-    from: i64,
-    to: i64,
-    system: bool,
-) -> ApiResult<()> {
-    if system {
-        // the system sender (or a named sender of a notification) skips the roster's rule
-        return match rules::pair(db, app_id, to, to, true).await? {
-            Pair::Allowed => Ok(()),
-            Pair::Refused(why) => Err(ApiError::MessageRefused(why)),
-        };
-    }
-    match rules::pair(db, app_id, from, to, true).await? {
-        Pair::Allowed => Ok(()),
-        Pair::Refused(why) => Err(ApiError::MessageRefused(why)),
-    }
 }
 
 /// The first send of `from` with transaction_id `tid` within the window, as its msg_ids; None
@@ -452,7 +460,11 @@ pub async fn broadcast(state: &AppState, caller: &Caller, b: Broadcast) -> ApiRe
             config: o.config.clone().unwrap_or_default(),
             ext: o.ext.clone().unwrap_or_default(),
         };
-        let msg_id = store::insert(txn, slot, &m, now).await?;
+        let msg_id = store::insert(txn, slot, &m, now, None)
+            .await?
+            .ok_or(ApiError::Internal(
+                "a broadcast insert answered no id".into(),
+            ))?;
         let row = store::one(
             txn,
             "SELECT COUNT(*) AS n FROM users WHERE app_id = ?",

@@ -113,39 +113,44 @@ pub struct NewMessage {
     pub ext: String,
 }
 
-/// Store `m` at `slot`; answers its msg_id. One statement.
+/// Store `m` at `slot` where `condition` (an SQL condition with its values, read on this
+/// statement's own snapshot) holds; answers its msg_id, None when the condition did not hold.
+/// One statement.
 pub async fn insert<C: ConnectionTrait>(
     db: &C,
     slot: Slot,
     m: &NewMessage,
     now_ms: i64,
-) -> ApiResult<i64> {
+    condition: Option<(String, Vec<Value>)>,
+) -> ApiResult<Option<i64>> {
+    let (condition, extra) = condition.unwrap_or_else(|| ("1 = 1".to_owned(), vec![]));
+    let mut values: Vec<Value> = vec![
+        slot.conversation_id.into(),
+        slot.seq.into(),
+        m.from_id.into(),
+        m.from_device.into(),
+        m.to_id.into(),
+        m.to_type.into(),
+        m.ctype.into(),
+        m.is_system.into(),
+        m.content.clone().into(),
+        m.attachment.clone().into(),
+        m.config.clone().into(),
+        m.ext.clone().into(),
+        now_ms.into(),
+    ];
+    values.extend(extra);
     let row = one(
         db,
-        "INSERT INTO messages (conversation_id, seq, from_id, from_device, to_id, to_type, ctype, \
-         is_system, content, attachment, config, ext, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        vec![
-            slot.conversation_id.into(),
-            slot.seq.into(),
-            m.from_id.into(),
-            m.from_device.into(),
-            m.to_id.into(),
-            m.to_type.into(),
-            m.ctype.into(),
-            m.is_system.into(),
-            m.content.clone().into(),
-            m.attachment.clone().into(),
-            m.config.clone().into(),
-            m.ext.clone().into(),
-            now_ms.into(),
-        ],
+        &format!(
+            "INSERT INTO messages (conversation_id, seq, from_id, from_device, to_id, to_type, \
+             ctype, is_system, content, attachment, config, ext, created_at) \
+             SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE {condition} RETURNING id"
+        ),
+        values,
     )
-    .await?
-    .ok_or(crate::error::ApiError::Internal(
-        "the message insert answered no id".into(),
-    ))?;
-    get(&row, "id")
+    .await?;
+    row.map(|r| get(&r, "id")).transpose()
 }
 
 /// One user's row of a conversation to write: whom it names as the conversation (`peer`), and

@@ -393,7 +393,7 @@ pub async fn may_message(
         }
         None => caller.require_admin()?,
     }
-    let verdict = super::rule::pair(&state.db, &caller.app_id, sender, receiver, false).await?;
+    let verdict = super::rule::pair(&state.db, &caller.app_id, sender, receiver).await?;
     Ok(verdict == super::rule::Pair::Allowed)
 }
 

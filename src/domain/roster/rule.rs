@@ -1,7 +1,10 @@
 //! The 1:1 messaging rule (3.13): whether one user may message another. `/roster/may_message`
-//! asks it; every 1:1 send runs it inside its transaction (`domain::messages`), with both user
-//! rows locked, so the route and the store never disagree.
-use sea_orm::ConnectionTrait;
+//! asks it ([`pair`]); every 1:1 send keeps it inside its transaction (`domain::messages`): with
+//! both user rows locked first (so a block, an unfriending or a disable that holds them has
+//! committed), its message is inserted only where [`condition`] holds, read on the insert's own
+//! fresh snapshot, and [`pair`] words a refusal. The two are one rule, written twice: as facts
+//! and as a condition (`tests/it/messages.rs` holds them to the same answers).
+use sea_orm::{ConnectionTrait, Value};
 
 use crate::domain::common::sql::{self, get};
 use crate::domain::roster::items::AUTH_REFUSE_ALL;
@@ -17,31 +20,23 @@ pub enum Pair {
 
 /// Whether `sender` may message `receiver` (both users of `app_id`; 10000 naming the first that
 /// is not): refused when either blocked the other or either is disabled; friends may;
-/// strangers (deleted friends too) may unless the receiver's auth_mode is 3. `lock` takes both
-/// user rows `FOR SHARE` (ascending id) until the transaction ends, as a send does. One
-/// statement.
+/// strangers (deleted friends too) may unless the receiver's auth_mode is 3. One statement.
 pub async fn pair<C: ConnectionTrait>(
     db: &C,
     app_id: &str,
     sender: i64,
     receiver: i64,
-    lock: bool,
 ) -> ApiResult<Pair> {
-    let lock = if lock {
-        sql::share_lock(db, "u")
-    } else {
-        String::new()
-    };
     let rows = sql::all(
         db,
-        &format!(
+        &String::from(
             "SELECT u.id AS id, u.status AS status, COALESCE(s.auth_mode, 0) AS auth_mode, \
              (SELECT COUNT(*) FROM roster_blacklist b WHERE (b.user_id = ? AND b.blocked_id = ?) \
                OR (b.user_id = ? AND b.blocked_id = ?)) AS blocks, \
              (SELECT COUNT(*) FROM roster_items r WHERE r.user_id = ? AND r.roster_id = ? \
                AND r.state = 0) AS friend \
              FROM users u LEFT JOIN user_settings s ON s.user_id = u.id \
-             WHERE u.app_id = ? AND u.id IN (?, ?) ORDER BY u.id{lock}"
+             WHERE u.app_id = ? AND u.id IN (?, ?) ORDER BY u.id",
         ),
         vec![
             sender.into(),
@@ -65,11 +60,11 @@ pub async fn pair<C: ConnectionTrait>(
         Err(ApiError::UserNotFound(id.to_string()))
     };
     let (s, r) = (find(sender)?, find(receiver)?);
-    if sender == receiver {
-        return Ok(Pair::Allowed);
-    }
     if get::<i32>(s, "status")? != 0 {
         return Ok(Pair::Refused("the sender is disabled"));
+    }
+    if sender == receiver {
+        return Ok(Pair::Allowed);
     }
     if get::<i32>(r, "status")? != 0 {
         return Ok(Pair::Refused("the receiver is disabled"));
@@ -86,4 +81,28 @@ pub async fn pair<C: ConnectionTrait>(
         ));
     }
     Ok(Pair::Allowed)
+}
+
+/// The part of [`pair`] that a send checks on the users it has locked (both live): no block
+/// either way, and friends, or a receiver whose auth_mode is not 3. An SQL condition with its
+/// values, for the insert of the message.
+pub fn condition(sender: i64, receiver: i64) -> (String, Vec<Value>) {
+    (
+        format!(
+            "NOT EXISTS (SELECT 1 FROM roster_blacklist b WHERE (b.user_id = ? AND b.blocked_id = ?) \
+               OR (b.user_id = ? AND b.blocked_id = ?)) \
+             AND (EXISTS (SELECT 1 FROM roster_items r WHERE r.user_id = ? AND r.roster_id = ? \
+               AND r.state = 0) \
+               OR COALESCE((SELECT s.auth_mode FROM user_settings s WHERE s.user_id = ?), 0) <> {AUTH_REFUSE_ALL})"
+        ),
+        vec![
+            sender.into(),
+            receiver.into(),
+            receiver.into(),
+            sender.into(),
+            sender.into(),
+            receiver.into(),
+            receiver.into(),
+        ],
+    )
 }
