@@ -82,15 +82,13 @@ pub async fn group_facts<C: ConnectionTrait>(
 ) -> ApiResult<Option<GroupFacts>> {
     let row = store::one(
         db,
-        &format!(
-            "SELECT g.status AS status, g.ban_expire_time AS ban_expire_time, \
-             g.read_ack AS read_ack, g.history_visible AS history_visible, \
-             m.role AS role, m.mute_expire_time AS mute_until, \
-             (SELECT COUNT(*) FROM group_blacklist b WHERE b.group_id = g.id AND b.user_id = ?) \
-               AS blacklisted \
-             FROM groups g LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = ? \
-             WHERE g.id = ? AND g.app_id = ?"
-        ),
+        "SELECT g.status AS status, g.ban_expire_time AS ban_expire_time, \
+         g.read_ack AS read_ack, g.history_visible AS history_visible, \
+         m.role AS role, m.mute_expire_time AS mute_until, \
+         (SELECT COUNT(*) FROM group_blacklist b WHERE b.group_id = g.id AND b.user_id = ?) \
+           AS blacklisted \
+         FROM groups g LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = ? \
+         WHERE g.id = ? AND g.app_id = ?",
         vec![
             user_id.into(),
             user_id.into(),

@@ -29,15 +29,13 @@ pub async fn pair<C: ConnectionTrait>(
 ) -> ApiResult<Pair> {
     let rows = sql::all(
         db,
-        &String::from(
-            "SELECT u.id AS id, u.status AS status, COALESCE(s.auth_mode, 0) AS auth_mode, \
+        "SELECT u.id AS id, u.status AS status, COALESCE(s.auth_mode, 0) AS auth_mode, \
              (SELECT COUNT(*) FROM roster_blacklist b WHERE (b.user_id = ? AND b.blocked_id = ?) \
                OR (b.user_id = ? AND b.blocked_id = ?)) AS blocks, \
              (SELECT COUNT(*) FROM roster_items r WHERE r.user_id = ? AND r.roster_id = ? \
                AND r.state = 0) AS friend \
              FROM users u LEFT JOIN user_settings s ON s.user_id = u.id \
              WHERE u.app_id = ? AND u.id IN (?, ?) ORDER BY u.id",
-        ),
         vec![
             sender.into(),
             receiver.into(),
