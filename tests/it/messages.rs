@@ -607,6 +607,13 @@ db_test!(receipts_recalls_and_deletions, |app: TestApp| async move {
         .send()
         .await
         .err(10010);
+    // the app admin names the conversation too (by either side): another is 60005
+    app.put("/message/recall")
+        .admin()
+        .json(json!({"conversation_id": owner, "msg_id": late}))
+        .send()
+        .await
+        .err(60005);
     // the app admin recalls any message at any time
     app.put("/message/recall")
         .admin()
@@ -850,5 +857,35 @@ db_test!(
             .send()
             .await;
         r.err(10000);
+    }
+);
+
+// A read ack or recall through send acts on every target or none: a target whose conversation
+// does not hold related_mid refuses the whole request.
+db_test!(
+    acks_and_recalls_through_send_are_all_or_none,
+    |app: TestApp| async move {
+        let (a, ta) = app.user("alice").await;
+        let (b, tb) = app.user("bob").await;
+        let (c, _) = app.user("carol").await;
+        let m = ids(&send(&app, &ta, 1, &[b], "to bob").await)[0];
+        // bob reads [alice, carol], alice recalls in [bob, carol]: the second target of each fails
+        for (content_type, token, targets) in [(9, &tb, [a, c]), (10, &ta, [b, c])] {
+            app.post("/message/send")
+                .token(token)
+                .json(
+                    json!({"type": 1, "targets": targets, "content_type": content_type,
+                             "content": "", "related_mid": m}),
+                )
+                .send()
+                .await
+                .err(60005);
+        }
+        // neither the read nor the recall of the first target happened
+        assert_eq!(unread(&app, &tb).await, vec![(a, 1)]);
+        assert_eq!(
+            history(&app, &tb, a, 0, 1).await["messages"][0]["recalled"],
+            false
+        );
     }
 );

@@ -1,7 +1,7 @@
 //! Reading: a conversation's history, page by page backwards (`GET /message/conversation`),
 //! and the user's unread counts (`GET /message/unread`). Both write nothing and run a constant
 //! number of statements: history three (the group, the conversation with the positions, the
-//! page), unread one.
+//! page; the system conversation: its parts, then a page of each), unread one.
 use super::store::{self, KIND_BROADCAST, KIND_GROUP, get};
 use super::{CTYPE_NAMES, Part, TO_GROUP, name, parts};
 use crate::domain::identity::auth::Caller;
@@ -128,26 +128,40 @@ pub async fn page(
         )
         .await?
     } else {
-        // the system conversation: notifications and broadcasts, by msg_id
-        let mut sql = format!("{cols}(");
-        let mut values: Vec<sea_orm::Value> = vec![];
-        for (i, p) in found.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(" OR ");
-            }
-            sql.push_str("(m.conversation_id = ? AND m.seq > ?)");
-            values.extend([p.conversation_id.into(), floor(p).into()]);
-        }
-        sql.push_str(&format!(
-            ") AND m.id <= ? {hidden} ORDER BY m.id DESC LIMIT ?"
-        ));
+        // the system conversation: notifications and broadcasts, a page of each (each walks
+        // its own conversation backwards by sequence, where ids rise with it), merged by msg_id
         let start = if msg_id_start == 0 {
             i64::MAX
         } else {
             msg_id_start
         };
-        values.extend([start.into(), user.into(), (limit as i64 + 1).into()]);
-        store::all(db, &sql, values).await?
+        let mut rows = Vec::new();
+        for p in &found {
+            rows.extend(
+                store::all(
+                    db,
+                    &format!(
+                        "{cols}m.conversation_id = ? AND m.seq > ? AND m.id <= ? {hidden} \
+                         ORDER BY m.seq DESC LIMIT ?"
+                    ),
+                    vec![
+                        p.conversation_id.into(),
+                        floor(p).into(),
+                        start.into(),
+                        user.into(),
+                        (limit as i64 + 1).into(),
+                    ],
+                )
+                .await?,
+            );
+        }
+        let mut keyed = Vec::with_capacity(rows.len());
+        for row in rows {
+            keyed.push((get::<i64>(&row, "id")?, row));
+        }
+        keyed.sort_by_key(|k| std::cmp::Reverse(k.0));
+        keyed.truncate(limit as usize + 1);
+        keyed.into_iter().map(|(_, row)| row).collect()
     };
     let mut messages = Vec::with_capacity(rows.len());
     for row in &rows {

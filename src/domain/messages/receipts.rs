@@ -104,67 +104,85 @@ pub async fn ack(
         TokenKind::User { device_sn, .. } => Some(device_sn),
         TokenKind::Admin => None,
     });
-    let app_id = caller.app_id.clone();
     tx::transaction!(state, |txn| {
-        let message = match msg_id {
-            Some(id) => Some(stored(txn, &app_id, id, false).await?),
-            None => None,
-        };
-        let peer = match (conversation_id, &message) {
-            (Some(c), _) => c,
-            (None, Some(m)) => m.peer_for(user).ok_or(ApiError::MessageNotFound(m.id))?,
-            (None, None) => {
-                return Err(ApiError::bad(
-                    "conversation_id or msg_id is required: which conversation was read",
-                ));
-            }
-        };
-        let named = name(txn, &app_id, user, peer, false).await?;
-        let found = parts(txn, &app_id, user, &named).await?;
-        let targets: Vec<(&Part, i64)> = match &message {
-            Some(m) => vec![(part_of(&found, m)?, m.seq)],
-            None => found.iter().map(|p| (p, p.last_seq)).collect(),
-        };
-        for (part, seq) in targets {
-            if seq <= part.read && device.is_none() {
-                continue;
-            }
-            store::touch(
+        ack_in(txn, caller, user, device, conversation_id, msg_id).await
+    })
+}
+
+/// The body of [`ack`], inside the caller's transaction (also of a read ack sent through
+/// /message/send).
+pub(super) async fn ack_in<C: ConnectionTrait>(
+    txn: &C,
+    caller: &Caller,
+    user: i64,
+    device: Option<i32>,
+    conversation_id: Option<i64>,
+    msg_id: Option<i64>,
+) -> ApiResult<bool> {
+    let app_id = caller.app_id.clone();
+    let message = match msg_id {
+        Some(id) => Some(stored(txn, &app_id, id, false).await?),
+        None => None,
+    };
+    let peer = match (conversation_id, &message) {
+        (Some(c), _) => c,
+        (None, Some(m)) => m.peer_for(user).ok_or(ApiError::MessageNotFound(m.id))?,
+        (None, None) => {
+            return Err(ApiError::bad(
+                "conversation_id or msg_id is required: which conversation was read",
+            ));
+        }
+    };
+    let named = name(txn, &app_id, user, peer, false).await?;
+    let found = parts(txn, &app_id, user, &named).await?;
+    let targets: Vec<(&Part, i64)> = match &message {
+        Some(m) => vec![(part_of(&found, m)?, m.seq)],
+        None => found.iter().map(|p| (p, p.last_seq)).collect(),
+    };
+    for (part, seq) in targets {
+        if seq <= part.read && device.is_none() {
+            continue;
+        }
+        store::touch(
+            txn,
+            part.conversation_id,
+            &[store::Position {
+                user_id: user,
+                peer,
+                read_to: seq,
+            }],
+        )
+        .await?;
+        if let Some(sn) = device {
+            store::exec(
                 txn,
-                part.conversation_id,
-                &[store::Position {
-                    user_id: user,
-                    peer,
-                    read_to: seq,
-                }],
+                "INSERT INTO device_positions (user_id, device_sn, conversation_id, acked_seq) \
+                 VALUES (?, ?, ?, ?) ON CONFLICT (user_id, device_sn, conversation_id) \
+                 DO UPDATE SET acked_seq = {max}(device_positions.acked_seq, excluded.acked_seq)",
+                vec![
+                    user.into(),
+                    sn.into(),
+                    part.conversation_id.into(),
+                    seq.into(),
+                ],
             )
             .await?;
-            if let Some(sn) = device {
-                store::exec(
-                    txn,
-                    "INSERT INTO device_positions (user_id, device_sn, conversation_id, acked_seq) \
-                     VALUES (?, ?, ?, ?) ON CONFLICT (user_id, device_sn, conversation_id) \
-                     DO UPDATE SET acked_seq = {max}(device_positions.acked_seq, excluded.acked_seq)",
-                    vec![user.into(), sn.into(), part.conversation_id.into(), seq.into()],
-                )
-                .await?;
-            }
-            let receipt = match part.kind {
-                KIND_PAIR => peer != SYSTEM_SENDER,
-                KIND_GROUP => named.group.as_ref().is_some_and(|g| g.read_ack),
-                _ => false,
-            };
-            if receipt && seq > part.read {
-                caller.record(EventKind::MessagesRead {
-                    user_id: user,
-                    peer_id: peer,
-                    msg_id: message.as_ref().map_or(0, |m| m.id),
-                    seq,
-                });
-            }
         }
-        Ok(true)
-    })
+        let receipt = match part.kind {
+            KIND_PAIR => peer != SYSTEM_SENDER,
+            KIND_GROUP => named.group.as_ref().is_some_and(|g| g.read_ack),
+            _ => false,
+        };
+        if receipt && seq > part.read {
+            caller.record(EventKind::MessagesRead {
+                user_id: user,
+                peer_id: peer,
+                msg_id: message.as_ref().map_or(0, |m| m.id),
+                seq,
+            });
+        }
+    }
+    Ok(true)
 }
 
 /// PUT /message/recall: message `msg_id` of conversation `conversation_id` (as the acting user
@@ -180,59 +198,82 @@ pub async fn recall(
 ) -> ApiResult<bool> {
     let now = state.now_ms();
     let window = state.settings.recall_window_ms;
-    let app_id = caller.app_id.clone();
     tx::transaction!(state, |txn| {
-        let m = stored(txn, &app_id, msg_id, true).await?;
-        let by = if caller.is_admin() && caller.as_user.is_none() {
-            // an admin token acting on a group (group_id) recalls in that group only
-            if caller.as_group.is_some_and(|g| m.key != Key::group(g)) {
+        recall_in(txn, caller, now, window, conversation_id, msg_id).await
+    })
+}
+
+/// The body of [`recall`], inside the caller's transaction (also of a recall sent through
+/// /message/send).
+pub(super) async fn recall_in<C: ConnectionTrait>(
+    txn: &C,
+    caller: &Caller,
+    now: i64,
+    window: i64,
+    conversation_id: i64,
+    msg_id: i64,
+) -> ApiResult<bool> {
+    let app_id = caller.app_id.clone();
+    let m = stored(txn, &app_id, msg_id, true).await?;
+    let by = if caller.is_admin() && caller.as_user.is_none() {
+        // an admin token acting on a group (group_id) recalls in that group only
+        if caller.as_group.is_some_and(|g| m.key != Key::group(g)) {
+            return Err(ApiError::denied(
+                "an admin token acting on a group recalls only that group's messages",
+            ));
+        }
+        // the conversation as either side names it: a pair by either user, a group by its
+        // id, the broadcasts by 0
+        let named = match m.key.kind {
+            KIND_PAIR => conversation_id == m.key.low || conversation_id == m.key.high,
+            KIND_GROUP => conversation_id == m.key.low,
+            _ => conversation_id == 0,
+        };
+        if !named {
+            return Err(ApiError::MessageNotFound(msg_id));
+        }
+        0
+    } else {
+        let user = caller.user_id()?;
+        let named: Named = name(txn, &app_id, user, conversation_id, false).await?;
+        if !named.keys.contains(&m.key) {
+            return Err(ApiError::MessageNotFound(msg_id));
+        }
+        let moderator = named
+            .group
+            .as_ref()
+            .and_then(|g| g.role)
+            .is_some_and(|r| r >= Role::Admin);
+        if !(caller.is_admin() || moderator) {
+            if m.from_id != user {
                 return Err(ApiError::denied(
-                    "an admin token acting on a group recalls only that group's messages",
+                    "only its sender, the group's owner and admins, or the app admin recall a message",
                 ));
             }
-            0
-        } else {
-            let user = caller.user_id()?;
-            let named: Named = name(txn, &app_id, user, conversation_id, false).await?;
-            if !named.keys.contains(&m.key) {
-                return Err(ApiError::MessageNotFound(msg_id));
+            if now - m.created_at > window {
+                return Err(ApiError::RecallWindowPassed(window / 1000));
             }
-            let moderator = named
-                .group
-                .as_ref()
-                .and_then(|g| g.role)
-                .is_some_and(|r| r >= Role::Admin);
-            if !(caller.is_admin() || moderator) {
-                if m.from_id != user {
-                    return Err(ApiError::denied(
-                        "only its sender, the group's owner and admins, or the app admin recall a message",
-                    ));
-                }
-                if now - m.created_at > window {
-                    return Err(ApiError::RecallWindowPassed(window / 1000));
-                }
-            }
-            user
-        };
-        if m.recalled {
-            return Ok(true);
         }
-        store::exec(
-            txn,
-            "UPDATE messages SET content = '', attachment = '', config = '', ext = '', \
-             recalled_at = ?, recalled_by = ? WHERE id = ?",
-            vec![now.into(), by.into(), m.id.into()],
-        )
-        .await?;
-        caller.record(EventKind::MessageRecalled {
-            msg_id: m.id,
-            from_id: m.from_id,
-            to_type: m.to_type,
-            to_id: m.to_id,
-            by,
-        });
-        Ok(true)
-    })
+        user
+    };
+    if m.recalled {
+        return Ok(true);
+    }
+    store::exec(
+        txn,
+        "UPDATE messages SET content = '', attachment = '', config = '', ext = '', \
+         recalled_at = ?, recalled_by = ? WHERE id = ?",
+        vec![now.into(), by.into(), m.id.into()],
+    )
+    .await?;
+    caller.record(EventKind::MessageRecalled {
+        msg_id: m.id,
+        from_id: m.from_id,
+        to_type: m.to_type,
+        to_id: m.to_id,
+        by,
+    });
+    Ok(true)
 }
 
 /// DELETE /message/conversation: the acting user's history of conversation `conversation_id`

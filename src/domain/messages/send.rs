@@ -377,7 +377,8 @@ async fn remember<C: ConnectionTrait>(
 }
 
 /// content_type 9 and 10 through send: a read ack or a recall of `related_mid` in the
-/// conversation with each target, as the sender; nothing is stored as a message.
+/// conversation with each target, as the sender, all in one transaction (all targets or none);
+/// nothing is stored as a message.
 async fn act_through_send(
     state: &AppState,
     caller: &Caller,
@@ -391,14 +392,22 @@ async fn act_through_send(
         ..caller.clone()
     };
     let related = o.related_mid.unwrap_or_default();
-    for t in targets {
-        if o.content_type == CTYPE_READ_ACK {
-            super::receipts::ack(state, &as_sender, Some(*t), Some(related), Some(device)).await?;
-        } else {
-            super::receipts::recall(state, &as_sender, *t, related).await?;
+    let (now, window) = (state.now_ms(), state.settings.recall_window_ms);
+    let device = match caller.kind {
+        TokenKind::User { .. } => Some(device),
+        TokenKind::Admin => None,
+    };
+    tx::transaction!(state, |txn| {
+        for t in targets {
+            if o.content_type == CTYPE_READ_ACK {
+                super::receipts::ack_in(txn, &as_sender, from, device, Some(*t), Some(related))
+                    .await?;
+            } else {
+                super::receipts::recall_in(txn, &as_sender, now, window, *t, related).await?;
+            }
         }
-    }
-    Ok(vec![])
+        Ok(vec![])
+    })
 }
 
 /// A broadcast as a request states it (`type` 1: every user of the app).
