@@ -12,7 +12,8 @@
 //! - a user's own sessions ended or its password changed: the user (its other devices).
 //!
 //! Messages are not notices: they have their own store and positions. Two statements per event:
-//! the recipients' counters move on (ascending user id), then their rows are written.
+//! the recipients' counters move on (ascending user id), then their rows are written; a batch of
+//! several such events first holds all their counters in one statement (see [`write_batch`]).
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Value};
 
 use super::{Batch, Event, EventKind};
@@ -151,7 +152,34 @@ async fn write(txn: &DatabaseTransaction, event: &Event, at_ms: i64) -> Result<(
 }
 
 /// The notices of a batch's events.
+///
+/// A batch of several events that concern users first holds every recipient's counter, in
+/// ascending user id, in one statement (creating the missing ones at 0): each event's own bump
+/// then touches rows this transaction holds already, so two batches never take the same counters
+/// in opposite orders.
 pub(super) async fn write_batch(txn: &DatabaseTransaction, batch: &Batch) -> Result<(), DbErr> {
+    let selects: Vec<(String, Vec<Value>)> = batch
+        .events
+        .iter()
+        .filter_map(|e| recipients(&e.kind).map(|r| recipient_select(&r, &e.app_id)))
+        .filter(|(sql, _)| !sql.is_empty())
+        .collect();
+    if selects.len() > 1 {
+        let union: Vec<&str> = selects.iter().map(|(sql, _)| sql.as_str()).collect();
+        let values: Vec<Value> = selects.iter().flat_map(|(_, v)| v.clone()).collect();
+        let hold = format!(
+            "INSERT INTO notice_counters (user_id, last_seq) \
+             SELECT DISTINCT r.user_id, 0 FROM ({}) r WHERE true ORDER BY r.user_id \
+             ON CONFLICT (user_id) DO UPDATE SET last_seq = notice_counters.last_seq",
+            union.join(" UNION ")
+        );
+        txn.execute_raw(crate::db::statement(
+            txn.get_database_backend(),
+            &hold,
+            values,
+        ))
+        .await?;
+    }
     for event in &batch.events {
         write(txn, event, batch.at_ms).await?;
     }
