@@ -150,7 +150,7 @@ impl AfterCommit for EventCounter {
         let m = global();
         for event in &batch.events {
             let name = event.kind.name();
-            m.events.with_label_values(&[name.as_str()]).inc();
+            m.events.with_label_values(&[name]).inc();
             if name == "message_sent" {
                 m.messages_stored.inc();
             }

@@ -175,23 +175,25 @@ async fn count_request<E: Endpoint>(
     routes: std::sync::Arc<std::collections::HashSet<String>>,
 ) -> poem::Result<Response> {
     let started = std::time::Instant::now();
-    let path = req.uri().path();
-    let route = if routes.contains(path) {
-        path.to_owned()
-    } else {
-        "unmatched".to_owned()
-    };
+    let route = routes
+        .get(req.uri().path())
+        .map_or("unmatched", String::as_str);
     // the methods the API serves; any other (hyper takes extension methods) is one label
     let method = match req.method().as_str() {
-        m @ ("GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS") => m,
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "OPTIONS" => "OPTIONS",
         _ => "other",
-    }
-    .to_owned();
+    };
     let resp = match next.call(req).await {
         Ok(r) => r.into_response(),
         Err(e) => e.into_response(),
     };
-    crate::metrics::global().http(&route, &method, resp.status().as_u16(), started);
+    crate::metrics::global().http(route, method, resp.status().as_u16(), started);
     Ok(resp)
 }
 

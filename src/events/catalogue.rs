@@ -318,11 +318,26 @@ impl EventKind {
         }
     }
 
-    /// The `type` tag of the event, as serialised.
-    pub fn name(&self) -> String {
-        serde_json::to_value(self)
+    /// The `type` tag of the event, as serialised. Serialised once per variant and process
+    /// (the after-commit metrics ask it of every event), then remembered.
+    pub fn name(&self) -> &'static str {
+        use std::collections::HashMap;
+        use std::mem::{Discriminant, discriminant};
+        use std::sync::{LazyLock, RwLock};
+        static NAMES: LazyLock<RwLock<HashMap<Discriminant<EventKind>, &'static str>>> =
+            LazyLock::new(Default::default);
+        let key = discriminant(self);
+        if let Some(name) = NAMES.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return name;
+        }
+        let name: &'static str = serde_json::to_value(self)
             .ok()
             .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
-            .unwrap_or_default()
+            .map_or("", |n| Box::leak(n.into_boxed_str()));
+        NAMES
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_insert(name)
     }
 }
